@@ -1,0 +1,92 @@
+"""The PyTorch network: torch's fused nn.RNN/GRU/LSTM between an input encoding and a head.
+
+Attribute names `embed` (only with an embedding), `rnn` and `head` make the
+state_dict keys exactly the checkpoint's tensor names (`rnn.weight_ih_l0`,
+`head.bias`...), so exporting is a copy and the numpy engine in `cells.py` runs
+the trained weights unchanged. One-hot input is `F.one_hot`, no parameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..cells import Config
+
+_MODULES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+
+
+class CharRNN(nn.Module):
+    def __init__(self, config: Config, dropout: float = 0.0):
+        super().__init__()
+        self.config = config
+        if config.embed_dim:
+            self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
+        self.rnn = _MODULES[config.cell](config.input_size, config.hidden, config.layers, batch_first=True,
+                                         dropout=dropout if config.layers > 1 else 0.0)
+        self.head = nn.Linear(config.hidden, config.vocab_size)
+
+    def encode(self, ids: torch.Tensor) -> torch.Tensor:
+        if self.config.embed_dim:
+            return self.embed(ids)
+        return F.one_hot(ids, self.config.vocab_size).to(self.head.weight.dtype)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        """ids (B, T) → logits (B, T, V), new state (h or (h, c))."""
+        out, state = self.rnn(self.encode(ids), state)
+        return self.head(out), state
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The weights as numpy arrays under the checkpoint's names."""
+        return {k: v.detach().float().cpu().numpy() for k, v in self.state_dict().items()}
+
+
+def detach_state(state):
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach()
+
+
+@torch.no_grad()
+def nll(model: CharRNN, ids: torch.Tensor, streams: int = 16, chunk: int = 2048) -> float:
+    """Mean nats/char of ids[1:], cut into `streams` contiguous pieces from a zero state.
+
+    The same split as `cells.Model.nll`, so training's val loss is the figure
+    `rnn-tui eval` prints; batched across streams and chunked in time.
+    """
+    was_training = model.training
+    model.eval()
+    n = (len(ids) - 1) // streams
+    if n < 1:
+        streams, n = 1, len(ids) - 1
+    inp = ids[: streams * n].view(streams, n)
+    tgt = ids[1 : streams * n + 1].view(streams, n)
+    total = torch.zeros((), dtype=torch.float64, device=ids.device)
+    state = None
+    for start in range(0, n, chunk):
+        logits, state = model(inp[:, start : start + chunk], state)
+        total += F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
+                                 tgt[:, start : start + chunk].reshape(-1), reduction="sum").double()
+    model.train(was_training)
+    return float(total) / (streams * n)
+
+
+@torch.no_grad()
+def sample(model: CharRNN, prime: torch.Tensor, length: int, temperature: float = 0.8,
+           generator: torch.Generator | None = None) -> list[int]:
+    """Characters drawn from the model after `prime` (1-D ids), for the progress display."""
+    was_training = model.training
+    model.eval()
+    logits, state = model(prime.view(1, -1))
+    out: list[int] = []
+    for _ in range(length):
+        probs = torch.softmax(logits[0, -1].float() / max(temperature, 1e-3), dim=-1)
+        nxt = torch.multinomial(probs.cpu(), 1, generator=generator)
+        out.append(int(nxt))
+        logits, state = model(nxt.to(prime.device).view(1, 1), state)
+    model.train(was_training)
+    return out

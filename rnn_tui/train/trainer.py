@@ -1,0 +1,453 @@
+"""The training loop: contiguous streams, Adam with warmup and cosine decay, best-val checkpoints.
+
+Batches (why contiguous): the training text is cut into `batch` contiguous
+streams, read `seq_len` characters at a time, and the hidden state is carried
+from one window to the next (truncated backpropagation through time, as in
+Karpathy's char-rnn). Validation (and the viewer) run one long stream from a
+zero state, so training on carried state matches how the model is used. Each
+pass over the text starts the streams at a random offset (< seq_len) so window
+boundaries move. The whole text goes to the device once; a batch is a view.
+
+Everything that decides the next step (weights, optimizer, RNG states, the
+stream position, the carried state, the step and the elapsed time) is written
+to `OUT.resume.pt`, so `--resume` continues exactly where training stopped.
+Evaluation and samples use no training RNG, so they do not change the run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from .. import checkpoint
+from ..cells import Config
+from ..errors import UserError
+from ..vocab import Vocab
+from .data import Corpus, prepare
+from .model import CharRNN, detach_state, nll, sample
+
+RESUME_VERSION = 1
+
+
+@dataclass
+class TrainOptions:
+    """Everything a run depends on; the CLI's flags map one to one."""
+
+    text_file: str
+    out: str
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 256
+    embedding: int | None = None  # None: one-hot input
+    dropout: float = 0.0
+    seq_len: int = 128
+    batch: int = 64
+    lr: float = 2e-3
+    final_lr_frac: float = 0.02  # cosine decays to this fraction of lr
+    warmup: int = 100  # steps (fewer for short --max-steps runs)
+    clip: float = 1.0
+    time_budget: float | None = None  # seconds
+    max_steps: int | None = None
+    seed: int = 0
+    device: str = "auto"
+    val_frac: float = 0.05
+    eval_every: int | None = None  # steps; None: ten times over the run
+    sample_every: int | None = None  # steps; None: at each evaluation; 0: never
+    threads: int | None = None
+    bf16: bool = False  # autocast the recurrence to bfloat16 on CUDA
+    resume: bool = False
+
+    @property
+    def resume_path(self) -> Path:
+        return Path(f"{self.out}.resume.pt")
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    best_val: float | None
+    best_step: int
+    steps: int
+    seconds: float
+    chars_per_second: float
+    hardware: str
+    interrupted: bool
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+class _Stop:
+    """Ctrl-C / SIGTERM: remember the request; the loop finishes its step, saves and returns."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.signal_name = ""
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stop:
+        if _in_main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        self.signal_name = signal.Signals(signum).name
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+class Streams:
+    """`batch` contiguous streams over the training ids, `seq_len` characters per step."""
+
+    def __init__(self, ids: torch.Tensor, batch: int, seq_len: int, generator: torch.Generator):
+        self.ids, self.batch, self.seq_len, self.generator = ids, batch, seq_len, generator
+        self.offset = self.pos = self.steps_per_epoch = 0
+        self.inp = self.tgt = ids
+
+    def new_epoch(self) -> None:
+        n = len(self.ids)
+        room = n - 1 - self.batch * self.seq_len  # ≥ 0: data.min_chars guarantees one batch
+        offset = int(torch.randint(0, min(self.seq_len, room + 1), (1,), generator=self.generator))
+        self._layout(offset)
+        self.pos = 0
+
+    def _layout(self, offset: int) -> None:
+        self.offset = offset
+        length = (len(self.ids) - 1 - offset) // self.batch
+        self.steps_per_epoch = length // self.seq_len
+        self.inp = self.ids[offset : offset + self.batch * length].view(self.batch, length)
+        self.tgt = self.ids[offset + 1 : offset + 1 + self.batch * length].view(self.batch, length)
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """(inputs, targets, whether the carried state must be reset)."""
+        reset = False
+        if self.pos >= self.steps_per_epoch:
+            self.new_epoch()
+            reset = True
+        a = self.pos * self.seq_len
+        self.pos += 1
+        return self.inp[:, a : a + self.seq_len], self.tgt[:, a : a + self.seq_len], reset
+
+    def state(self) -> dict[str, int]:
+        return {"offset": self.offset, "pos": self.pos}
+
+    def restore(self, s: dict[str, int]) -> None:
+        self._layout(int(s["offset"]))
+        self.pos = int(s["pos"])
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA GPU is available to PyTorch here (use --device cpu or auto)")
+    return torch.device(name)
+
+
+def hardware(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU, {torch.get_num_threads()} threads"
+
+
+def learning_rate(opts: TrainOptions, step: int, elapsed: float) -> float:
+    """Linear warmup, then cosine decay from lr to lr·final_lr_frac over the steps or the time budget."""
+    warmup = opts.warmup if opts.max_steps is None else min(opts.warmup, max(1, opts.max_steps // 10))
+    progress = 0.0
+    if opts.max_steps:
+        progress = step / opts.max_steps
+    if opts.time_budget:
+        progress = max(progress, elapsed / opts.time_budget)
+    progress = min(progress, 1.0)
+    scale = opts.final_lr_frac + (1 - opts.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress))
+    if step < warmup:
+        scale *= (step + 1) / warmup
+    return opts.lr * scale
+
+
+def atomic_torch_save(obj: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _state_list(state: Any) -> list[torch.Tensor]:
+    if state is None:
+        return []
+    return [s.detach().cpu() for s in (state if isinstance(state, tuple) else (state,))]
+
+
+def _state_from_list(tensors: list[torch.Tensor], cell: str, device: torch.device) -> Any:
+    if not tensors:
+        return None
+    moved = [t.to(device) for t in tensors]
+    return tuple(moved) if cell == "lstm" else moved[0]
+
+
+def _plain_options(opts: TrainOptions) -> dict[str, Any]:
+    return {k: v for k, v in asdict(opts).items() if v is not None}
+
+
+def read_resume(path: Path) -> dict[str, Any]:
+    """The resume file's contents (weights_only: tensors and plain data, never code)."""
+    if not path.is_file():
+        raise UserError(f"--resume: no resume file {path} (it is written beside --out while training)")
+    try:
+        data = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as e:
+        raise UserError(f"--resume: cannot read {path}: {str(e).splitlines()[0][:160]}") from None
+    if not isinstance(data, dict) or data.get("version") != RESUME_VERSION:
+        raise UserError(f"--resume: {path} is not an rnn-tui resume file of version {RESUME_VERSION}")
+    return data
+
+
+class Trainer:
+    """One training run; `run()` trains until the budget, the step limit or a stop request."""
+
+    def __init__(self, opts: TrainOptions, reporter: Any = None,
+                 on_step: Callable[[Trainer], None] | None = None, corpus: Corpus | None = None,
+                 resume_data: dict[str, Any] | None = None):
+        self.opts = opts
+        self.on_step = on_step
+        if opts.threads:
+            torch.set_num_threads(opts.threads)
+        self.device = resolve_device(opts.device)
+        resume = (resume_data or read_resume(opts.resume_path)) if opts.resume else None
+        vocab = Vocab(resume["vocab"]) if resume else None
+        self.corpus = corpus or prepare(opts.text_file, opts.batch, opts.seq_len, opts.val_frac, vocab)
+        if resume and resume["corpus_sha256"] != self.corpus.sha256:
+            raise UserError(f"--resume: {opts.text_file} is not the text {opts.resume_path} was trained on "
+                            "(its sha256 differs)")
+        from .cli import make_reporter  # the display lives with the command line
+
+        self.reporter = reporter if reporter is not None else make_reporter()
+        self.config = Config(opts.cell, opts.layers, opts.hidden, len(self.corpus.vocab), opts.embedding)
+        torch.manual_seed(opts.seed)
+        self.model = CharRNN(self.config, opts.dropout).to(self.device)
+        fused = {"fused": True} if self.device.type == "cuda" else {}
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=opts.lr, **fused)
+        self.generator = torch.Generator().manual_seed(opts.seed)
+        self.train_ids = torch.from_numpy(self.corpus.train_ids).to(self.device)
+        self.val_ids = torch.from_numpy(self.corpus.val_ids).to(self.device)
+        self.streams = Streams(self.train_ids, opts.batch, opts.seq_len, self.generator)
+        self.state: Any = None
+        self.step = 0
+        self.elapsed = 0.0  # wall seconds of this run, across resumes
+        self.step_seconds = 0.0  # of which training steps (not evaluation)
+        self.best_val: float | None = None
+        self.best_step = 0
+        self.last_val: float | None = None
+        self.last_eval_step = -1
+        self.best_provenance: dict[str, Any] = {}
+        self.hardware = hardware(self.device)
+        if resume:
+            self._restore(resume)
+        else:
+            self.streams.new_epoch()
+
+    # -- resume ----------------------------------------------------------------------
+
+    def _restore(self, r: dict[str, Any]) -> None:
+        self.model.load_state_dict(r["model"])
+        self.optimizer.load_state_dict(r["optimizer"])
+        torch.set_rng_state(r["torch_rng"])
+        if self.device.type == "cuda" and r.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(r["cuda_rng"], self.device)
+        self.generator.set_state(r["batch_rng"])
+        self.streams.restore(r["streams"])
+        self.state = _state_from_list(r["carry"], self.config.cell, self.device)
+        self.step, self.elapsed, self.step_seconds = int(r["step"]), float(r["elapsed"]), float(r["step_seconds"])
+        self.best_val = r.get("best_val")
+        self.best_step = int(r.get("best_step", 0))
+        self.best_provenance = dict(r.get("best_provenance") or {})
+
+    def save_resume(self) -> None:
+        cuda_rng = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+        atomic_torch_save({
+            "version": RESUME_VERSION,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": cuda_rng,
+            "batch_rng": self.generator.get_state(),
+            "streams": self.streams.state(),
+            "carry": _state_list(self.state),
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "step_seconds": self.step_seconds,
+            "best_val": self.best_val,
+            "best_step": self.best_step,
+            "best_provenance": self.best_provenance,
+            "options": _plain_options(self.opts),
+            "vocab": list(self.corpus.vocab.chars),
+            "corpus_sha256": self.corpus.sha256,
+        }, self.opts.resume_path)
+
+    # -- evaluation and checkpoints --------------------------------------------------
+
+    def validate(self) -> float:
+        with self._autocast():
+            self.last_val = nll(self.model, self.val_ids)
+        return self.last_val
+
+    def provenance(self, val_loss: float) -> dict[str, Any]:
+        o = self.opts
+        return {
+            "corpus": self.corpus.name,
+            "corpus_sha256": self.corpus.sha256,
+            "corpus_chars": self.corpus.chars,
+            "val_frac": o.val_frac,
+            "val_chars": len(self.corpus.val_ids),
+            "steps": self.step,
+            "val_loss": round(val_loss, 5),
+            "seed": o.seed,
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "train_seconds": round(self.elapsed, 1),
+            "hardware": self.hardware,
+            "chars_per_second": round(self.chars_per_second),
+            "batch": o.batch,
+            "seq_len": o.seq_len,
+            "lr": o.lr,
+            "dropout": o.dropout,
+            "bf16": o.bf16,
+            "torch": torch.__version__.split("+")[0],
+        }
+
+    @property
+    def chars_per_second(self) -> float:
+        return self.step * self.opts.batch * self.opts.seq_len / self.step_seconds if self.step_seconds else 0.0
+
+    def evaluate_and_keep(self) -> float:
+        """Validate; if the best so far, write the checkpoint. Then write the resume file."""
+        val = self.validate()
+        self.last_eval_step = self.step
+        if self.best_val is None or val < self.best_val:
+            self.best_val, self.best_step = val, self.step
+            self.best_provenance = self.provenance(val)
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, self.model.tensors(), self.best_provenance)
+        self.save_resume()
+        return val
+
+    def generate(self, length: int = 160) -> str:
+        g = torch.Generator().manual_seed(self.opts.seed * 1_000_003 + self.step)  # not the training RNG
+        newline = self.corpus.vocab.index.get("\n")
+        prime = self.val_ids[:1] if newline is None else torch.tensor([newline], device=self.device)
+        return self.corpus.vocab.decode([int(prime[0])] + sample(self.model, prime, length, 0.8, g))
+
+    # -- the loop ------------------------------------------------------------------
+
+    def _autocast(self):
+        enabled = self.opts.bf16 and self.device.type == "cuda"
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
+
+    def _eval_every(self) -> int | None:
+        if self.opts.eval_every:
+            return self.opts.eval_every
+        if self.opts.max_steps and not self.opts.time_budget:
+            return max(1, self.opts.max_steps // 10)
+        return None  # time-based: ten evaluations over the budget
+
+    def _done(self) -> bool:
+        o = self.opts
+        return bool((o.max_steps and self.step >= o.max_steps) or (o.time_budget and self.elapsed >= o.time_budget))
+
+    def run(self) -> TrainResult:
+        o = self.opts
+        rep = self.reporter
+        rep.start(self)
+        model, opt = self.model, self.optimizer
+        model.train()
+        eval_every = self._eval_every()
+        eval_interval = (o.time_budget or 0) / 10
+        next_eval_time = self.elapsed + eval_interval
+        running = torch.zeros((), device=self.device)
+        running_n = 0
+        last_report = time.perf_counter()
+        t_last = time.perf_counter()
+        interrupted = False
+        with _Stop() as stop:
+            while not self._done():
+                x, y, reset = self.streams.next()
+                if reset:
+                    self.state = None
+                lr = learning_rate(o, self.step, self.elapsed)
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                with self._autocast():
+                    logits, state = model(x, self.state)
+                loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if o.clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), o.clip)
+                opt.step()
+                self.state = detach_state(state)
+                running += loss.detach()
+                running_n += 1
+                self.step += 1
+                now = time.perf_counter()
+                self.elapsed += now - t_last
+                self.step_seconds += now - t_last
+                t_last = now
+                if self.on_step is not None:
+                    self.on_step(self)
+                if stop.requested:
+                    interrupted = True
+                    break
+                if now - last_report >= rep.interval:
+                    rep.progress(self, float(running) / running_n, lr)  # float(): one sync per report
+                    running.zero_()
+                    running_n = 0
+                    last_report = now
+                due = (self.step % eval_every == 0) if eval_every else (self.elapsed >= next_eval_time)
+                if due and not self._done():
+                    self._checkpoint_and_sample(rep)
+                    next_eval_time = self.elapsed + eval_interval
+                    t_last = time.perf_counter()
+                elif o.sample_every and self.step % o.sample_every == 0:
+                    rep.sample(self, self.generate())
+                    t_last = time.perf_counter()
+            if self.last_eval_step != self.step:
+                self._checkpoint_and_sample(rep, final=True)
+        result = TrainResult(Path(o.out), self.best_val, self.best_step, self.step, self.elapsed,
+                             self.chars_per_second, self.hardware, interrupted, dict(self.best_provenance))
+        rep.finish(self, result, stop.signal_name)
+        return result
+
+    def _checkpoint_and_sample(self, rep: Any, final: bool = False) -> None:
+        t0 = time.perf_counter()
+        val = self.evaluate_and_keep()
+        text = self.generate() if (self.opts.sample_every is None or final) and self.opts.sample_every != 0 else None
+        # evaluation counts against the time budget (the run must end when asked) but not chars/s
+        self.elapsed += time.perf_counter() - t0
+        rep.validation(self, val, text)
+
+
+def train(opts: TrainOptions, reporter: Any = None, on_step: Callable[[Trainer], None] | None = None) -> TrainResult:
+    """Train as `opts` says; returns when done, at the budget, or after Ctrl-C/SIGTERM (checkpoint saved)."""
+    return Trainer(opts, reporter, on_step).run()
