@@ -157,6 +157,12 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, str], dict[str, np.ndarray
         raise CheckpointError(path, "not a safetensors file (header is not JSON)") from None
     if not isinstance(header, dict):
         raise CheckpointError(path, "not a safetensors file (header is not a JSON object)")
+    try:
+        needed = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (TypeError, KeyError, ValueError, IndexError):
+        raise CheckpointError(path, "not a safetensors file (malformed header)") from None
+    if needed > len(raw) - 8 - n:
+        raise CheckpointError(path, f"truncated: {len(raw):,} bytes, but its header describes {8 + n + needed:,}")
     from safetensors.numpy import load as st_load
 
     try:
@@ -237,10 +243,3 @@ def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) ->
 
 def _positive_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 1
-
-
-def describe_provenance(ckpt: Checkpoint) -> str:
-    p = ckpt.provenance
-    loss = p.get("val_loss")
-    bits = f"{loss:.3f} nats/char ({loss / math.log(2):.3f} bits/char)" if isinstance(loss, (int, float)) else "n/a"
-    return f"{p.get('corpus', 'unknown corpus')}, val loss {bits}"

@@ -1,0 +1,32 @@
+"""Small random models for tests: numpy weights in torch's layout."""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from rnn_tui.cells import Config
+from rnn_tui.checkpoint import save
+from rnn_tui.vocab import Vocab
+
+ASCII_VOCAB = Vocab(sorted(set(string.printable) - set("\r\x0b\x0c")))
+
+
+def random_tensors(config: Config, seed: int = 0, scale: float | None = None) -> dict[str, np.ndarray]:
+    """Weights drawn like torch's default initialisation: U(-1/sqrt(H), 1/sqrt(H))."""
+    rng = np.random.default_rng(seed)
+    k = scale if scale is not None else 1 / np.sqrt(config.hidden)
+    out = {}
+    for name, shape in config.shapes().items():
+        if name == "embed.weight":
+            out[name] = rng.standard_normal(shape).astype(np.float32)
+        else:
+            out[name] = rng.uniform(-k, k, shape).astype(np.float32)
+    return out
+
+
+def write_checkpoint(path, cell="lstm", layers=2, hidden=16, vocab: Vocab = ASCII_VOCAB, embed_dim=None,
+                     seed=0, scale=None):
+    config = Config(cell, layers, hidden, len(vocab), embed_dim)
+    return save(path, config, vocab, random_tensors(config, seed, scale), {"corpus": "random weights", "seed": seed})

@@ -1,0 +1,145 @@
+"""The timeline: rewind restores the exact state, replay repeats, a new choice branches."""
+
+import numpy as np
+import pytest
+
+from rnn_tui.cells import Config, Model
+from rnn_tui.sampling import Sampler, entropy, uniform
+from rnn_tui.session import FORCED, PICKED, PRIMED, SAMPLED, Session
+
+from .factories import ASCII_VOCAB, random_tensors
+
+
+def make_session(cell="lstm", seed=0, interval=16, **sampler):
+    config = Config(cell, 2, 24, len(ASCII_VOCAB))
+    model = Model(config, random_tensors(config, seed=1, scale=0.6))
+    return Session(model, ASCII_VOCAB, prime="To be", sampler=Sampler(seed=seed, **sampler), interval=interval)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_rewind_restores_exact_state_and_replay_repeats_the_text(cell):
+    s = make_session(cell)
+    s.forward(100)
+    text, state, logits, acts = s.text(), s.state.copy(), s.logits.copy(), s.acts.copy()
+    for n in (1, 7, 16, 33, 100):
+        s.back(n)
+        assert s.cursor == max(0, 104 - n)
+        s.forward(104 - s.cursor)
+        assert s.text() == text
+        assert np.array_equal(s.state, state) and np.array_equal(s.logits, logits) and np.array_equal(s.acts, acts)
+
+
+def test_state_after_rewind_equals_a_fresh_run_to_that_point():
+    s = make_session()
+    s.forward(80)
+    s.back(37)
+    final, logits, acts = s.model.run(s.ids())
+    assert np.array_equal(s.state, final)
+    assert np.array_equal(s.logits, logits[-1])
+    window_acts, window_logits = s.window(0, s.cursor + 1)
+    assert np.array_equal(window_acts, acts) and np.array_equal(window_logits, logits)
+
+
+def test_choosing_another_character_branches_and_drops_the_old_future():
+    s = make_session()
+    s.forward(50)
+    old = s.text()
+    s.back(20)
+    here = s.cursor
+    other = (int(s.ids(here + 1, here + 2)[0]) + 1) % len(ASCII_VOCAB)
+    s.choose(other, PICKED)
+    assert s.length == here + 2 and not s.can_redo
+    assert s.text()[:-1] == old[: here + 1]
+    assert s.kind(s.cursor) == PICKED
+    s.forward(10)
+    _, _, acts = s.model.run(s.ids())
+    assert np.array_equal(s.acts, acts[-1])
+
+
+def test_choosing_the_character_already_next_replays_instead_of_branching():
+    s = make_session()
+    s.forward(30)
+    s.back(10)
+    nxt = int(s.ids(s.cursor + 1, s.cursor + 2)[0])
+    s.choose(nxt)
+    assert s.length == 35 and s.can_redo
+
+
+def test_same_seed_and_same_actions_give_the_same_text_and_another_seed_another():
+    def play(seed):
+        s = make_session(seed=seed)
+        s.forward(40)
+        s.back(15)
+        s.choose(ASCII_VOCAB.index["e"], FORCED)
+        s.forward(30)
+        s.feed("\nHAMLET:")
+        s.forward(20)
+        return s.text()
+
+    assert play(3) == play(3)
+    assert play(3) != play(4)
+
+
+def test_kinds_record_how_each_character_was_chosen():
+    s = make_session()
+    s.forward(3)
+    s.choose(ASCII_VOCAB.index["x"], FORCED)
+    assert [s.kind(p) for p in range(s.length)] == [PRIMED] * 5 + [SAMPLED] * 3 + [FORCED]
+
+
+def test_feed_rejects_characters_outside_the_vocabulary_and_changes_nothing():
+    s = make_session()
+    s.forward(5)
+    before = s.text()
+    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+        s.feed("héllo")
+    assert s.text() == before
+
+
+def test_history_costs_bytes_per_step_not_kilobytes():
+    config = Config("lstm", 2, 256, len(ASCII_VOCAB))
+    s = Session(Model(config, random_tensors(config)), ASCII_VOCAB, prime="a")
+    s.forward(3000)
+    assert s.memory_bytes() / s.length <= 64
+
+
+def test_argmax_mode_and_zero_temperature_are_greedy():
+    for sampler in ({"mode": "argmax"}, {"temperature": 0.0}):
+        s = make_session(**sampler)
+        for _ in range(20):
+            expected = int(np.argmax(s.logits))
+            assert s.step() == expected
+
+
+def test_top_k_never_samples_outside_the_k_best():
+    s = make_session(mode="top-k", top_k=3, temperature=2.0)
+    for _ in range(60):
+        best = set(np.argsort(-s.logits)[:3].tolist())
+        assert s.step() in best
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    sampler = Sampler(mode="top-p", top_p=0.5)
+    p = sampler.distribution(np.log(np.array([0.4, 0.3, 0.2, 0.1])))
+    assert np.count_nonzero(p) == 2 and p[0] == pytest.approx(0.4 / 0.7)
+
+
+def test_temperature_sharpens_and_flattens():
+    logits = np.array([2.0, 1.0, 0.0])
+    cold = Sampler(temperature=0.5).distribution(logits)
+    hot = Sampler(temperature=2.0).distribution(logits)
+    assert entropy(cold) < entropy(Sampler().distribution(logits)) < entropy(hot)
+
+
+def test_uniform_depends_only_on_seed_and_position():
+    assert uniform(1, 10) == uniform(1, 10)
+    values = [uniform(1, i) for i in range(20000)]
+    assert 0 <= min(values) and max(values) < 1
+    assert abs(np.mean(values) - 0.5) < 0.01
+    assert uniform(1, 10) != uniform(2, 10)
+
+
+def test_bad_sampler_settings_are_refused():
+    for bad in ({"temperature": -1}, {"mode": "beam"}, {"top_k": 0}, {"top_p": 0}):
+        with pytest.raises(ValueError):
+            Sampler(**bad)
