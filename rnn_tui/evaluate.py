@@ -102,7 +102,7 @@ def eval_main(argv: list[str]) -> int:
     unknown = ckpt.vocab.unknown(part)
     if unknown:
         shown = safe_text("".join(unknown[:20])) + (" …" if len(unknown) > 20 else "")
-        raise UserError(f"{args.text_file}: {len(unknown)} character(s) outside the model's vocabulary: {shown}")
+        raise UserError(f"{args.text_file}: {len(unknown)} character(s) outside the model's vocabulary: '{shown}'")
     nats = ckpt.model().nll(ckpt.vocab.encode(part), streams=1 if args.exact else 16)
     scope = "whole file" if args.all else f"held-out last {args.val_frac:.0%}"
     print(f"{ckpt.name}: {nats:.4f} nats/char, {nats / math.log(2):.4f} bits/char "

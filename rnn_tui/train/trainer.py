@@ -66,6 +66,7 @@ class TrainOptions:
     sample_every: int | None = None  # steps; None: at each evaluation; 0: never
     threads: int | None = None
     bf16: bool = False  # autocast the recurrence to bfloat16 on CUDA
+    carry_state: bool = True  # False: every window starts from a zero state
     resume: bool = False
 
     @property
@@ -263,6 +264,7 @@ class Trainer:
         self.best_step = 0
         self.last_val: float | None = None
         self.last_eval_step = -1
+        self.stop = _Stop()
         self.best_provenance: dict[str, Any] = {}
         self.hardware = hardware(self.device)
         if resume:
@@ -361,6 +363,10 @@ class Trainer:
 
     # -- the loop ------------------------------------------------------------------
 
+    def request_stop(self, reason: str = "request") -> None:
+        """Stop after the current step, as Ctrl-C does (for callers driving the trainer)."""
+        self.stop.requested, self.stop.signal_name = True, reason
+
     def _autocast(self):
         enabled = self.opts.bf16 and self.device.type == "cuda"
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
@@ -379,7 +385,6 @@ class Trainer:
     def run(self) -> TrainResult:
         o = self.opts
         rep = self.reporter
-        rep.start(self)
         model, opt = self.model, self.optimizer
         model.train()
         eval_every = self._eval_every()
@@ -391,9 +396,11 @@ class Trainer:
         t_last = time.perf_counter()
         interrupted = False
         with _Stop() as stop:
+            self.stop = stop
+            rep.start(self)
             while not self._done():
                 x, y, reset = self.streams.next()
-                if reset:
+                if reset or not o.carry_state:
                     self.state = None
                 lr = learning_rate(o, self.step, self.elapsed)
                 for group in opt.param_groups:
