@@ -1,0 +1,424 @@
+"""The viewer: the app, its keys, and how a change in the session reaches the screen.
+
+Every key only changes the session or the selection and calls `_touch()`; the
+widgets are brought up to date once per frame in `_sync()` (coalesced with
+`call_later` for key presses, once per timer tick while playing). Widgets
+refresh only the lines that changed, and nothing changes the layout except a
+resize, a layer/quantity change or a new model.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal
+from textual.widgets import Footer, Static
+
+from ..cells import SIGNED
+from ..checkpoint import Checkpoint, load
+from ..sampling import Sampler
+from ..session import PICKED, Session
+from ..vocab import safe_text
+from . import palette
+from .commands import BindingCommands
+from .heatmap import HeatmapPanel
+from .predictions import PredictionsPanel, predict, top_ids
+from .screens import ForceChar, HelpScreen, TextPrompt, unescape
+from .textview import TextFrame, TextView
+from .timeline import TimelineFrame, TimelinePanel
+
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # steps per second while playing
+DEFAULT_SPEED = 10
+TEMPERATURE_STEP = 0.2
+MAX_TEMPERATURE = 2.0
+MODES = ("sample", "argmax", "top-k")
+TOP_K = 5
+MIN_SIZE = (64, 20)  # the smallest terminal the layout works in
+COMPACT_HEIGHT = 32
+
+
+def _b(key: str, action: str, description: str, id: str, show: bool = False, key_display: str | None = None) -> Binding:
+    return Binding(key, action, description, show=show, key_display=key_display, id=id)
+
+
+class StatusBar(Static):
+    """One line: model, step, sampler, speed. Repainted only when its text changes."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    """
+
+    def show(self, text: Text) -> None:
+        if text.plain != getattr(self, "_last", None):
+            self._last = text.plain
+            self.update(text)
+
+
+class RnnApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "rnn-tui"
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        _b("space", "play_pause", "Play/pause", "play", show=True, key_display="space"),
+        _b("right,full_stop", "step", "Step", "step", show=True, key_display="→"),
+        _b("left,comma", "back", "Back", "back", show=True, key_display="←"),
+        _b("right_square_bracket", "forward(10)", "10 forward", "forward10", key_display="]"),
+        _b("left_square_bracket", "back(10)", "10 back", "back10", key_display="["),
+        _b("plus,equals_sign", "speed(1)", "Faster", "faster", key_display="+"),
+        _b("minus", "speed(-1)", "Slower", "slower", key_display="-"),
+        _b("t", "temperature(-1)", "Cooler", "cooler", show=True, key_display="t/T"),
+        _b("T", "temperature(1)", "Hotter", "hotter"),
+        _b("m", "mode", "Sampling mode", "mode"),
+        *[_b(str(k), f"take({k})", f"Take candidate {k}", f"take{k}") for k in range(1, 6)],
+        _b("f", "force", "Force a character", "force"),
+        _b("p", "prime", "Type a prime", "prime"),
+        _b("r", "reset", "Reset", "reset"),
+        _b("l", "layer(1)", "Next layer", "layer_next", show=True, key_display="l/L"),
+        _b("L", "layer(-1)", "Previous layer", "layer_prev"),
+        _b("g", "quantity", "Next quantity", "quantity", show=True),
+        _b("c", "colour", "Colour text on/off", "colour"),
+        _b("n", "goto_unit", "Go to unit", "goto_unit"),
+        _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑"),
+        _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓"),
+        _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧←"),
+        _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→"),
+        _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
+        _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
+        _b("q", "quit", "Quit", "quit", show=True),
+    ]
+
+    def __init__(self, checkpoint: Checkpoint, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
+                 fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED) -> None:
+        super().__init__()
+        self.checkpoint = checkpoint
+        self.config = checkpoint.config
+        self.vocab = checkpoint.vocab
+        self.quantities = self.config.quantities
+        # Textual takes NO_COLOR out of the environment and records it here
+        self.glyph_mode = self.no_color if glyphs is None else glyphs
+        mode = "argmax" if temperature == 0 else "sample"
+        self.session = Session(checkpoint.model(), self.vocab, prime=prime or "",
+                               sampler=Sampler(temperature=temperature, mode=mode, top_k=TOP_K, seed=seed))
+        self.fps = fps
+        self.speed = speed
+        self.layer = self.config.layers - 1  # the top layer is where the interpretable units tend to be
+        self.quantity = len(self.quantities) - 1  # h
+        self.unit = 0
+        self.coloured = True
+        self.playing = False
+        self._carry = 0.0
+        self._pending = False
+        self._series_key: tuple | None = None
+        self._series = np.zeros(0, dtype=np.float32)
+
+    # -- building -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Container(id="main"):
+            with Horizontal(id="top"):
+                yield TextView(self.vocab.glyphs, self.vocab.index.get("\n"), id="text")
+                yield PredictionsPanel(id="predictions")
+            yield HeatmapPanel(self.quantities, self.config.hidden, glyphs=self.glyph_mode, id="heatmap")
+            yield TimelinePanel(self.vocab.glyphs, self.config.hidden, glyph_mode=self.glyph_mode, id="timeline")
+        yield Static(id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.text_view = self.query_one(TextView)
+        self.heatmap = self.query_one(HeatmapPanel)
+        self.timeline = self.query_one(TimelinePanel)
+        self.predictions = self.query_one(PredictionsPanel)
+        self.status = self.query_one(StatusBar)
+        self.heatmap.focus_q = self.quantity
+        self.timer = self.set_interval(1 / self.fps, self.tick, pause=True)
+        self._arrange(self.size.width, self.size.height)
+        self._touch()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if not hasattr(self, "timeline"):
+            return  # the first resize comes before mount, which arranges
+        self._arrange(event.size.width, event.size.height)
+        self._touch()
+
+    def _arrange(self, width: int, height: int) -> None:
+        """Share the rows between panels; the text takes what the others leave."""
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen.set_class(too_small, "-too-small")
+        self.query_one("#too-small", Static).update(
+            Text(f"terminal too small: need at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})",
+                 justify="center"))
+        compact = height < COMPACT_HEIGHT
+        self.screen.set_class(compact, "-compact")
+        if too_small:
+            return
+        timeline_rows = 4 if compact else (8 if height < 48 else 12)
+        text_rows = 6 if compact else max(8, height // 4)
+        gaps = 0 if compact else 2
+        room = height - 2 - timeline_rows - text_rows - gaps
+        self.timeline.styles.height = timeline_rows
+        self.heatmap.set_space(width - 2, max(3, room))
+
+    # -- the frame ---------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        """Ask for one `_sync` after the keys already queued: many presses, one frame."""
+        if not self._pending:
+            self._pending = True
+            self.call_later(self._flush)
+
+    def _flush(self) -> None:
+        self._pending = False
+        self._sync()
+
+    def tick(self) -> None:
+        """One frame of play: speed/fps steps (carried over when fractional), then one sync."""
+        self._carry += self.speed / self.fps
+        n = int(self._carry)
+        if n:
+            self._carry -= n
+            self.session.forward(n)
+            self._sync()
+
+    def _series_values(self, start: int, end: int) -> np.ndarray:
+        """The selected unit's value at positions [start, end), cached while the selection holds."""
+        s = self.session
+        key = (self.layer, self.quantity, self.unit)
+        if key != self._series_key:
+            self._series_key, self._series = key, np.zeros(0, dtype=np.float32)
+        have = len(self._series)
+        if have < end:
+            lo = max(have, 0)
+            extra = np.fromiter((s.acts_at(p)[key] for p in range(lo, end)), dtype=np.float32, count=end - lo)
+            self._series = np.concatenate([self._series, extra])
+        return self._series[start:end]
+
+    def _invalidate_from(self, position: int) -> None:
+        """The timeline changed from `position` on (a branch): forget values from there."""
+        self._series = self._series[: max(0, position)]
+
+    def _sync(self) -> None:
+        s = self.session
+        if not self.is_mounted or self.screen.has_class("-too-small"):
+            return
+        cur = s.cursor
+        qname = self.quantities[self.quantity]
+        signed = qname in SIGNED
+        # text
+        start = max(0, cur + 1 - self.text_view.capacity())
+        kinds = bytes(s.kind(p) for p in range(start, cur + 1))
+        levels = palette.quantise(self._series_values(start, cur + 1), signed) if self.coloured else None
+        self.text_view.update_frame(TextFrame(start, s.ids(start).copy(), kinds, cur, levels, signed))
+        # heatmap
+        self.heatmap.update_state(s.acts[self.layer], self.unit)
+        # timeline
+        steps = self.timeline.steps
+        t0 = max(0, cur + 1 - steps)
+        band_n = self.timeline.band_units
+        b0 = min(max(0, self.unit - band_n // 2), max(0, self.config.hidden - band_n))
+        b0 -= b0 % 2 if not self.glyph_mode else 0
+        b0 = max(0, min(b0, self.config.hidden - band_n))
+        band = np.stack([s.acts_at(p)[self.layer, self.quantity, b0 : b0 + band_n] for p in range(t0, cur + 1)], axis=1)
+        self.timeline.update_frame(TimelineFrame(
+            s.ids(t0).copy(), kinds[t0 - start:], self.unit, qname, signed,
+            palette.quantise(self._series_values(t0, cur + 1), signed), b0, palette.quantise(band, signed)))
+        # predictions
+        taken = int(s.ids(cur, cur + 1)[0]) if cur >= 0 else None
+        prev = s.probabilities(cur - 1) if cur >= 1 else None
+        self.predictions.update_prediction(predict(s.probabilities(), self.vocab.glyphs, TOP_K, taken, prev))
+        self.status.show(self._status_text())
+
+    def _status_text(self) -> Text:
+        s, c = self.session, self.config
+        value = float(s.acts[self.layer, self.quantity, self.unit]) if s.cursor >= 0 else 0.0
+        wide = self.size.width >= 110
+        parts = [
+            (f"{'▶' if self.playing else '❚❚'} {self.speed}/s", "bold reverse" if self.playing else "bold"),
+            (self.checkpoint.name, "bold"),
+            (f"{c.cell.upper()} {c.layers}×{c.hidden}", ""),
+            (f"layer {self.layer + 1}/{c.layers}" if wide else f"L{self.layer + 1}/{c.layers}", ""),
+            (f"{'unit ' if wide else ''}{self.quantities[self.quantity]}{self.unit} {value:+.2f}", "bold"),
+            (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1} ahead" if s.can_redo else ""), ""),
+            (f"T {s.sampler.temperature:.1f} {s.sampler.describe()}", ""),
+            (f"seed {s.sampler.seed}", "dim"),
+        ]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for k, (part, style) in enumerate(parts):
+            if k:
+                text.append(" │ ", "dim")
+            text.append(part, style)
+        return text
+
+    # -- actions: time -----------------------------------------------------------------
+
+    def action_play_pause(self) -> None:
+        self.playing = not self.playing
+        if self.playing:
+            self._carry = 0.0
+            self.timer.resume()
+        else:
+            self.timer.pause()
+        self._touch()
+
+    def action_step(self) -> None:
+        self.session.step()
+        self._touch()
+
+    def action_back(self, n: int = 1) -> None:
+        self.session.back(n)
+        self._touch()
+
+    def action_forward(self, n: int) -> None:
+        self.session.forward(n)
+        self._touch()
+
+    def action_speed(self, delta: int) -> None:
+        k = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, k + delta))]
+        self._touch()
+
+    def action_reset(self) -> None:
+        self.session.reset(self._prime)
+        self._invalidate_from(0)
+        self._touch()
+
+    @property
+    def _prime(self) -> str:
+        return getattr(self, "_prime_text", "") or ""
+
+    # -- actions: sampling -----------------------------------------------------------------
+
+    def action_temperature(self, direction: int) -> None:
+        s = self.session
+        t = round(min(MAX_TEMPERATURE, max(0.0, s.sampler.temperature + direction * TEMPERATURE_STEP)), 1)
+        s.sampler = s.sampler.with_(temperature=t)
+        self._touch()
+
+    def action_mode(self) -> None:
+        s = self.session
+        mode = s.sampler.mode
+        nxt = MODES[(MODES.index(mode) + 1) % len(MODES)] if mode in MODES else MODES[0]
+        s.sampler = s.sampler.with_(mode=nxt)
+        self._touch()
+
+    def action_take(self, rank: int) -> None:
+        ids = top_ids(self.session.probabilities(), TOP_K)
+        if rank <= len(ids):
+            self._choose(ids[rank - 1], PICKED)
+
+    def _choose(self, char_id: int, kind: int | None = None) -> None:
+        s = self.session
+        s.choose(char_id) if kind is None else s.choose(char_id, kind)
+        self._invalidate_from(s.cursor)
+        self._touch()
+
+    def action_force(self) -> None:
+        def done(ch: str | None) -> None:
+            if ch is None:
+                return
+            if ch not in self.vocab:
+                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning")
+                return
+            self._choose(self.vocab.index[ch])
+
+        self.push_screen(ForceChar(), done)
+
+    def action_prime(self) -> None:
+        def done(raw: str | None) -> None:
+            if not raw:
+                return
+            text = unescape(raw)
+            unknown = self.vocab.unknown(text)
+            if unknown:
+                self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown))} — nothing fed",
+                            severity="warning")
+                return
+            self.feed(text)
+
+        self.push_screen(TextPrompt("Prime the model", r"Teacher-forced from the cursor. \n newline, \t tab, \\ backslash.",
+                                    "ROMEO:\\n"), done)
+
+    def feed(self, text: str) -> None:
+        s = self.session
+        at = s.cursor + 1
+        s.feed(text)
+        self._invalidate_from(at)
+        self._touch()
+
+    # -- actions: what to look at ---------------------------------------------------------
+
+    def action_layer(self, delta: int) -> None:
+        self.layer = (self.layer + delta) % self.config.layers
+        self._touch()
+
+    def action_quantity(self) -> None:
+        self.quantity = (self.quantity + 1) % len(self.quantities)
+        self.heatmap.set_focus_quantity(self.quantity)
+        self._touch()
+
+    def action_colour(self) -> None:
+        self.coloured = not self.coloured
+        self._touch()
+
+    def action_move(self, dx: int, dy: int) -> None:
+        cols = self.heatmap.layout_.cols
+        self.select_unit(self.unit + dx + dy * cols)
+
+    def select_unit(self, unit: int) -> None:
+        self.unit = max(0, min(self.config.hidden - 1, unit))
+        self._touch()
+
+    def on_heatmap_panel_unit_clicked(self, message: HeatmapPanel.UnitClicked) -> None:
+        self.select_unit(message.unit)
+
+    def action_goto_unit(self) -> None:
+        def done(raw: str | None) -> None:
+            if not raw:
+                return
+            try:
+                n = int(raw)
+            except ValueError:
+                n = -1
+            if not 0 <= n < self.config.hidden:
+                self.notify(f"units are numbered 0 to {self.config.hidden - 1}", severity="warning")
+                return
+            self.select_unit(n)
+
+        self.push_screen(TextPrompt("Go to unit", f"A number from 0 to {self.config.hidden - 1}.", integer=True), done)
+
+    # -- actions: other ------------------------------------------------------------------
+
+    def action_screenshot(self) -> None:
+        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
+        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        self.notify(f"saved {safe_text(path)}")
+
+    def action_help(self) -> None:
+        rows = [(b.key_display or b.key, b.description) for b in self.BINDINGS
+                if not b.id.startswith(("take", "hotter", "layer_prev"))]
+        rows.insert(10, ("1…5", "Take candidate 1…5"))
+        rows += [("ctrl+p", "Command palette"), ("click", "Select a unit in a heatmap")]
+        legend = ("Text: dim = primed, bold = picked, underlined italic = forced, reversed = newest. "
+                  "Gates (i f o r z) 0…1 dark→bright; tanh quantities (g n c h) −1…1 blue→black→red."
+                  + (" No colour: density = |value|, ░▒▓█ positive, .-=# negative." if self.glyph_mode else ""))
+        self.push_screen(HelpScreen(rows, legend))
+
+
+def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
+              fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED) -> RnnApp:
+    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive."""
+    ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load(checkpoint)
+    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime, fps=fps, glyphs=glyphs, speed=speed)
+    app._prime_text = prime or ""
+    return app
+
+
+__all__ = ["RnnApp", "build_app", "SPEEDS", "MIN_SIZE", "math"]

@@ -1,0 +1,118 @@
+"""Colour maps and pre-built styles for heatmaps, computed once at import.
+
+Values are quantised into LEVELS buckets, so a heatmap cell is a lookup into a
+table of ready-made `rich.style.Style` objects rather than a colour computed
+per cell per frame.
+
+- Gates (0…1): a viridis-like sequential map, dark to bright. Lightness rises
+  monotonically, so it reads in grey and for every kind of colour blindness.
+- tanh quantities (−1…1): a "berlin"-like diverging map, light blue → near
+  black at 0 → light red. Magnitude is lightness (readable in grey), the sign
+  is hue along the blue/orange axis that colour-blind viewers still separate,
+  and the dark middle means units doing nothing fade into a dark terminal, so
+  the ones firing stand out when projected.
+- Without colour (NO_COLOR), glyph density stands for magnitude instead, with
+  a different family of glyphs for negative values.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color
+from rich.style import Style
+
+LEVELS = 33  # odd, so that 0 of a signed quantity falls exactly on the middle level
+MID = LEVELS // 2
+
+_VIRIDIS = [
+    (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+    (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
+]
+_BERLIN = [
+    (158, 176, 255), (82, 150, 213), (40, 92, 130), (20, 32, 42), (17, 16, 16),
+    (42, 18, 8), (112, 40, 16), (192, 96, 70), (255, 173, 173),
+]
+
+
+def _interpolate(stops: list[tuple[int, int, int]], n: int) -> np.ndarray:
+    xs = np.linspace(0, 1, len(stops))
+    t = np.linspace(0, 1, n)
+    table = np.stack([np.interp(t, xs, [s[k] for s in stops]) for k in range(3)], axis=1)
+    return np.rint(table).astype(np.uint8)
+
+
+SEQUENTIAL = _interpolate(_VIRIDIS, LEVELS)  # (LEVELS, 3) RGB for gates
+DIVERGING = _interpolate(_BERLIN, LEVELS)  # (LEVELS, 3) RGB for tanh quantities
+
+# Glyph mode (NO_COLOR): density by magnitude; negative values use ASCII marks
+POSITIVE_GLYPHS = " ░▒▓█"
+NEGATIVE_GLYPHS = " .-=#"
+
+
+def quantise(values: np.ndarray, signed: bool) -> np.ndarray:
+    """Map values to bucket indices 0…LEVELS-1 (uint8); signed maps −1…1, else 0…1.
+
+    c of an LSTM may exceed ±1; it is clipped, which the legend says.
+    """
+    v = np.asarray(values, dtype=np.float32)
+    x = (v + 1.0) * (0.5 * (LEVELS - 1)) if signed else v * (LEVELS - 1)
+    return np.clip(np.rint(x), 0, LEVELS - 1).astype(np.uint8)
+
+
+def table(signed: bool) -> np.ndarray:
+    return DIVERGING if signed else SEQUENTIAL
+
+
+@lru_cache(maxsize=None)
+def color(level: int, signed: bool) -> Color:
+    r, g, b = (int(x) for x in table(signed)[level])
+    return Color.from_rgb(r, g, b)
+
+
+@lru_cache(maxsize=None)
+def half_block(upper: int, lower: int, signed: bool) -> Style:
+    """Style of a '▀' cell: foreground = upper unit, background = lower unit."""
+    return Style(color=color(upper, signed), bgcolor=color(lower, signed))
+
+
+@lru_cache(maxsize=None)
+def full_cell(level: int, signed: bool) -> Style:
+    return Style(bgcolor=color(level, signed))
+
+
+def luminance(level: int, signed: bool) -> float:
+    r, g, b = table(signed)[level]
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@lru_cache(maxsize=None)
+def text_on(level: int, signed: bool, **attrs: bool) -> Style:
+    """A character on a coloured background, in black or white, whichever reads."""
+    fg = "#000000" if luminance(level, signed) > 0.45 else "#ffffff"
+    return Style(color=fg, bgcolor=color(level, signed), **attrs)
+
+
+@lru_cache(maxsize=None)
+def marker(level: int, signed: bool) -> Style:
+    """The selected unit: its own colour behind a contrasting mark, bold."""
+    fg = "#000000" if luminance(level, signed) > 0.45 else "#ffffff"
+    return Style(color=fg, bgcolor=color(level, signed), bold=True)
+
+
+def glyph_for(level: int, signed: bool) -> str:
+    """The NO_COLOR stand-in for a bucket: a denser glyph for a larger magnitude."""
+    if not signed:
+        return POSITIVE_GLYPHS[min(4, (level * 5) // LEVELS)]
+    d = level - MID
+    k = min(4, (abs(d) * 5 + MID - 1) // (MID + 1)) if d else 0
+    return (POSITIVE_GLYPHS if d > 0 else NEGATIVE_GLYPHS)[k]
+
+
+SPARK = " ▁▂▃▄▅▆▇█"
+
+
+def spark_glyph(level: int) -> str:
+    """A bar whose height is the bucket (0 = empty, top = full)."""
+    return SPARK[min(8, (level * 9) // LEVELS)]

@@ -1,0 +1,95 @@
+"""The model's guesses for the next character, and how surprised it was by the last.
+
+Probabilities are the model's own (softmax of the logits at temperature 1), so
+they do not change when the temperature does; the sampler's line says how the
+next character will actually be drawn. Information is in bits, which students
+meet first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from ..sampling import entropy
+
+BAR_STYLE = Style(color="#5fafd7")
+DIM = Style(dim=True)
+BOLD = Style(bold=True)
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+LN2 = math.log(2)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    candidates: tuple[tuple[str, float], ...]  # (glyph, probability), most likely first
+    taken: str | None  # glyph of the character at the cursor
+    taken_p: float | None  # the probability the model gave it
+    entropy_bits: float
+
+
+def predict(probs: np.ndarray, glyphs: tuple[str, ...], k: int, taken: int | None,
+            taken_probs: np.ndarray | None) -> Prediction:
+    order = np.argsort(-probs, kind="stable")[:k]
+    return Prediction(
+        tuple((glyphs[int(i)], float(probs[i])) for i in order),
+        None if taken is None else glyphs[taken],
+        None if taken is None or taken_probs is None else float(taken_probs[taken]),
+        entropy(probs) / LN2,
+    )
+
+
+def top_ids(probs: np.ndarray, k: int) -> list[int]:
+    return [int(i) for i in np.argsort(-probs, kind="stable")[:k]]
+
+
+def bar(fraction: float, width: int) -> str:
+    eighths = int(round(max(0.0, min(1.0, fraction)) * width * 8))
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
+
+
+class PredictionsPanel(Widget):
+    DEFAULT_CSS = """
+    PredictionsPanel { width: 30; height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.prediction: Prediction | None = None
+
+    def update_prediction(self, prediction: Prediction) -> None:
+        if prediction != self.prediction:
+            self.prediction = prediction
+            self.refresh()
+
+    def render(self) -> Text:
+        p = self.prediction
+        text = Text(no_wrap=True, overflow="crop")
+        if p is None:
+            return text
+        bar_w = max(4, self.size.width - 12)
+        if self.size.height >= 8:
+            text.append("next char", BOLD)
+            text.append("  (key takes it)\n", DIM)
+        for n, (g, prob) in enumerate(p.candidates, 1):
+            text.append(f"{n} ", BOLD)
+            text.append(f"{g} ", BOLD)
+            text.append(bar(prob, bar_w), BAR_STYLE)
+            text.append(f"{prob:5.1%}\n" if prob < 0.9995 else " 100%\n")
+        text.append(f"entropy {p.entropy_bits:.2f} bits\n", DIM)
+        if p.taken_p is None:
+            text.append("took ", DIM)
+            text.append(p.taken or "-", BOLD)
+            text.append(" (primed first)", DIM)
+        else:
+            surprisal = -math.log2(max(p.taken_p, 1e-300))
+            text.append("took ", DIM)
+            text.append(p.taken or "", BOLD)
+            text.append(f" p {p.taken_p:.1%} · {surprisal:.2f} bits")
+        return text

@@ -1,0 +1,146 @@
+"""Modal screens: help, typing a prime, forcing a character, going to a unit.
+
+A modal screen stops the app's bindings, so while one is open every key
+(including q, space and digits) goes to it.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "r": "\r", "e": "\x1b", "0": "\x00"}
+
+
+def unescape(text: str) -> str:
+    """Typed text with \\n, \\t, \\\\, \\e and \\xNN turned into the characters they name.
+
+    An Input has one line, so this is how a prime gets a newline or a tab.
+    """
+    out: list[str] = []
+    k = 0
+    while k < len(text):
+        ch = text[k]
+        if ch == "\\" and k + 1 < len(text):
+            nxt = text[k + 1]
+            if nxt in ESCAPES:
+                out.append(ESCAPES[nxt])
+                k += 2
+                continue
+            if nxt == "x" and k + 3 < len(text) + 0 and _is_hex(text[k + 2 : k + 4]):
+                out.append(chr(int(text[k + 2 : k + 4], 16)))
+                k += 4
+                continue
+        out.append(ch)
+        k += 1
+    return "".join(out)
+
+
+def _is_hex(s: str) -> bool:
+    return len(s) == 2 and all(c in "0123456789abcdefABCDEF" for c in s)
+
+
+class Dialog(ModalScreen):
+    """A small centred box; Escape closes it without an answer."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 64; max-width: 100%; height: auto; padding: 0 1;
+        border: round $accent; background: $surface;
+    }
+    Dialog Input { margin: 1 0 0 0; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(Dialog):
+    """One line of input; dismisses with the text, or None on Escape."""
+
+    def __init__(self, title: str, hint: str, placeholder: str = "", integer: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.hint, self.placeholder, self.integer = title, hint, placeholder, integer
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.hint, style="dim"))
+            yield Input(placeholder=self.placeholder, type="integer" if self.integer else "text",
+                        select_on_focus=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+
+class ForceChar(Dialog):
+    """Takes the next key as the character to force: Enter is a newline, Tab a tab."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Force the next character", style="bold"))
+            yield Static(Text("Type it. Enter = newline, Tab = tab, Escape = cancel.", style="dim"))
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape":
+            self.dismiss(None)
+        elif event.key == "enter":
+            self.dismiss("\n")
+        elif event.key == "tab":
+            self.dismiss("\t")
+        elif event.character is not None and event.is_printable:
+            self.dismiss(event.character)
+
+
+class HelpScreen(Dialog):
+    """Every key, generated from the app's bindings so it cannot drift from them."""
+
+    DEFAULT_CSS = """
+    HelpScreen > Vertical { width: 76; height: auto; max-height: 100%; overflow-y: auto; }
+    """
+    BINDINGS = [
+        Binding("escape,question_mark,q", "cancel", "Close", id="help.close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str]], legend: str) -> None:
+        super().__init__()
+        self.rows, self.legend = rows, legend
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        half = (len(self.rows) + 1) // 2
+        left, right = self.rows[:half], self.rows[half:]
+        grid = Table.grid(padding=(0, 3))
+        for part in (left, right):
+            t = Table.grid(padding=(0, 1))
+            t.add_column(style="bold", no_wrap=True)
+            t.add_column(no_wrap=True)
+            for keys, what in part:
+                t.add_row(keys, what)
+            grid.add_column()
+        grid.add_row(*[self._table(p) for p in (left, right)])
+        with Vertical():
+            yield Static(Text("rnn-tui keys", style="bold"))
+            yield Static(grid)
+            yield Static(Text(self.legend, style="dim"))
+
+    @staticmethod
+    def _table(rows: list[tuple[str, str]]) -> Table:
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="bold", no_wrap=True)
+        t.add_column(no_wrap=True)
+        for keys, what in rows:
+            t.add_row(keys, what)
+        return t

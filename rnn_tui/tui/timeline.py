@@ -1,0 +1,132 @@
+"""The selected unit over the last steps, aligned under the characters that drove it.
+
+Row 0: the recent characters. Row 1: the selected unit as a coloured bar per
+step. Below: a units × time strip of the colouring quantity for the units
+around the selected one, two units per terminal row (half blocks), so a
+neuron that switches on inside quotes shows as a band starting at the quote.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from . import palette
+from .textview import CURSOR, PLAIN
+
+MARGIN = 7
+LABEL = Style(dim=True)
+SELECTED = Style(bold=True)
+
+
+@dataclass
+class TimelineFrame:
+    ids: np.ndarray  # characters of the last steps, ending at the cursor
+    kinds: bytes
+    unit: int
+    quantity: str
+    signed: bool
+    series: np.ndarray  # buckets of the selected unit, one per step
+    band_start: int  # first unit of the strip
+    band: np.ndarray  # (units, steps) buckets; units = 2 × strip rows (glyph mode: 1 ×)
+
+
+class TimelinePanel(Widget):
+    DEFAULT_CSS = """
+    TimelinePanel { height: 6; }
+    """
+
+    def __init__(self, glyphs: tuple[str, ...], hidden: int, glyph_mode: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.glyph_table = glyphs
+        self.hidden = hidden
+        self.glyph_mode = glyph_mode
+        self.frame: TimelineFrame | None = None
+        self._cache: OrderedDict[tuple, Strip] = OrderedDict()
+
+    @property
+    def steps(self) -> int:
+        """How many steps fit across."""
+        return max(1, self.size.width - MARGIN)
+
+    @property
+    def band_units(self) -> int:
+        rows = max(0, self.size.height - 2)
+        return min(self.hidden, rows * (1 if self.glyph_mode else 2))
+
+    def update_frame(self, frame: TimelineFrame) -> None:
+        self.frame = frame
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        f = self.frame
+        width = self.size.width
+        if f is None:
+            return Strip.blank(width)
+        if y == 0:
+            key = ("chars", f.ids.tobytes(), f.kinds, width)
+            build = self._chars
+        elif y == 1:
+            key = ("spark", f.series.tobytes(), f.unit, f.quantity, width)
+            build = self._spark
+        else:
+            k = (y - 2) * (1 if self.glyph_mode else 2)
+            if k >= f.band.shape[0]:
+                return Strip.blank(width)
+            rows = f.band[k : k + (1 if self.glyph_mode else 2)]
+            key = ("band", rows.tobytes(), f.band_start + k, f.unit, f.signed, width)
+
+            def build() -> Strip:
+                return self._band_row(rows, f.band_start + k)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._cache[key] = build().adjust_cell_length(width)
+            if len(self._cache) > 256:
+                self._cache.popitem(last=False)
+        return strip
+
+    def _chars(self) -> Strip:
+        f = self.frame
+        segs = [Segment("text".ljust(MARGIN), LABEL)]
+        n = len(f.ids)
+        for k, i in enumerate(f.ids.tolist()):
+            style = CURSOR if k == n - 1 else PLAIN.get(f.kinds[k])
+            segs.append(Segment(self.glyph_table[i], style))
+        return Strip(segs)
+
+    def _spark(self) -> Strip:
+        f = self.frame
+        segs = [Segment(f"{f.quantity}{f.unit}".ljust(MARGIN)[:MARGIN], SELECTED)]
+        for lv in f.series.tolist():
+            if self.glyph_mode:
+                g = palette.glyph_for(lv, f.signed) if f.signed else palette.spark_glyph(lv)
+                segs.append(Segment(g))
+            else:
+                segs.append(Segment(palette.spark_glyph(lv), _spark_style(lv, f.signed)))
+        return Strip(Segment.simplify(segs))
+
+    def _band_row(self, rows: np.ndarray, first_unit: int) -> Strip:
+        f = self.frame
+        holds = first_unit <= f.unit < first_unit + rows.shape[0]
+        label = f"▶{f.unit}" if holds else f"{first_unit}"
+        segs = [Segment(label.rjust(MARGIN - 1) + " ", SELECTED if holds else LABEL)]
+        if self.glyph_mode:
+            segs += [Segment(palette.glyph_for(lv, f.signed)) for lv in rows[0].tolist()]
+        elif rows.shape[0] == 1:
+            segs += [Segment("▀", Style(color=palette.color(lv, f.signed))) for lv in rows[0].tolist()]
+        else:
+            segs += [Segment("▀", palette.half_block(a, b, f.signed)) for a, b in zip(rows[0].tolist(), rows[1].tolist())]
+        return Strip(Segment.simplify(segs))
+
+
+def _spark_style(level: int, signed: bool) -> Style:
+    """A bar's colour: the map's extreme for its sign, so it never fades into the background."""
+    if not signed:
+        return Style(color=palette.color(palette.LEVELS - 1, False))
+    return Style(color=palette.color(0 if level < palette.MID else palette.LEVELS - 1, True))

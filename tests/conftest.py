@@ -1,0 +1,63 @@
+"""Shared fixtures: small random-weight checkpoints, written once per test session.
+
+Random weights ~N(0, 0.3), seeded, so every run and every machine sees the same
+model; 2 layers × 64 hidden keeps the app tests fast.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.cells import Config
+from rnn_tui.checkpoint import save
+from rnn_tui.vocab import Vocab
+
+# printable ASCII (no \r, \x0b, \x0c) and the newline
+ASCII_CHARS: tuple[str, ...] = tuple(sorted(set(string.printable) - set("\r\x0b\x0c\t")))
+
+
+def write_random_checkpoint(path: Path, cell: str = "lstm", layers: int = 2, hidden: int = 64,
+                            chars: Sequence[str] = ASCII_CHARS, seed: int = 0, scale: float = 0.3) -> Path:
+    vocab = Vocab(chars)
+    config = Config(cell, layers, hidden, len(vocab))
+    rng = np.random.default_rng(seed)
+    tensors = {name: (rng.standard_normal(shape) * scale).astype(np.float32)
+               for name, shape in config.shapes().items()}
+    return save(path, config, vocab, tensors, {"corpus": "random weights", "seed": seed})
+
+
+@pytest.fixture(scope="session")
+def make_checkpoint(tmp_path_factory) -> Callable[..., Path]:
+    """make_checkpoint(cell="lstm", layers=2, hidden=64, chars=ASCII_CHARS, seed=0) -> Path, cached."""
+    made: dict[tuple, Path] = {}
+    root = tmp_path_factory.mktemp("checkpoints")
+
+    def make(cell: str = "lstm", layers: int = 2, hidden: int = 64, chars: Sequence[str] = ASCII_CHARS,
+             seed: int = 0) -> Path:
+        key = (cell, layers, hidden, tuple(chars), seed)
+        if key not in made:
+            made[key] = write_random_checkpoint(root / f"{cell}-{layers}x{hidden}-{len(made)}.safetensors",
+                                                cell, layers, hidden, chars, seed)
+        return made[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def lstm_checkpoint(make_checkpoint) -> Path:
+    return make_checkpoint("lstm")
+
+
+@pytest.fixture(scope="session")
+def gru_checkpoint(make_checkpoint) -> Path:
+    return make_checkpoint("gru")
+
+
+@pytest.fixture(scope="session")
+def rnn_checkpoint(make_checkpoint) -> Path:
+    return make_checkpoint("rnn")
