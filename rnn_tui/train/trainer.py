@@ -265,6 +265,7 @@ class Trainer:
         self.last_val: float | None = None
         self.last_eval_step = -1
         self.stop = _Stop()
+        self.evals_per_run = 10  # when --eval-every is not given
         self.best_provenance: dict[str, Any] = {}
         self.hardware = hardware(self.device)
         if resume:
@@ -375,8 +376,8 @@ class Trainer:
         if self.opts.eval_every:
             return self.opts.eval_every
         if self.opts.max_steps and not self.opts.time_budget:
-            return max(1, self.opts.max_steps // 10)
-        return None  # time-based: ten evaluations over the budget
+            return max(1, self.opts.max_steps // self.evals_per_run)
+        return None  # time-based: evals_per_run evaluations over the budget
 
     def _done(self) -> bool:
         o = self.opts
@@ -388,7 +389,7 @@ class Trainer:
         model, opt = self.model, self.optimizer
         model.train()
         eval_every = self._eval_every()
-        eval_interval = (o.time_budget or 0) / 10
+        eval_interval = (o.time_budget or 0) / self.evals_per_run
         next_eval_time = self.elapsed + eval_interval
         running = torch.zeros((), device=self.device)
         running_n = 0
