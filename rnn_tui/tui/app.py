@@ -9,7 +9,6 @@ resize, a layer/quantity change or a new model.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -343,8 +342,8 @@ class RnnApp(App):
                 return
             self.feed(text)
 
-        self.push_screen(TextPrompt("Prime the model", r"Teacher-forced from the cursor. \n newline, \t tab, \\ backslash.",
-                                    "ROMEO:\\n"), done)
+        hint = r"Teacher-forced from the cursor. \n newline, \t tab, \\ backslash."
+        self.push_screen(TextPrompt("Prime the model", hint, "ROMEO:\\n"), done)
 
     def feed(self, text: str) -> None:
         s = self.session
@@ -421,4 +420,3 @@ def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature
     return app
 
 
-__all__ = ["RnnApp", "build_app", "SPEEDS", "MIN_SIZE", "math"]

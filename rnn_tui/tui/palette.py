@@ -17,7 +17,7 @@ per cell per frame.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from rich.color import Color
@@ -65,19 +65,19 @@ def table(signed: bool) -> np.ndarray:
     return DIVERGING if signed else SEQUENTIAL
 
 
-@lru_cache(maxsize=None)
+@cache
 def color(level: int, signed: bool) -> Color:
     r, g, b = (int(x) for x in table(signed)[level])
     return Color.from_rgb(r, g, b)
 
 
-@lru_cache(maxsize=None)
+@cache
 def half_block(upper: int, lower: int, signed: bool) -> Style:
     """Style of a '▀' cell: foreground = upper unit, background = lower unit."""
     return Style(color=color(upper, signed), bgcolor=color(lower, signed))
 
 
-@lru_cache(maxsize=None)
+@cache
 def full_cell(level: int, signed: bool) -> Style:
     return Style(bgcolor=color(level, signed))
 
@@ -87,14 +87,14 @@ def luminance(level: int, signed: bool) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-@lru_cache(maxsize=None)
+@cache
 def text_on(level: int, signed: bool, **attrs: bool) -> Style:
     """A character on a coloured background, in black or white, whichever reads."""
     fg = "#000000" if luminance(level, signed) > 0.45 else "#ffffff"
     return Style(color=fg, bgcolor=color(level, signed), **attrs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def marker(level: int, signed: bool) -> Style:
     """The selected unit: its own colour behind a contrasting mark, bold."""
     fg = "#000000" if luminance(level, signed) > 0.45 else "#ffffff"

@@ -33,7 +33,7 @@ def unescape(text: str) -> str:
                 out.append(ESCAPES[nxt])
                 k += 2
                 continue
-            if nxt == "x" and k + 3 < len(text) + 0 and _is_hex(text[k + 2 : k + 4]):
+            if nxt == "x" and k + 3 < len(text) and _is_hex(text[k + 2 : k + 4]):
                 out.append(chr(int(text[k + 2 : k + 4], 16)))
                 k += 4
                 continue
@@ -117,19 +117,11 @@ class HelpScreen(Dialog):
         self.rows, self.legend = rows, legend
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
         half = (len(self.rows) + 1) // 2
         left, right = self.rows[:half], self.rows[half:]
         grid = Table.grid(padding=(0, 3))
-        for part in (left, right):
-            t = Table.grid(padding=(0, 1))
-            t.add_column(style="bold", no_wrap=True)
-            t.add_column(no_wrap=True)
-            for keys, what in part:
-                t.add_row(keys, what)
-            grid.add_column()
+        grid.add_column()
+        grid.add_column()
         grid.add_row(*[self._table(p) for p in (left, right)])
         with Vertical():
             yield Static(Text("rnn-tui keys", style="bold"))

@@ -71,7 +71,7 @@ class TextView(Widget):
         if len(old) != len(self._keys):
             self.refresh()
             return
-        for y, (a, b) in enumerate(zip(old, self._keys)):
+        for y, (a, b) in enumerate(zip(old, self._keys, strict=True)):
             if a != b:
                 self.refresh(Region(0, y, self.size.width, 1))
 
@@ -96,7 +96,8 @@ class TextView(Widget):
         self._lines = lines[-height:]
         lv = f.levels
         self._keys = [
-            (f.start + a, f.ids[a:b].tobytes(), f.kinds[a:b], f.cursor - f.start - a if a <= f.cursor - f.start < b else -1,
+            (f.start + a, f.ids[a:b].tobytes(), f.kinds[a:b],
+             f.cursor - f.start - a if a <= f.cursor - f.start < b else -1,
              None if lv is None else lv[a:b].tobytes(), f.signed, width)
             for a, b in self._lines
         ]

@@ -121,7 +121,8 @@ class TimelinePanel(Widget):
         elif rows.shape[0] == 1:
             segs += [Segment("▀", Style(color=palette.color(lv, f.signed))) for lv in rows[0].tolist()]
         else:
-            segs += [Segment("▀", palette.half_block(a, b, f.signed)) for a, b in zip(rows[0].tolist(), rows[1].tolist())]
+            pairs = zip(rows[0].tolist(), rows[1].tolist(), strict=True)
+            segs += [Segment("▀", palette.half_block(a, b, f.signed)) for a, b in pairs]
         return Strip(Segment.simplify(segs))
 
 
