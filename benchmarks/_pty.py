@@ -1,0 +1,65 @@
+"""Run a program in a pseudo-terminal of a given size and watch what it writes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import termios
+import time
+
+
+class PtyProgram:
+    def __init__(self, argv: list[str], cols: int = 120, rows: int = 40, env: dict | None = None):
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+            os.execvpe(argv[0], argv, {**os.environ, "TERM": "xterm-256color", **(env or {})})
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.output = bytearray()
+
+    def read_for(self, seconds: float) -> int:
+        """Read whatever arrives during `seconds`; returns the byte count."""
+        end = time.perf_counter() + seconds
+        n = 0
+        while (left := end - time.perf_counter()) > 0:
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    break
+                n += len(chunk)
+                self.output += chunk
+        return n
+
+    def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:
+        """Seconds from start until `marker` has been written."""
+        end = time.perf_counter() + timeout
+        while marker not in self.output:
+            left = end - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"{marker!r} not seen in {timeout} s")
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    self.output += os.read(self.fd, 65536)
+                except OSError:
+                    raise TimeoutError("program exited") from None
+        return time.perf_counter() - self.started
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
