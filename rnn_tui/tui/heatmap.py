@@ -153,15 +153,14 @@ class HeatmapPanel(Widget):
             self.refresh()
             return
         lay = self.layout_
-        ux = self._unit_rc(unit)
-        ox = self._unit_rc(old_unit)
-        for slot, q in enumerate(lay.shown):
-            changed = (old_padded[q] != self._padded[q]).any(axis=1)
-            rows = set(np.flatnonzero(changed).tolist())
-            if unit != old_unit:
-                rows |= {ux[0], ox[0]}
-            for r in rows:
-                self.refresh(self._grid_region(slot, r))
+        moved = {self._unit_rc(unit)[0], self._unit_rc(old_unit)[0]} if unit != old_unit else set()
+        changed = (old_padded != self._padded).reshape(len(self.quantities), lay.cell_rows, -1).any(axis=2)
+        regions = [self._grid_region(slot, r) for slot, q in enumerate(lay.shown)
+                   for r in range(lay.cell_rows) if changed[q, r] or r in moved]
+        if len(regions) > 8:
+            self.refresh()  # cheaper to mark everything than many small regions; unchanged lines come from cache
+        else:
+            self.refresh(*regions)
 
     # -- geometry --------------------------------------------------------------------
 
@@ -192,25 +191,29 @@ class HeatmapPanel(Widget):
         lay = self.layout_
         width = self.size.width
         by, r = divmod(y, lay.block_height)
-        segments: list[Segment] = []
-        x = 0
-        for bx in range(lay.per_row):
-            slot = by * lay.per_row + bx
-            if slot >= len(lay.shown):
-                break
-            if bx:
-                segments.append(Segment(" " * GAP))
-            strip = self._title(lay.shown[slot]) if r == 0 else self._row(lay.shown[slot], r - 1)
-            segments.extend(strip)
-            x += lay.grid_width + (GAP if bx else 0)
-        return Strip(segments).adjust_cell_length(width)
+        slots = lay.shown[by * lay.per_row : (by + 1) * lay.per_row]
+        parts = [self._title(q) if r == 0 else self._row(q, r - 1) for q in slots]
+        key = ("line", width, *parts)  # parts are cached tuples: equal parts, equal line
+        strip = self._cache.get(key)
+        if strip is None:
+            gap = Segment(" " * GAP)
+            segments: list[Segment] = []
+            for k, part in enumerate(parts):
+                if k:
+                    segments.append(gap)
+                segments.extend(part)
+            used = len(parts) * lay.grid_width + max(0, len(parts) - 1) * GAP
+            if used < width:
+                segments.append(Segment(" " * (width - used)))
+            strip = Strip(segments, max(width, used)).crop(0, width) if used > width else Strip(segments, width)
+            self._store(key, strip)
+        return strip
 
-    def _title(self, q: int) -> Strip:
-        lay = self.layout_
-        key = ("title", q, q == self.focus_q, lay)
+    def _title(self, q: int) -> tuple[Segment, ...]:
+        key = ("title", q, q == self.focus_q, self.layout_)
         return self._cached(key, lambda: self._build_title(q))
 
-    def _build_title(self, q: int) -> Strip:
+    def _build_title(self, q: int) -> tuple[Segment, ...]:
         name = self.quantities[q]
         signed = self.signed[q]
         lay = self.layout_
@@ -226,9 +229,9 @@ class HeatmapPanel(Widget):
         label = label[:room].ljust(room) if room > 0 else ""
         segs = [Segment(label[:1], SELECTED_TITLE if q == self.focus_q else TITLE), Segment(label[1:])]
         segs += [Segment(" "), Segment(legend_lo, DIM), *ramp_segs, Segment(legend_hi, DIM)]
-        return Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width)
+        return tuple(Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width))
 
-    def _row(self, q: int, row: int) -> Strip:
+    def _row(self, q: int, row: int) -> tuple[Segment, ...]:
         cells = self._padded[q, row]
         sel_row, sel_col = self._unit_rc(self.unit)
         here = sel_row == row
@@ -236,44 +239,36 @@ class HeatmapPanel(Widget):
         key = ("row", q, cells.tobytes(), sel_col if here else -1, sub, self.glyphs)
         return self._cached(key, lambda: self._build_row(q, cells, sel_col if here else -1, sub))
 
-    def _build_row(self, q: int, cells: np.ndarray, sel_col: int, sub: int) -> Strip:
+    def _build_row(self, q: int, cells: np.ndarray, sel_col: int, sub: int) -> tuple[Segment, ...]:
         signed = self.signed[q]
         segs: list[Segment] = []
-        cols = cells.shape[1]
         if self.glyphs:
-            for x in range(cols):
-                lv = int(cells[0, x])
-                if lv == PAD:
-                    segs.append(Segment(" "))
-                elif x == sel_col:
-                    segs.append(Segment(palette.glyph_for(lv, signed) if lv != palette.MID or not signed else "+",
-                                        Style(reverse=True, bold=True)))
-                else:
-                    segs.append(Segment(palette.glyph_for(lv, signed)))
+            table = palette.glyph_segments(signed)
+            segs = [table[lv] for lv in cells[0].tolist()]
+            if sel_col >= 0:
+                lv = int(cells[0, sel_col])
+                g = palette.glyph_for(lv, signed) if lv != palette.MID or not signed else "+"
+                segs[sel_col] = Segment(g, Style(reverse=True, bold=True))
         else:
-            half, mark = palette.half_block, palette.marker
-            upper_row, lower_row = cells[0].tolist(), cells[1].tolist()
-            for x in range(cols):
-                up, lo = upper_row[x], lower_row[x]
-                if x == sel_col:
-                    lv = up if sub == 0 else lo
-                    segs.append(Segment("▲" if sub == 0 else "▼", mark(lv, signed)))
-                elif up == PAD:
-                    segs.append(Segment(" "))
-                elif lo == PAD:
-                    segs.append(Segment("▀", Style(color=palette.color(up, signed))))
-                else:
-                    segs.append(Segment("▀", half(up, lo, signed)))
-        segs.append(Segment("◀" if sel_col >= 0 else " ", TITLE))
-        return Strip(Segment.simplify(segs), cols + 1)
+            table = palette.half_block_segments(signed)
+            segs = [table[up][lo] for up, lo in zip(cells[0].tolist(), cells[1].tolist(), strict=True)]
+            if sel_col >= 0:
+                lv = int(cells[sub, sel_col])
+                segs[sel_col] = Segment("▲" if sub == 0 else "▼", palette.marker(lv, signed))
+        segs.append(Segment("◀", TITLE) if sel_col >= 0 else Segment(" "))
+        return tuple(segs)
 
-    def _cached(self, key: tuple, build) -> Strip:
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = self._cache[key] = build()
-            if len(self._cache) > 4096:
-                self._cache.popitem(last=False)
-        return strip
+    def _cached(self, key: tuple, build) -> tuple[Segment, ...]:
+        part = self._cache.get(key)
+        if part is None:
+            part = build()
+            self._store(key, part)
+        return part
+
+    def _store(self, key: tuple, value) -> None:
+        self._cache[key] = value
+        if len(self._cache) > 4096:
+            self._cache.popitem(last=False)
 
     # -- mouse ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from functools import cache
 
 import numpy as np
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 
 LEVELS = 33  # odd, so that 0 of a signed quantity falls exactly on the middle level
@@ -99,6 +100,27 @@ def marker(level: int, signed: bool) -> Style:
     """The selected unit: its own colour behind a contrasting mark, bold."""
     fg = "#000000" if luminance(level, signed) > 0.45 else "#ffffff"
     return Style(color=fg, bgcolor=color(level, signed), bold=True)
+
+
+@cache
+def half_block_segments(signed: bool) -> list[list[Segment]]:
+    """table[upper][lower]: the ready '▀' Segment for every pair of buckets (PAD = 255 is blank)."""
+    blank = Segment(" ")
+    rows: list[list[Segment]] = [[blank] * 256 for _ in range(256)]
+    for up in range(LEVELS):
+        rows[up][255] = Segment("▀", Style(color=color(up, signed)))
+        for lo in range(LEVELS):
+            rows[up][lo] = Segment("▀", half_block(up, lo, signed))
+    return rows
+
+
+@cache
+def glyph_segments(signed: bool) -> list[Segment]:
+    """table[bucket]: the NO_COLOR glyph Segment of every bucket (PAD = 255 is blank)."""
+    table = [Segment(" ")] * 256
+    for lv in range(LEVELS):
+        table[lv] = Segment(glyph_for(lv, signed))
+    return table
 
 
 def glyph_for(level: int, signed: bool) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from rich.segment import Segment
@@ -21,6 +22,7 @@ from . import palette
 from .textview import CURSOR, PLAIN
 
 MARGIN = 7
+PAD = 255
 LABEL = Style(dim=True)
 SELECTED = Style(bold=True)
 
@@ -95,21 +97,18 @@ class TimelinePanel(Widget):
         f = self.frame
         segs = [Segment("text".ljust(MARGIN), LABEL)]
         n = len(f.ids)
-        for k, i in enumerate(f.ids.tolist()):
-            style = CURSOR if k == n - 1 else PLAIN.get(f.kinds[k])
-            segs.append(Segment(self.glyph_table[i], style))
-        return Strip(segs)
+        table = self.glyph_table
+        segs += [Segment(table[i], PLAIN.get(f.kinds[k])) for k, i in enumerate(f.ids.tolist())]
+        if n:
+            segs[-1] = Segment(segs[-1].text, CURSOR)
+        return Strip(segs, MARGIN + n)
 
     def _spark(self) -> Strip:
         f = self.frame
         segs = [Segment(f"{f.quantity}{f.unit}".ljust(MARGIN)[:MARGIN], SELECTED)]
-        for lv in f.series.tolist():
-            if self.glyph_mode:
-                g = palette.glyph_for(lv, f.signed) if f.signed else palette.spark_glyph(lv)
-                segs.append(Segment(g))
-            else:
-                segs.append(Segment(palette.spark_glyph(lv), _spark_style(lv, f.signed)))
-        return Strip(Segment.simplify(segs))
+        table = spark_segments(f.signed, self.glyph_mode)
+        segs += [table[lv] for lv in f.series.tolist()]
+        return Strip(segs, MARGIN + len(f.series))
 
     def _band_row(self, rows: np.ndarray, first_unit: int) -> Strip:
         f = self.frame
@@ -117,17 +116,30 @@ class TimelinePanel(Widget):
         label = f"▶{f.unit}" if holds else f"{first_unit}"
         segs = [Segment(label.rjust(MARGIN - 1) + " ", SELECTED if holds else LABEL)]
         if self.glyph_mode:
-            segs += [Segment(palette.glyph_for(lv, f.signed)) for lv in rows[0].tolist()]
-        elif rows.shape[0] == 1:
-            segs += [Segment("▀", Style(color=palette.color(lv, f.signed))) for lv in rows[0].tolist()]
+            table = palette.glyph_segments(f.signed)
+            segs += [table[lv] for lv in rows[0].tolist()]
         else:
-            pairs = zip(rows[0].tolist(), rows[1].tolist(), strict=True)
-            segs += [Segment("▀", palette.half_block(a, b, f.signed)) for a, b in pairs]
-        return Strip(Segment.simplify(segs))
+            table2 = palette.half_block_segments(f.signed)
+            lower = rows[1].tolist() if rows.shape[0] > 1 else [PAD] * rows.shape[1]
+            segs += [table2[a][b] for a, b in zip(rows[0].tolist(), lower, strict=True)]
+        return Strip(segs, MARGIN + rows.shape[1])
 
 
+@cache
+def spark_segments(signed: bool, glyph_mode: bool) -> list[Segment]:
+    """A bar per bucket: its height is the value; coloured by sign, so it never fades into the background."""
+    out = []
+    for lv in range(palette.LEVELS):
+        if glyph_mode:
+            g = palette.glyph_for(lv, signed) if signed else palette.spark_glyph(lv)
+            out.append(Segment(g))
+        else:
+            out.append(Segment(palette.spark_glyph(lv), _spark_style(lv, signed)))
+    return out
+
+
+@cache
 def _spark_style(level: int, signed: bool) -> Style:
-    """A bar's colour: the map's extreme for its sign, so it never fades into the background."""
     if not signed:
         return Style(color=palette.color(palette.LEVELS - 1, False))
     return Style(color=palette.color(0 if level < palette.MID else palette.LEVELS - 1, True))
