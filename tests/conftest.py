@@ -6,6 +6,7 @@ model; 2 layers × 64 hidden keeps the app tests fast.
 
 from __future__ import annotations
 
+import hashlib
 import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,8 +42,10 @@ def make_checkpoint(tmp_path_factory) -> Callable[..., Path]:
              seed: int = 0) -> Path:
         key = (cell, layers, hidden, tuple(chars), seed)
         if key not in made:
-            made[key] = write_random_checkpoint(root / f"{cell}-{layers}x{hidden}-{len(made)}.safetensors",
-                                                cell, layers, hidden, chars, seed)
+            # the name shows in the app's status line, so it must not depend on the order tests run in
+            tag = "" if tuple(chars) == ASCII_CHARS else "-" + hashlib.sha1("".join(chars).encode()).hexdigest()[:6]
+            name = f"{cell}-{layers}x{hidden}" + (f"-seed{seed}" if seed else "") + tag
+            made[key] = write_random_checkpoint(root / f"{name}.safetensors", cell, layers, hidden, chars, seed)
         return made[key]
 
     return make

@@ -411,6 +411,17 @@ async def test_no_color_mode_draws_glyphs(lstm_checkpoint):
     assert set("░▒▓█") & set(shown) and "▀" not in shown
 
 
+@sync
+async def test_no_color_env_switches_to_glyphs_and_renders(lstm_checkpoint, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(lstm_checkpoint, seed=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "right_square_bracket", "g", "c", "c", "l")
+        assert app.glyph_mode and app.is_running
+        svg = app.export_screenshot()  # goes through Textual's NO_COLOR filter
+    assert "░" in svg or "▒" in svg or "█" in svg
+
+
 @pytest.mark.parametrize("argv", [["/no/such/model.safetensors"], ["CORRUPT"], ["GOOD", "--prime", "é"]])
 def test_a_bad_checkpoint_or_prime_exits_2_with_one_line(lstm_checkpoint, tmp_path, argv):
     bad = tmp_path / "corrupt.safetensors"

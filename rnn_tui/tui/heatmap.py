@@ -26,6 +26,7 @@ from textual.widget import Widget
 
 from ..cells import SIGNED
 from . import palette
+from .palette import NULL
 
 GAP = 2
 NAMES = {
@@ -196,7 +197,7 @@ class HeatmapPanel(Widget):
         key = ("line", width, *parts)  # parts are cached tuples: equal parts, equal line
         strip = self._cache.get(key)
         if strip is None:
-            gap = Segment(" " * GAP)
+            gap = Segment(" " * GAP, NULL)
             segments: list[Segment] = []
             for k, part in enumerate(parts):
                 if k:
@@ -204,7 +205,7 @@ class HeatmapPanel(Widget):
                 segments.extend(part)
             used = len(parts) * lay.grid_width + max(0, len(parts) - 1) * GAP
             if used < width:
-                segments.append(Segment(" " * (width - used)))
+                segments.append(Segment(" " * (width - used), NULL))
             strip = Strip(segments, max(width, used)).crop(0, width) if used > width else Strip(segments, width)
             self._store(key, strip)
         return strip
@@ -222,14 +223,14 @@ class HeatmapPanel(Widget):
         ramp = [palette.quantise(np.float32((k / (ramp_len - 1)) * (2 if signed else 1) - (1 if signed else 0)), signed)
                 for k in range(ramp_len)]
         ramp_segs = [Segment(palette.glyph_for(int(lv), signed) if self.glyphs else " ",
-                             None if self.glyphs else palette.full_cell(int(lv), signed)) for lv in ramp]
+                             NULL if self.glyphs else palette.full_cell(int(lv), signed)) for lv in ramp]
         label = f"{name} {NAMES.get(name, '')}"
         legend_w = len(legend_lo) + ramp_len + len(legend_hi)
         room = lay.grid_width - legend_w - 1
         label = label[:room].ljust(room) if room > 0 else ""
-        segs = [Segment(label[:1], SELECTED_TITLE if q == self.focus_q else TITLE), Segment(label[1:])]
-        segs += [Segment(" "), Segment(legend_lo, DIM), *ramp_segs, Segment(legend_hi, DIM)]
-        return tuple(Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width))
+        segs = [Segment(label[:1], SELECTED_TITLE if q == self.focus_q else TITLE), Segment(label[1:], NULL)]
+        segs += [Segment(" ", NULL), Segment(legend_lo, DIM), *ramp_segs, Segment(legend_hi, DIM)]
+        return tuple(Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width, NULL))
 
     def _row(self, q: int, row: int) -> tuple[Segment, ...]:
         cells = self._padded[q, row]
@@ -255,7 +256,7 @@ class HeatmapPanel(Widget):
             if sel_col >= 0:
                 lv = int(cells[sub, sel_col])
                 segs[sel_col] = Segment("▲" if sub == 0 else "▼", palette.marker(lv, signed))
-        segs.append(Segment("◀", TITLE) if sel_col >= 0 else Segment(" "))
+        segs.append(Segment("◀", TITLE) if sel_col >= 0 else Segment(" ", NULL))
         return tuple(segs)
 
     def _cached(self, key: tuple, build) -> tuple[Segment, ...]:

@@ -24,6 +24,9 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
+# Every Segment carries a Style, never None: Textual's NO_COLOR filter cannot take None.
+NULL = Style()
+
 LEVELS = 33  # odd, so that 0 of a signed quantity falls exactly on the middle level
 MID = LEVELS // 2
 
@@ -105,7 +108,7 @@ def marker(level: int, signed: bool) -> Style:
 @cache
 def half_block_segments(signed: bool) -> list[list[Segment]]:
     """table[upper][lower]: the ready '▀' Segment for every pair of buckets (PAD = 255 is blank)."""
-    blank = Segment(" ")
+    blank = Segment(" ", NULL)
     rows: list[list[Segment]] = [[blank] * 256 for _ in range(256)]
     for up in range(LEVELS):
         rows[up][255] = Segment("▀", Style(color=color(up, signed)))
@@ -117,9 +120,9 @@ def half_block_segments(signed: bool) -> list[list[Segment]]:
 @cache
 def glyph_segments(signed: bool) -> list[Segment]:
     """table[bucket]: the NO_COLOR glyph Segment of every bucket (PAD = 255 is blank)."""
-    table = [Segment(" ")] * 256
+    table = [Segment(" ", NULL)] * 256
     for lv in range(LEVELS):
-        table[lv] = Segment(glyph_for(lv, signed))
+        table[lv] = Segment(glyph_for(lv, signed), NULL)
     return table
 
 

@@ -24,6 +24,7 @@ from textual.widget import Widget
 
 from ..session import FORCED, PICKED, PRIMED
 from . import palette
+from .palette import NULL
 
 KIND_ATTRS: dict[int, dict[str, bool]] = {
     PRIMED: {"dim": True},
@@ -104,7 +105,7 @@ class TextView(Widget):
 
     def render_line(self, y: int) -> Strip:
         if self.frame is None or y >= len(self._lines):
-            return Strip.blank(self.size.width)
+            return Strip.blank(self.size.width, NULL)
         key = self._keys[y]
         strip = self._cache.get(key)
         if strip is None:
@@ -123,8 +124,8 @@ class TextView(Widget):
             if f.levels is not None:
                 style = palette.text_on(int(f.levels[k]), f.signed, **KIND_ATTRS.get(kind, {}))
             else:
-                style = PLAIN.get(kind)
+                style = PLAIN.get(kind, NULL)
             if k - a == cursor_at:
-                style = CURSOR if style is None else style + CURSOR
+                style = style + CURSOR
             segs.append(Segment(ch, style))
-        return Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width)
+        return Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width, NULL)

@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from . import palette
+from .palette import NULL
 from .textview import CURSOR, PLAIN
 
 MARGIN = 7
@@ -70,7 +71,7 @@ class TimelinePanel(Widget):
         f = self.frame
         width = self.size.width
         if f is None:
-            return Strip.blank(width)
+            return Strip.blank(width, NULL)
         if y == 0:
             key = ("chars", f.ids.tobytes(), f.kinds, width)
             build = self._chars
@@ -80,7 +81,7 @@ class TimelinePanel(Widget):
         else:
             k = (y - 2) * (1 if self.glyph_mode else 2)
             if k >= f.band.shape[0]:
-                return Strip.blank(width)
+                return Strip.blank(width, NULL)
             rows = f.band[k : k + (1 if self.glyph_mode else 2)]
             key = ("band", rows.tobytes(), f.band_start + k, f.unit, f.signed, width)
 
@@ -88,7 +89,7 @@ class TimelinePanel(Widget):
                 return self._band_row(rows, f.band_start + k)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = build().adjust_cell_length(width)
+            strip = self._cache[key] = build().adjust_cell_length(width, NULL)
             if len(self._cache) > 256:
                 self._cache.popitem(last=False)
         return strip
@@ -98,7 +99,7 @@ class TimelinePanel(Widget):
         segs = [Segment("text".ljust(MARGIN), LABEL)]
         n = len(f.ids)
         table = self.glyph_table
-        segs += [Segment(table[i], PLAIN.get(f.kinds[k])) for k, i in enumerate(f.ids.tolist())]
+        segs += [Segment(table[i], PLAIN.get(f.kinds[k], NULL)) for k, i in enumerate(f.ids.tolist())]
         if n:
             segs[-1] = Segment(segs[-1].text, CURSOR)
         return Strip(segs, MARGIN + n)
@@ -132,7 +133,7 @@ def spark_segments(signed: bool, glyph_mode: bool) -> list[Segment]:
     for lv in range(palette.LEVELS):
         if glyph_mode:
             g = palette.glyph_for(lv, signed) if signed else palette.spark_glyph(lv)
-            out.append(Segment(g))
+            out.append(Segment(g, NULL))
         else:
             out.append(Segment(palette.spark_glyph(lv), _spark_style(lv, signed)))
     return out
