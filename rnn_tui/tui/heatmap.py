@@ -219,15 +219,16 @@ class HeatmapPanel(Widget):
         signed = self.signed[q]
         lay = self.layout_
         legend_lo, legend_hi = ("-1", "1") if signed else ("0", "1")
-        ramp_len = 6
+        # the legend shrinks on narrow grids so the quantity's letter always shows
+        ramp_len = max(2, min(6, lay.grid_width - len(legend_lo) - len(legend_hi) - 3))
         ramp = [palette.quantise(np.float32((k / (ramp_len - 1)) * (2 if signed else 1) - (1 if signed else 0)), signed)
                 for k in range(ramp_len)]
         ramp_segs = [Segment(palette.glyph_for(int(lv), signed) if self.glyphs else " ",
                              NULL if self.glyphs else palette.full_cell(int(lv), signed)) for lv in ramp]
         label = f"{name} {NAMES.get(name, '')}"
         legend_w = len(legend_lo) + ramp_len + len(legend_hi)
-        room = lay.grid_width - legend_w - 1
-        label = label[:room].ljust(room) if room > 0 else ""
+        room = max(1, lay.grid_width - legend_w - 1)
+        label = label[:room].ljust(room)
         segs = [Segment(label[:1], SELECTED_TITLE if q == self.focus_q else TITLE), Segment(label[1:], NULL)]
         segs += [Segment(" ", NULL), Segment(legend_lo, DIM), *ramp_segs, Segment(legend_hi, DIM)]
         return tuple(Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width, NULL))

@@ -91,5 +91,5 @@ class PredictionsPanel(Widget):
             surprisal = -math.log2(max(p.taken_p, 1e-300))
             text.append("took ", DIM)
             text.append(p.taken or "", BOLD)
-            text.append(f"  p {p.taken_p:.1%} · {surprisal:.2f} bits")
+            text.append(f" {p.taken_p:.1%} · {surprisal:.2f} bits")
         return text
