@@ -1,0 +1,250 @@
+"""Training: checkpoints that the numpy engine reads, the held-out split, resume, signals, bad input.
+
+Small models and texts throughout, so the whole file runs in seconds on a 2-core
+CPU; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from rnn_tui import checkpoint  # noqa: E402
+from rnn_tui.cells import Model  # noqa: E402
+from rnn_tui.train.cli import QuietReporter  # noqa: E402
+from rnn_tui.train.data import min_chars  # noqa: E402
+from rnn_tui.train.model import CharRNN, nll  # noqa: E402
+from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+WORDS = "the quick brown fox jumps over a lazy dog and then sleeps while the cat sings".split()
+
+
+def prose(n_chars: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    out, size = [], 0
+    while size < n_chars:
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))).capitalize() + ".\n"
+        out.append(line)
+        size += len(line)
+    return "".join(out)[:n_chars]
+
+
+def options(tmp_path: Path, text: str, **kw) -> TrainOptions:
+    text_file = tmp_path / "text.txt"
+    text_file.write_text(text, encoding="utf-8")
+    base = dict(text_file=str(text_file), out=str(tmp_path / "model.safetensors"), cell="lstm", layers=1,
+                hidden=16, batch=4, seq_len=16, lr=1e-2, max_steps=20, device="cpu", eval_every=1000,
+                sample_every=0, threads=1, seed=3)
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+def run(opts: TrainOptions, on_step=None) -> Trainer:
+    t = Trainer(opts, reporter=QuietReporter(), on_step=on_step)
+    t.run()
+    return t
+
+
+@pytest.mark.parametrize("cell,embedding,layers", [("lstm", None, 2), ("gru", 6, 1), ("rnn", None, 2)])
+def test_checkpoint_matches_torch(tmp_path, cell, embedding, layers):
+    opts = options(tmp_path, prose(3000), cell=cell, embedding=embedding, layers=layers, max_steps=12)
+    t = run(opts)
+    ckpt = checkpoint.load(opts.out)
+    assert ckpt.config.cell == cell and ckpt.config.layers == layers and ckpt.config.embed_dim == embedding
+    p = ckpt.provenance
+    for key in ("corpus", "corpus_sha256", "val_frac", "steps", "val_loss", "seed", "date", "train_seconds",
+                "hardware", "chars_per_second"):
+        assert key in p, key
+    assert p["hardware"].startswith("CPU")
+    # numpy on the held-out ids == torch on the same weights == the recorded val loss
+    fresh = CharRNN(ckpt.config)
+    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in ckpt.tensors.items()})
+    val_ids = t.corpus.val_ids
+    torch_loss = nll(fresh, torch.from_numpy(val_ids))
+    numpy_loss = ckpt.model().nll(val_ids)
+    assert abs(numpy_loss - torch_loss) < 1e-4
+    assert abs(p["val_loss"] - torch_loss) < 1e-4
+    assert Path(f"{opts.out}.resume.pt").is_file()
+
+
+def test_held_out_part_is_never_trained_on(tmp_path):
+    text = prose(1900) + ("§ " + prose(98, seed=1))[:100]  # '§' appears only in the last 5 %
+    opts = options(tmp_path, text, max_steps=60, batch=8, seq_len=8)
+    t = Trainer(opts, reporter=QuietReporter())
+    mark = t.corpus.vocab.index["§"]  # the vocabulary covers the whole file...
+    assert len(t.corpus.val_ids) == 100 and mark in t.corpus.val_ids
+    assert np.array_equal(t.corpus.train_ids, t.corpus.vocab.encode(text[:1900]))
+    seen = []
+    next_batch = t.streams.next
+
+    def recording():
+        x, y, reset = next_batch()
+        seen.append(torch.cat([x.reshape(-1), y.reshape(-1)]))
+        return x, y, reset
+
+    t.streams.next = recording
+    t.run()
+    seen_ids = torch.cat(seen)
+    assert len(seen) == 60
+    assert not bool((seen_ids == mark).any())  # ...but no batch ever holds a held-out character
+    assert int(seen_ids.max()) < len(t.corpus.vocab)
+
+
+def test_interrupt_and_resume_reproduce_an_uninterrupted_run(tmp_path):
+    text = prose(3000)
+    common = dict(cell="gru", layers=2, dropout=0.3, max_steps=40, batch=4, seq_len=16)  # crosses an epoch
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+    straight = run(options(tmp_path / "a", text, **common))
+    opts = options(tmp_path / "b", text, **common)
+
+    def stop_at_15(tr: Trainer) -> None:
+        if tr.step == 15:
+            tr.request_stop()
+
+    first = Trainer(opts, reporter=QuietReporter(), on_step=stop_at_15)
+    r1 = first.run()
+    assert r1.interrupted and r1.steps == 15
+    assert checkpoint.load(opts.out).provenance["steps"] == 15  # a valid checkpoint even before any eval
+    opts.resume = True
+    resumed = Trainer(opts, reporter=QuietReporter())
+    assert resumed.step == 15
+    resumed.run()
+    assert resumed.step == 40
+    a, b = straight.model.state_dict(), resumed.model.state_dict()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    sa, sb = straight.optimizer.state_dict()["state"], resumed.optimizer.state_dict()["state"]
+    for i in sa:
+        for name in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(sa[i][name], sb[i][name]), (i, name)
+
+
+def _cli(args: list[str], cwd: Path, prelude: str = "") -> subprocess.CompletedProcess:
+    code = f"import sys; {prelude}from rnn_tui.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_sigterm_leaves_a_valid_checkpoint(tmp_path):
+    (tmp_path / "t.txt").write_text(prose(5000))
+    out = tmp_path / "m.safetensors"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "train", "t.txt", "--out", str(out), "--layers", "1",
+                             "--hidden", "16", "--batch", "4", "--seq-len", "16", "--max-steps", "10000000",
+                             "--eval-every", "10000000", "--device", "cpu", "--threads", "1"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # printed once the signal handlers are in place
+        assert first.startswith("training LSTM 1×16"), first + proc.stderr.read()
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    last = rest.strip().splitlines()[-1]
+    assert last.startswith("stopped by SIGTERM after step"), last
+    ckpt = checkpoint.load(out)
+    assert ckpt.provenance["steps"] >= 1
+    assert Path(f"{out}.resume.pt").is_file()
+
+
+BAD = [
+    (["missing.txt"], "no such file"),
+    (["adir"], "is a directory"),
+    (["empty.txt"], "empty"),
+    (["short.txt"], "need at least"),
+    (["latin1.txt"], "byte offset 9"),
+    (["ok.txt", "--layers", "0"], "--layers"),
+    (["ok.txt", "--lr", "-1"], "--lr"),
+    (["ok.txt", "--dropout", "1.5"], "--dropout"),
+    (["ok.txt", "--cell", "transformer"], "--cell"),
+    (["ok.txt", "--val-frac", "0.9"], "--val-frac"),
+    (["ok.txt", "--batch", "many"], "--batch"),
+    (["ok.txt", "--time-budget", "nan"], "--time-budget"),
+    (["ok.txt", "--out", "model.txt"], ".safetensors"),
+    (["ok.txt", "--resume"], "no resume file"),
+    (["ok.txt", "--no-such-flag"], "unrecognized"),
+]
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "short.txt").write_text("To be, or not to be.\n")
+    (tmp_path / "latin1.txt").write_bytes("Hello café".encode("latin-1"))
+    (tmp_path / "ok.txt").write_text(prose(min_chars(64, 128, 0.05)))
+    return tmp_path
+
+
+def _assert_one_line_error(r: subprocess.CompletedProcess, expected: str, tmp_path: Path) -> None:
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rnn-tui: error: "), r.stderr
+    assert expected in lines[0], lines[0]
+    assert "Traceback" not in r.stderr
+    assert not list(tmp_path.glob("*.safetensors*")) and not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("args,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_writes_nothing(bad_inputs, args, expected):
+    r = _cli(["train", *args, "--out", "m.safetensors"] if "--out" not in args else ["train", *args], bad_inputs)
+    _assert_one_line_error(r, expected, bad_inputs)
+
+
+def test_short_text_says_how_many_characters(bad_inputs):
+    r = _cli(["train", "short.txt", "--batch", "4", "--seq-len", "10"], bad_inputs)
+    _assert_one_line_error(r, f"need at least {min_chars(4, 10, 0.05)}", bad_inputs)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_cuda(bad_inputs):
+    r = _cli(["train", "ok.txt", "--device", "cuda"], bad_inputs)
+    _assert_one_line_error(r, "no CUDA", bad_inputs)
+
+
+def test_torch_missing(bad_inputs):
+    r = _cli(["train", "ok.txt"], bad_inputs, prelude="sys.modules['torch'] = None; ")
+    _assert_one_line_error(r, "pip install 'rnn-tui[train]'", bad_inputs)
+
+
+def test_phone_model_learns_boston(tmp_path):
+    from rnn_tui.train.phone_numbers import generate, train_phone_model
+
+    assert generate(50, seed=7) == generate(50, seed=7)
+    lines = generate(2000, seed=1).splitlines()
+    assert all(len(line) == 14 and line[0] == "(" and line[4:6] == ") " for line in lines)
+    out = tmp_path / "phone.safetensors"
+    train_phone_model(out, max_steps=150, threads=1)
+    ckpt = checkpoint.load(out)
+    model: Model = ckpt.model()
+
+    def most_likely_after(prefix: str) -> str:
+        state = model.initial_state()
+        for ch in prefix:
+            state, logits, _ = model.step(state, ckpt.vocab.index[ch])
+        return ckpt.vocab.chars[int(np.argmax(logits))]
+
+    assert most_likely_after("(61") == "7"
+    assert most_likely_after("(").isdigit()
+
+
+def test_training_path_never_imports_textual():
+    code = ("import sys, rnn_tui.train.trainer, rnn_tui.train.cli, rnn_tui.train.phone_numbers; "
+            "print('textual' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "False", r.stderr
