@@ -51,6 +51,9 @@ class Session:
         # a snapshot every `interval` steps costs at most 32 bytes a step
         self.interval = interval or max(16, 1 << max(0, int(np.ceil(np.log2(state_bytes / 32)))))
         self._cached_blocks = cached_blocks
+        # changes whenever a position already seen may now hold another character
+        # (a branch, a prime typed mid-way, a reset), so views know to drop caches
+        self.revision = 0
         self.reset(prime)
 
     # -- the timeline ---------------------------------------------------------------
@@ -62,6 +65,7 @@ class Session:
         self._snapshots: list[np.ndarray] = [self.model.initial_state()]
         self._blocks: OrderedDict[int, Block] = OrderedDict()
         self.cursor = -1
+        self.revision += 1
         self.state = self.model.initial_state()
         self.logits = np.zeros(len(self.vocab), dtype=np.float32)
         self.acts = np.zeros((self.model.config.layers, len(self.model.config.quantities),
@@ -87,15 +91,20 @@ class Session:
         return self.cursor + 1 < len(self._ids)
 
     def ids(self, start: int = 0, end: int | None = None) -> np.ndarray:
-        """Character ids of positions [start, end), end defaulting to the cursor + 1."""
+        """A copy of the character ids of positions [start, end), end defaulting to the cursor + 1."""
         end = self.cursor + 1 if end is None else end
-        return np.frombuffer(self._ids, dtype=np.uint16 if self._ids.typecode == "H" else np.uint32)[start:end]
+        return np.array(self._ids[start:end], dtype=np.int64)
 
     def text(self, start: int = 0, end: int | None = None) -> str:
         return self.vocab.decode(int(i) for i in self.ids(start, end))
 
     def kind(self, position: int) -> int:
         return self._kinds[position]
+
+    def kinds(self, start: int = 0, end: int | None = None) -> bytes:
+        """How each character of positions [start, end) was chosen (PRIMED, SAMPLED, ...)."""
+        end = self.cursor + 1 if end is None else end
+        return bytes(self._kinds[start:end])
 
     # -- moving ------------------------------------------------------------------------
 
@@ -176,6 +185,21 @@ class Session:
                     np.zeros((0, c.vocab_size), np.float32))
         return np.concatenate(acts), np.concatenate(logits)
 
+    def series(self, start: int, end: int, layer: int, quantity: int, units=slice(None)) -> np.ndarray:
+        """Values of some units of one quantity over positions [start, end): shape (n, units)."""
+        start = max(start, 0)
+        end = min(end, self.length)
+        parts = []
+        p = start
+        while p < end:
+            b = self._block(p)
+            stop = min(end, b.start + b.filled)
+            parts.append(b.acts[p - b.start : stop - b.start, layer, quantity, units])
+            p = stop
+        if not parts:
+            return np.zeros((0, len(np.arange(self.model.config.hidden)[units])), np.float32)
+        return np.concatenate(parts)
+
     def memory_bytes(self) -> int:
         """Bytes held for the history (not counting cached blocks, which are bounded)."""
         return (self._ids.itemsize * len(self._ids) + len(self._kinds)
@@ -207,6 +231,7 @@ class Session:
     def _truncate(self, length: int) -> None:
         if length >= len(self._ids):
             return
+        self.revision += 1  # positions from `length` on now hold other characters
         del self._ids[length:]
         del self._kinds[length:]
         del self._snapshots[length // self.interval + 1 :]

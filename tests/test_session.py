@@ -143,3 +143,21 @@ def test_bad_sampler_settings_are_refused():
     for bad in ({"temperature": -1}, {"mode": "beam"}, {"top_k": 0}, {"top_p": 0}):
         with pytest.raises(ValueError):
             Sampler(**bad)
+
+
+def test_series_matches_window_and_revision_counts_branches():
+    s = make_session()
+    s.forward(60)
+    acts, _ = s.window(10, 50)
+    assert np.array_equal(s.series(10, 50, 1, 2, slice(3, 9)), acts[:, 1, 2, 3:9])
+    assert s.kinds(0, 6) == bytes([PRIMED] * 5 + [SAMPLED])
+    ids = s.ids()
+    s.step()  # a caller holding ids() must not block the timeline from growing
+    assert len(ids) == 65
+    r = s.revision
+    s.back(3)
+    s.forward(3)
+    assert s.revision == r
+    s.back(3)
+    s.choose((int(s.ids(s.cursor + 1, s.cursor + 2)[0]) + 1) % len(ASCII_VOCAB))
+    assert s.revision == r + 1
