@@ -248,3 +248,20 @@ def test_training_path_never_imports_textual():
     r = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
                        capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "False", r.stderr
+
+
+def test_cli_resume_continues_and_refuses_a_different_network(tmp_path, capsys, monkeypatch):
+    from rnn_tui.errors import UserError
+    from rnn_tui.train.cli import train_main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.txt").write_text(prose(3000))
+    base = ["t.txt", "--out", "m.safetensors", "--layers", "1", "--hidden", "16", "--batch", "4", "--seq-len", "16",
+            "--device", "cpu", "--threads", "1"]
+    assert train_main([*base, "--max-steps", "6"]) == 0
+    assert train_main([*base, "--resume", "--max-steps", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed at step 6" in out and "done: 10 steps" in out
+    assert torch.load("m.safetensors.resume.pt", weights_only=True)["step"] == 10
+    with pytest.raises(UserError, match="--hidden 32 differs"):
+        train_main([*base[:5], "--hidden", "32", "--resume"])

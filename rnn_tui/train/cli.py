@@ -263,6 +263,7 @@ class RichReporter(PlainReporter):
         from rich.console import Group
         from rich.panel import Panel
         from rich.progress_bar import ProgressBar
+        from rich.table import Table
         from rich.text import Text
 
         frac = _fraction(t)
@@ -270,8 +271,11 @@ class RichReporter(PlainReporter):
         stats = (f"step {t.step:,}   loss {self.loss:.4f}   lr {self.lr:.2e}   " if self.loss is not None
                  else f"step {t.step:,}   ") + f"{t.chars_per_second:,.0f} chars/s   elapsed {_fmt_time(t.elapsed)}" \
             + (f"   ETA {_fmt_time(eta)}" if eta is not None else "")
-        parts: list[Any] = [Text(_describe(t), style="bold"), ProgressBar(total=1.0, completed=frac),
-                            Text(stats), Text(self.val_line)]
+        bar = Table.grid(expand=True, padding=(0, 1))
+        bar.add_column(ratio=1)
+        bar.add_column(justify="right")
+        bar.add_row(ProgressBar(total=1.0, completed=frac), f"{frac:4.0%}")  # a grid row ends its line
+        parts: list[Any] = [Text(_describe(t), style="bold"), bar, Text(stats), Text(self.val_line)]
         if self.text:
             parts.append(Panel(Text(self.text), title="sample", title_align="left"))
         return Group(*parts)

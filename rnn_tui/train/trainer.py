@@ -102,6 +102,8 @@ class _Stop:
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:  # a second Ctrl-C: stop now, even mid-save (saves are atomic)
+            raise KeyboardInterrupt
         self.requested = True
         self.signal_name = signal.Signals(signum).name
 
