@@ -280,6 +280,8 @@ class Trainer:
     def _restore(self, r: dict[str, Any]) -> None:
         self.model.load_state_dict(r["model"])
         self.optimizer.load_state_dict(r["optimizer"])
+        for group in self.optimizer.param_groups:  # a run saved on a GPU may resume on a CPU, and back
+            group["fused"] = True if self.device.type == "cuda" else None
         torch.set_rng_state(r["torch_rng"])
         if self.device.type == "cuda" and r.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(r["cuda_rng"], self.device)
@@ -441,6 +443,7 @@ class Trainer:
                     t_last = time.perf_counter()
                 elif o.sample_every and self.step % o.sample_every == 0:
                     rep.sample(self, self.generate())
+                    self.elapsed += time.perf_counter() - now
                     t_last = time.perf_counter()
             if self.last_eval_step != self.step:
                 self._checkpoint_and_sample(rep, final=True)
