@@ -12,9 +12,9 @@ is bound by the recurrence's per-step latency, not by arithmetic: a wide batch
 it buys characters per second for free. Adam, lr 3e-3 (2e-3 for the plain RNN,
 whose gradients are rougher), 100 warmup steps, cosine decay to 2 % over the
 time budget, gradient clipping at 1.0, dropout 0.1 between the LSTM/GRU layers.
-fp32 (cuDNN may use TF32 internally): bf16 autocast is available as --bf16 but
-costs accuracy in the recurrence. The text moves to the GPU once; a batch is a
-view of it.
+fp32: bf16 autocast (--bf16) was measured worse on an H200, LSTM 2×256, 30 s
+each: fp32 6.17 M chars/s and val 1.412 nats/char; bf16 5.58 M chars/s and val
+1.866. The text moves to the GPU once; a batch is a view of it.
 
 Imports neither textual nor the viewer, so it runs where only torch, numpy,
 safetensors and rich are installed:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seq-len", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="CPU threads (CPU runs only)")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CUDA")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CUDA (measured slower and worse)")
     p.add_argument("--keep-resume", action="store_true", help="keep the *.resume.pt files")
     args = p.parse_args(argv)
 

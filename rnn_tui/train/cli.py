@@ -85,7 +85,6 @@ def parser() -> argparse.ArgumentParser:
     a("--sample-every", type=_int(0), metavar="STEPS", help="show a sample every STEPS steps (default: at each "
                                                               "validation; 0: never)")
     a("--threads", type=_int(1, 1024), help="CPU threads for PyTorch (default: PyTorch's choice)")
-    a("--bf16", action="store_true", default=None, help="bfloat16 autocast on CUDA (faster, slightly less exact)")
     return p
 
 
