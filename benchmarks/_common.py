@@ -50,7 +50,7 @@ def per_call_us(fn, min_seconds: float = 1.0, repeats: int = 5) -> float:
 
 
 def table(rows: list[tuple], headers: tuple) -> str:
-    cols = list(zip(headers, *rows))
+    cols = list(zip(headers, *rows, strict=True))
     widths = [max(len(str(c)) for c in col) for col in cols]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -12,9 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from _common import default_model, table
-
 import numpy as np
+from _common import default_model, table
 
 CORPUS = Path(__file__).resolve().parent.parent / "checkpoints" / "corpora" / "shakespeare.txt.xz"
 
@@ -47,7 +46,8 @@ def main() -> int:
         loss = model.nll(ids, streams=streams)
         dt = time.perf_counter() - t0
         speeds[streams] = len(ids) / dt
-        rows.append((f"{streams} stream{'s' if streams > 1 else ''}", f"{speeds[streams]:,.0f}", f"{loss:.4f}", f"{dt:.1f}"))
+        label = f"{streams} stream{'s' if streams > 1 else ''}"
+        rows.append((label, f"{speeds[streams]:,.0f}", f"{loss:.4f}", f"{dt:.1f}"))
     print(f"model: {name}; text: {what}; 1 BLAS thread")
     print(table(rows, ("run", "chars/s", "nats/char", "seconds")))
     print(f"16 streams / 1 stream: {speeds[16] / speeds[1]:.2f}x")

@@ -25,7 +25,8 @@ def viewer_parser() -> argparse.ArgumentParser:
                    help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt file; "
                         "default: shakespeare-lstm")
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
-    p.add_argument("--temperature", "-t", type=float, default=0.8, help="sampling temperature, 0 = argmax (default 0.8)")
+    p.add_argument("--temperature", "-t", type=float, default=0.8,
+                   help="sampling temperature, 0 = argmax (default 0.8)")
     p.add_argument("--prime", default=None, help="text fed to the model before it starts writing")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second while playing (default 30)")
     p.add_argument("--version", action="version", version=f"rnn-tui {__version__}")

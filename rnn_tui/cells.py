@@ -181,7 +181,8 @@ class Model:
         """`step` over `ids`, keeping everything: (final state, logits (T, V), activations (T, ...))."""
         state = self.initial_state() if state is None else state
         logits = np.empty((len(ids), self.config.vocab_size), dtype=np.float32)
-        acts = np.empty((len(ids), self.config.layers, len(self.config.quantities), self.config.hidden), dtype=np.float32)
+        c = self.config
+        acts = np.empty((len(ids), c.layers, len(c.quantities), c.hidden), dtype=np.float32)
         for t, i in enumerate(ids):
             state, logits[t], acts[t] = self.step(state, int(i))
         return state, logits, acts

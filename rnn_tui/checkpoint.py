@@ -8,7 +8,6 @@ the key "rnn_tui" and describes the network and where it came from.
 from __future__ import annotations
 
 import json
-import math
 import os
 import struct
 import tempfile
@@ -232,12 +231,13 @@ def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) ->
     expected = config.shapes()
     missing = [k for k in expected if k not in tensors]
     if missing:
-        raise CheckpointError(path, f"missing tensor {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise CheckpointError(path, f"missing tensor {missing[0]!r}{more}")
     for name, shape in expected.items():
         t = tensors[name]
         if tuple(t.shape) != shape:
-            raise CheckpointError(path, f"tensor {name!r} has shape {tuple(t.shape)}, expected {shape} for a "
-                                        f"{config.cell} {config.layers}×{config.hidden} with {config.vocab_size} characters")
+            what = f"{config.cell} {config.layers}×{config.hidden} with {config.vocab_size} characters"
+            raise CheckpointError(path, f"tensor {name!r} has shape {tuple(t.shape)}, expected {shape} for a {what}")
         if not np.issubdtype(t.dtype, np.floating):
             raise CheckpointError(path, f"tensor {name!r} has dtype {t.dtype}, expected floating point")
         if not np.isfinite(t).all():

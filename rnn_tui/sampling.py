@@ -1,7 +1,8 @@
 """Choosing the next character from the model's logits.
 
-The random number for step `t` is a hash of (seed, t), so the text depends only on the seed and on what was chosen at each
-position, not on how often the user rewound or replayed.
+The random number for step `t` is a hash of (seed, t), so the text depends
+only on the seed and on what was chosen at each position, not on how often
+the user rewound or replayed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from rnn_tui.checkpoint import bundled_models, load
 
 
 def main() -> None:
-    print("| model | cell | layers×hidden | parameters | corpus | val loss nats/char | bits/char | training | hardware |")
+    print("| model | cell | layers×hidden | parameters | corpus | val loss nats/char | bits/char | training "
+          "| hardware |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, path in bundled_models().items():
         ckpt = load(path)

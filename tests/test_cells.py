@@ -87,7 +87,7 @@ def test_gates_match_torch_equations(cell):
             expected = [r, z, n, (1 - z) * n + z * h]
         else:
             expected = [(gi + gh).tanh()]
-        for q, e in zip(config.quantities, expected):
+        for q, e in zip(config.quantities, expected, strict=True):
             got = acts[k, config.quantities.index(q)]
             assert np.abs(got - e.numpy()).max() <= 1e-6, (cell, k, q)
         x = expected[-1]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from rnn_tui.checkpoint import CheckpointError, document, load, save
 from rnn_tui.cells import Config
+from rnn_tui.checkpoint import CheckpointError, document, load, save
 from rnn_tui.vocab import Vocab
 
 from .factories import ASCII_VOCAB, random_tensors, write_checkpoint
@@ -68,7 +68,8 @@ def bad_files(tmp_path):
     t["rnn.weight_ih_l0"] = t["rnn.weight_ih_l0"].copy()
     t["rnn.weight_ih_l0"][0, 0] = np.nan
     yield "NaN", write_raw(tmp_path / "nan.safetensors", t, doc)
-    yield "duplicate", write_raw(tmp_path / "dup.safetensors", tensors, {**doc, "vocab": ["a"] + list(doc["vocab"])[1:-1] + ["a"]})
+    dup_vocab = ["a"] + list(doc["vocab"])[1:-1] + ["a"]
+    yield "duplicate", write_raw(tmp_path / "dup.safetensors", tensors, {**doc, "vocab": dup_vocab})
     yield "version 99", write_raw(tmp_path / "ver.safetensors", tensors, {**doc, "version": 99})
     yield "unknown cell", write_raw(tmp_path / "cell.safetensors", tensors, {**doc, "cell": "transformer"})
     save_file(tensors, str(tmp_path / "plain.safetensors"))
