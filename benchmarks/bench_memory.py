@@ -59,7 +59,8 @@ def main() -> int:
         ("RSS after 10,000 steps", f"{rss_10k / 2**20:.1f} MB"),
         (f"RSS after {steps:,} steps", f"{rss_end / 2**20:.1f} MB"),
         ("RSS growth per step", f"{growth:.1f} bytes"),
-        ("history held per step (characters, records, snapshots)", f"{session.memory_bytes() / session.length:.1f} bytes"),
+        ("history held per step (characters, records, snapshots)",
+         f"{session.memory_bytes() / session.length:.1f} bytes"),
         ("rewind to a random earlier step, mean of 200", f"{total / 200 * 1e3:.1f} ms"),
         ("rewind to a random earlier step, worst of 200", f"{worst * 1e3:.1f} ms"),
     ], ("measure", "value")))

@@ -9,6 +9,7 @@ resize, a layer/quantity change or a new model.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,17 @@ from .textview import TextFrame, TextView
 from .timeline import TimelineFrame, TimelinePanel
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # steps per second while playing
-DEFAULT_SPEED = 10
+DEFAULT_SPEED = 5  # slow enough for a class to read the text as it is written
+# While playing, the heatmaps and the timeline strip (the costly part: ~768 two-colour cells, 20-26 KB
+# a full frame at 120×40) repaint at most DETAIL_FPS times a second and only while the estimated bytes
+# written stay within BYTE_BUDGET a second (issue #3: <= 40 KB/s, over SSH too), and so do the
+# predictions; the text and the status follow every frame. Paused, every key repaints everything.
+DETAIL_FPS = 8
+BYTE_BUDGET = 12_000  # bytes/s of the estimate below; the estimate reads ~2.5x low against a pty (bench_play_bytes.py)
+# bytes the terminal gets for one refreshed heatmap cell ("\x1b[38;…;48;…m▀\x1b[0m") by colour system,
+# and for a plain cell of text; measured against bench_play_bytes.py
+CELL_BYTES = {"truecolor": 44, "256": 26, "standard": 16, "windows": 16}
+PLAIN_CELL_BYTES = 10
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MODES = ("sample", "argmax", "top-k")
@@ -116,7 +127,11 @@ class RnnApp(App):
         self._carry = 0.0
         self._pending = False
         self._series_key: tuple | None = None
+        self._series_start = 0
         self._series = np.zeros(0, dtype=np.float32)
+        self._debt = 0.0  # estimated bytes written beyond the budget so far
+        self._debt_at = 0.0
+        self._detail_at = 0.0
 
     # -- building -------------------------------------------------------------------
 
@@ -124,7 +139,7 @@ class RnnApp(App):
         yield StatusBar(id="status")
         with Container(id="main"):
             with Horizontal(id="top"):
-                yield TextView(self.vocab.glyphs, self.vocab.index.get("\n"), id="text")
+                yield TextView(self.vocab.glyphs, self.vocab.index.get("\n"), value_rows=self.glyph_mode, id="text")
                 yield PredictionsPanel(id="predictions")
             yield HeatmapPanel(self.quantities, self.config.hidden, glyphs=self.glyph_mode, id="heatmap")
             yield TimelinePanel(self.vocab.glyphs, self.config.hidden, glyph_mode=self.glyph_mode, id="timeline")
@@ -185,55 +200,76 @@ class RnnApp(App):
         if n:
             self._carry -= n
             self.session.forward(n)
-            self._sync()
+            self._sync(detail=self._detail_due())
+
+    def _detail_due(self) -> bool:
+        """While playing: may the heatmaps and the strip repaint in this frame?"""
+        now = time.monotonic()
+        self._debt = max(0.0, self._debt - (now - self._debt_at) * BYTE_BUDGET)
+        self._debt_at = now
+        return self._debt == 0.0 and now - self._detail_at >= 1 / DETAIL_FPS
+
+    def _spend(self, heat_cells: int, plain_cells: int) -> None:
+        cost = CELL_BYTES.get(getattr(self.console.color_system, "name", "") or "", 8)
+        self._debt += heat_cells * cost + plain_cells * PLAIN_CELL_BYTES
 
     def _series_values(self, start: int, end: int) -> np.ndarray:
-        """The selected unit's value at positions [start, end), cached while the selection holds."""
+        """The selected unit's value at positions [start, end), kept while the selection and timeline hold.
+
+        Only the window on screen is kept: extended at the end as the cursor moves on, recomputed
+        when the view jumps (a rewind far back), dropped when the session's revision changes.
+        """
         s = self.session
-        key = (self.layer, self.quantity, self.unit)
-        if key != self._series_key:
-            self._series_key, self._series = key, np.zeros(0, dtype=np.float32)
-        have = len(self._series)
-        if have < end:
-            lo = max(have, 0)
-            extra = np.fromiter((s.acts_at(p)[key] for p in range(lo, end)), dtype=np.float32, count=end - lo)
+        key = (self.layer, self.quantity, self.unit, s.revision)
+        have0, have1 = self._series_start, self._series_start + len(self._series)
+        if key != self._series_key or not have0 <= start <= have1:
+            self._series_key, self._series_start = key, start
+            self._series = np.zeros(0, dtype=np.float32)
+            have0 = have1 = start
+        if have1 < end:
+            extra = s.series(have1, end, self.layer, self.quantity, slice(self.unit, self.unit + 1))[:, 0]
             self._series = np.concatenate([self._series, extra])
-        return self._series[start:end]
+        if start - have0 > 8192:  # forget what has scrolled far out of view: memory stays bounded
+            self._series, self._series_start = self._series[start - have0 :], start
+            have0 = start
+        return self._series[start - have0 : end - have0]
 
-    def _invalidate_from(self, position: int) -> None:
-        """The timeline changed from `position` on (a branch): forget values from there."""
-        self._series = self._series[: max(0, position)]
-
-    def _sync(self) -> None:
+    def _sync(self, detail: bool = True) -> None:
+        """Bring the widgets up to date; `detail` False leaves the heatmaps and the strip as they are."""
         s = self.session
         if not self.is_mounted or self.screen.has_class("-too-small"):
             return
         cur = s.cursor
         qname = self.quantities[self.quantity]
         signed = qname in SIGNED
-        # text
+        # text: the history that fits, then the redo trail after a rewind
         start = max(0, cur + 1 - self.text_view.capacity())
-        kinds = bytes(s.kind(p) for p in range(start, cur + 1))
+        end = min(s.length, cur + 1 + self.text_view.size.width * 3)
         levels = palette.quantise(self._series_values(start, cur + 1), signed) if self.coloured else None
-        self.text_view.update_frame(TextFrame(start, s.ids(start).copy(), kinds, cur, levels, signed))
-        # heatmap
-        self.heatmap.update_state(s.acts[self.layer], self.unit)
-        # timeline
-        steps = self.timeline.steps
-        t0 = max(0, cur + 1 - steps)
-        band_n = self.timeline.band_units
-        b0 = min(max(0, self.unit - band_n // 2), max(0, self.config.hidden - band_n))
-        b0 -= b0 % 2 if not self.glyph_mode else 0
-        b0 = max(0, min(b0, self.config.hidden - band_n))
-        band = np.stack([s.acts_at(p)[self.layer, self.quantity, b0 : b0 + band_n] for p in range(t0, cur + 1)], axis=1)
-        self.timeline.update_frame(TimelineFrame(
-            s.ids(t0).copy(), kinds[t0 - start:], self.unit, qname, signed,
-            palette.quantise(self._series_values(t0, cur + 1), signed), b0, palette.quantise(band, signed)))
-        # predictions
-        taken = int(s.ids(cur, cur + 1)[0]) if cur >= 0 else None
-        prev = s.probabilities(cur - 1) if cur >= 1 else None
-        self.predictions.update_prediction(predict(s.probabilities(), self.vocab.glyphs, TOP_K, taken, prev))
+        text_cells = self.text_view.update_frame(
+            TextFrame(start, s.ids(start, end), s.kinds(start, end), cur, levels, signed))
+        heat_cells = 0
+        if detail:
+            heat_cells += self.heatmap.update_state(s.acts[self.layer], self.unit)
+            t0 = self.timeline.page_start(cur)
+            band_n = self.timeline.band_units
+            b0 = min(max(0, self.unit - band_n // 2), max(0, self.config.hidden - band_n))
+            b0 -= b0 % 2 if not self.glyph_mode else 0
+            b0 = max(0, min(b0, self.config.hidden - band_n))
+            band = s.series(t0, cur + 1, self.layer, self.quantity, slice(b0, b0 + band_n)).T
+            heat_cells += self.timeline.update_frame(TimelineFrame(
+                t0, s.ids(t0), s.kinds(t0), self.unit, qname, signed,
+                palette.quantise(self._series_values(t0, cur + 1), signed), b0, palette.quantise(band, signed)))
+            self._detail_at = time.monotonic()
+        pred_cells = 0
+        if detail:
+            # the predictions panel is repainted whole (about 5 KB at 120×40), so it keeps the detail pace
+            taken = int(s.ids(cur, cur + 1)[0]) if cur >= 0 else None
+            prev = s.probabilities(cur - 1) if cur >= 1 else None
+            pred_cells = self.predictions.update_prediction(
+                predict(s.probabilities(), self.vocab.glyphs, TOP_K, taken, prev))
         self.status.show(self._status_text())
+        self._spend(heat_cells + (text_cells if self.coloured else 0), pred_cells + text_cells)
 
     def _status_text(self) -> Text:
         s, c = self.session, self.config
@@ -264,7 +300,7 @@ class RnnApp(App):
             self._carry = 0.0
             self.timer.resume()
         else:
-            self.timer.pause()
+            self.timer.pause()  # the key's own sync repaints the heatmaps at the cursor
         self._touch()
 
     def action_step(self) -> None:
@@ -285,8 +321,7 @@ class RnnApp(App):
         self._touch()
 
     def action_reset(self) -> None:
-        self.session.reset(self._prime)
-        self._invalidate_from(0)
+        self.session.reset(self._prime)  # bumps the session's revision, which drops cached values
         self._touch()
 
     @property
@@ -316,7 +351,6 @@ class RnnApp(App):
     def _choose(self, char_id: int, kind: int | None = None) -> None:
         s = self.session
         s.choose(char_id) if kind is None else s.choose(char_id, kind)
-        self._invalidate_from(s.cursor)
         self._touch()
 
     def action_force(self) -> None:
@@ -346,10 +380,7 @@ class RnnApp(App):
         self.push_screen(TextPrompt("Prime the model", hint, "ROMEO:\\n"), done)
 
     def feed(self, text: str) -> None:
-        s = self.session
-        at = s.cursor + 1
-        s.feed(text)
-        self._invalidate_from(at)
+        self.session.feed(text)
         self._touch()
 
     # -- actions: what to look at ---------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -142,26 +142,39 @@ class HeatmapPanel(Widget):
         self.set_space(self.size.width or 80, self.max_height)
         self.refresh()
 
-    def update_state(self, acts: np.ndarray, unit: int) -> None:
-        """acts: (quantities, hidden) of the selected layer. Refreshes changed lines only."""
+    def update_state(self, acts: np.ndarray, unit: int) -> int:
+        """acts: (quantities, hidden) of the selected layer. Returns how many cells it refreshed.
+
+        The buckets last drawn are kept, and only cells whose bucket changed are refreshed, as
+        one region per run of adjacent changed cells: Textual then writes just those spans, so a
+        step that moves a quarter of the units costs about a quarter of a full repaint.
+        """
         levels = np.empty_like(self.levels)
         for k, s in enumerate(self.signed):
             levels[k] = palette.quantise(acts[k], s)
         old_padded, old_unit = self._padded, self.unit
         self.levels, self.unit = levels, unit
         self._padded = self._pad(levels)
+        lay = self.layout_
         if old_padded.shape != self._padded.shape:
             self.refresh()
-            return
-        lay = self.layout_
-        moved = {self._unit_rc(unit)[0], self._unit_rc(old_unit)[0]} if unit != old_unit else set()
-        changed = (old_padded != self._padded).reshape(len(self.quantities), lay.cell_rows, -1).any(axis=2)
-        regions = [self._grid_region(slot, r) for slot, q in enumerate(lay.shown)
-                   for r in range(lay.cell_rows) if changed[q, r] or r in moved]
-        if len(regions) > 8:
-            self.refresh()  # cheaper to mark everything than many small regions; unchanged lines come from cache
-        else:
-            self.refresh(*regions)
+            return len(lay.shown) * lay.cell_rows * lay.cols
+        # (quantities, cell rows, cols): a cell changes when either of its units does
+        changed = (old_padded != self._padded).any(axis=2)
+        if unit != old_unit:
+            # the marker leaves one cell and lands on another; their rows' ◀ column follows below
+            for u in (unit, old_unit):
+                r, c = self._unit_rc(u)
+                changed[:, r, c] = True
+        spans: list[tuple[int, int, int]] = []
+        marker_rows = {self._unit_rc(unit)[0], self._unit_rc(old_unit)[0]} if unit != old_unit else set()
+        for slot, q in enumerate(lay.shown):
+            x0, y0 = self._grid_origin(slot)
+            for r in range(lay.cell_rows):
+                spans += [(y0 + r, x0 + a, x0 + b) for a, b in palette.spans(changed[q, r])]
+                if r in marker_rows:
+                    spans.append((y0 + r, x0 + lay.cols, x0 + lay.cols + 1))
+        return palette.refresh_spans(self, spans)
 
     # -- geometry --------------------------------------------------------------------
 
@@ -178,10 +191,11 @@ class HeatmapPanel(Widget):
         cols = self.layout_.cols
         return (unit // cols) // self.units_per_cell, unit % cols
 
-    def _grid_region(self, slot: int, row: int) -> Region:
+    def _grid_origin(self, slot: int) -> tuple[int, int]:
+        """(x, y) of the first cell of grid `slot` (below its title)."""
         lay = self.layout_
         by, bx = divmod(slot, lay.per_row)
-        return Region(bx * (lay.grid_width + GAP), by * lay.block_height + 1 + row, lay.grid_width, 1)
+        return bx * (lay.grid_width + GAP), by * lay.block_height + 1
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.layout_.height

@@ -63,10 +63,13 @@ class PredictionsPanel(Widget):
         super().__init__(**kwargs)
         self.prediction: Prediction | None = None
 
-    def update_prediction(self, prediction: Prediction) -> None:
-        if prediction != self.prediction:
-            self.prediction = prediction
-            self.refresh()
+    def update_prediction(self, prediction: Prediction) -> int:
+        """Show `prediction`; returns how many cells that repaints (0 when nothing changed)."""
+        if prediction == self.prediction:
+            return 0
+        self.prediction = prediction
+        self.refresh()
+        return self.size.area
 
     def render(self) -> Text:
         p = self.prediction

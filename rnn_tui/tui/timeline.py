@@ -4,6 +4,12 @@ Row 0: the recent characters. Row 1: the selected unit as a coloured bar per
 step. Below: a units × time strip of the colouring quantity for the units
 around the selected one, two units per terminal row (half blocks), so a
 neuron that switches on inside quotes shows as a band starting at the quote.
+
+The panel pages rather than scrolls: steps fill it left to right, and when the
+cursor reaches the right edge the last half page moves to the left and filling
+goes on. A scrolling strip would repaint every cell every step (about 28 KB a
+step in truecolor at 120 columns); a page writes one new column a step, and
+only the cells that changed are refreshed.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ SELECTED = Style(bold=True)
 
 @dataclass
 class TimelineFrame:
-    ids: np.ndarray  # characters of the last steps, ending at the cursor
+    start: int  # position of the first column (the page start)
+    ids: np.ndarray  # characters of positions [start, cursor]
     kinds: bytes
     unit: int
     quantity: str
@@ -63,9 +70,49 @@ class TimelinePanel(Widget):
         rows = max(0, self.size.height - 2)
         return min(self.hidden, rows * (1 if self.glyph_mode else 2))
 
-    def update_frame(self, frame: TimelineFrame) -> None:
-        self.frame = frame
-        self.refresh()
+    def page_start(self, cursor: int) -> int:
+        """The position of the first column for `cursor`: the page holding it, turned by half pages."""
+        steps = self.steps
+        start = getattr(self, "_page", 0)
+        if not start <= cursor < start + steps:
+            half = max(1, steps // 2)
+            start = max(0, cursor - half + 1) if cursor >= steps else 0
+        self._page = start
+        return start
+
+    def update_frame(self, frame: TimelineFrame) -> int:
+        """Show `frame`; refresh only the cells that changed. Returns how many cells that is."""
+        old_frame, self.frame = self.frame, frame
+        old_codes, self._codes = getattr(self, "_codes", None), self._cell_codes(frame)
+        same_margin = old_frame is not None and (old_frame.start, old_frame.unit, old_frame.quantity,
+                                                 old_frame.signed, old_frame.band_start) == (
+            frame.start, frame.unit, frame.quantity, frame.signed, frame.band_start)
+        if not same_margin or old_codes is None or old_codes.shape != self._codes.shape:
+            self.refresh()
+            return self._codes.size
+        changed = old_codes != self._codes
+        return palette.refresh_spans(self, [(y, MARGIN + a, MARGIN + b)
+                                            for y in np.flatnonzero(changed.any(axis=1)).tolist()
+                                            for a, b in palette.spans(changed[y])])
+
+    def _cell_codes(self, f: TimelineFrame) -> np.ndarray:
+        """(rows, steps): one integer per cell that changes whenever the cell's look does."""
+        steps, height = self.steps, max(0, self.size.height)
+        codes = np.full((height, steps), -1, dtype=np.int64)
+        n = min(steps, len(f.ids))
+        if height == 0 or n == 0:
+            return codes
+        kinds = np.frombuffer(f.kinds, dtype=np.uint8)[:n].astype(np.int64)
+        codes[0, :n] = (f.ids[:n].astype(np.int64) * 8 + kinds) * 2
+        codes[0, n - 1] += 1  # the cursor
+        if height > 1:
+            codes[1, :n] = f.series[:n]
+        per = 1 if self.glyph_mode else 2
+        for y in range(2, height):
+            rows = f.band[(y - 2) * per : (y - 1) * per, :n].astype(np.int64)
+            if rows.shape[0]:
+                codes[y, :n] = rows[0] * 256 + (rows[1] if rows.shape[0] > 1 else PAD)
+        return codes
 
     def render_line(self, y: int) -> Strip:
         f = self.frame
