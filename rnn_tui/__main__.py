@@ -29,6 +29,11 @@ def viewer_parser() -> argparse.ArgumentParser:
                    help="sampling temperature, 0 = argmax (default 0.8)")
     p.add_argument("--prime", default=None, help="text fed to the model before it starts writing")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second while playing (default 30)")
+    # a string here, checked in launch: a bad value is then one line and exit 2, like --fps
+    p.add_argument("--max-kbps", default="40", metavar="N",
+                   help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
+                        "repaint less often to keep to it. 0 = no limit, every frame painted, for a local "
+                        "projector (default 40, fine over SSH)")
     p.add_argument("--version", action="version", version=f"rnn-tui {__version__}")
     return p
 

@@ -9,10 +9,10 @@ resize, a layer/quantity change or a new model.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
+import textual.constants
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -28,6 +28,7 @@ from ..vocab import safe_text
 from . import palette
 from .commands import BindingCommands
 from .heatmap import HeatmapPanel
+from .meter import ByteMeter
 from .predictions import PredictionsPanel, predict, top_ids
 from .screens import ForceChar, HelpScreen, TextPrompt, unescape
 from .textview import TextFrame, TextView
@@ -35,16 +36,12 @@ from .timeline import TimelineFrame, TimelinePanel
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # steps per second while playing
 DEFAULT_SPEED = 5  # slow enough for a class to read the text as it is written
-# While playing, the heatmaps and the timeline strip (the costly part: ~768 two-colour cells, 20-26 KB
-# a full frame at 120×40) repaint at most DETAIL_FPS times a second and only while the estimated bytes
-# written stay within BYTE_BUDGET a second (issue #3: <= 40 KB/s, over SSH too), and so do the
-# predictions; the text and the status follow every frame. Paused, every key repaints everything.
-DETAIL_FPS = 8
-BYTE_BUDGET = 12_000  # bytes/s of the estimate below; the estimate reads ~2.5x low against a pty (bench_play_bytes.py)
-# bytes the terminal gets for one refreshed heatmap cell ("\x1b[38;…;48;…m▀\x1b[0m") by colour system,
-# and for a plain cell of text; measured against bench_play_bytes.py
-CELL_BYTES = {"truecolor": 44, "256": 26, "standard": 16, "windows": 16}
-PLAIN_CELL_BYTES = 10
+# While playing, the heatmaps, the timeline strip and the predictions (the costly part: ~768 two-colour
+# cells, 20-26 KB a full frame at 120×40, and ~80 % of the cells change colour every step) repaint only
+# while the bytes really written to the terminal over the last second leave room for one more such frame
+# (issue #3: <= 40 KB/s, over SSH too); the text and the status follow every frame. 0 = no limit, for a
+# projector on the local machine. Paused, every key repaints everything.
+DEFAULT_MAX_KBPS = 40.0
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MODES = ("sample", "argmax", "top-k")
@@ -106,7 +103,8 @@ class RnnApp(App):
     ]
 
     def __init__(self, checkpoint: Checkpoint, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
-                 fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED) -> None:
+                 fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED,
+                 max_kbps: float = DEFAULT_MAX_KBPS) -> None:
         super().__init__()
         self.checkpoint = checkpoint
         self.config = checkpoint.config
@@ -129,9 +127,12 @@ class RnnApp(App):
         self._series_key: tuple | None = None
         self._series_start = 0
         self._series = np.zeros(0, dtype=np.float32)
-        self._debt = 0.0  # estimated bytes written beyond the budget so far
-        self._debt_at = 0.0
-        self._detail_at = 0.0
+        self.max_kbps = max_kbps
+        self.byte_budget = int(max_kbps * 1024)  # bytes/s while playing; 0 = unlimited
+        self.meter = ByteMeter()
+        self._detail_cost = 0  # bytes of the last frame that repainted the maps, as measured
+        self._detail_frame = False  # the next frame written carries a repaint of the maps
+        self._maps_at: tuple | None = None  # (revision, cursor) the maps show
 
     # -- building -------------------------------------------------------------------
 
@@ -153,9 +154,25 @@ class RnnApp(App):
         self.predictions = self.query_one(PredictionsPanel)
         self.status = self.query_one(StatusBar)
         self.heatmap.focus_q = self.quantity
+        if self._driver is not None:
+            self.meter.install(self._driver, self._on_frame)
+        self._set_palette()
         self.timer = self.set_interval(1 / self.fps, self.tick, pause=True)
         self._arrange(self.size.width, self.size.height)
         self._touch()
+
+    def _set_palette(self) -> None:
+        """A 16-colour terminal gets maps made for 16 colours (palette.py says why).
+
+        TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system
+        Rich detected, except headless (tests, benchmarks), where there is no terminal to detect.
+        """
+        forced = textual.constants.COLOR_SYSTEM
+        system = forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+        palette.use_standard_colours(system in ("standard", "windows"))
+        for widget in (self.heatmap, self.timeline, self.text_view):
+            widget._cache.clear()
+            widget.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         if not hasattr(self, "timeline"):
@@ -194,24 +211,42 @@ class RnnApp(App):
         self._sync()
 
     def tick(self) -> None:
-        """One frame of play: speed/fps steps (carried over when fractional), then one sync."""
+        """One frame of play: speed/fps steps (carried over when fractional), then one sync.
+
+        A frame without a step still repaints the maps when they are behind and the budget has
+        room again, so they catch up as soon as the bandwidth allows rather than at the next step.
+        """
         self._carry += self.speed / self.fps
         n = int(self._carry)
         if n:
             self._carry -= n
             self.session.forward(n)
-            self._sync(detail=self._detail_due())
+        if n or self.maps_behind:
+            detail = self._detail_due()
+            if n or detail:
+                self._sync(detail=detail)
+
+    @property
+    def maps_behind(self) -> bool:
+        """Do the heatmaps, strip and predictions show an earlier step than the text?"""
+        return self._maps_at != (self.session.revision, self.session.cursor)
 
     def _detail_due(self) -> bool:
-        """While playing: may the heatmaps and the strip repaint in this frame?"""
-        now = time.monotonic()
-        self._debt = max(0.0, self._debt - (now - self._debt_at) * BYTE_BUDGET)
-        self._debt_at = now
-        return self._debt == 0.0 and now - self._detail_at >= 1 / DETAIL_FPS
+        """While playing: is there room in the budget for a repaint of the maps in this frame?
 
-    def _spend(self, heat_cells: int, plain_cells: int) -> None:
-        cost = CELL_BYTES.get(getattr(self.console.color_system, "name", "") or "", 8)
-        self._debt += heat_cells * cost + plain_cells * PLAIN_CELL_BYTES
+        Room means: the bytes measured over the last second plus what the last such repaint
+        measured stay within the budget. The expected cost is capped at half the budget so a
+        budget smaller than one repaint still lets one through whenever the line is quiet.
+        """
+        if not self.byte_budget:
+            return True
+        return self.meter.rate() + min(self._detail_cost, self.byte_budget // 2) <= self.byte_budget
+
+    def _on_frame(self, size: int) -> None:
+        """A frame went out (`size` bytes, measured): if it carried the maps, that is their cost now."""
+        if self._detail_frame:
+            self._detail_frame = False
+            self._detail_cost = size
 
     def _series_values(self, start: int, end: int) -> np.ndarray:
         """The selected unit's value at positions [start, end), kept while the selection and timeline hold.
@@ -234,11 +269,14 @@ class RnnApp(App):
             have0 = start
         return self._series[start - have0 : end - have0]
 
-    def _sync(self, detail: bool = True) -> None:
-        """Bring the widgets up to date; `detail` False leaves the heatmaps and the strip as they are."""
+    def _sync(self, detail: bool = True) -> int:
+        """Bring the widgets up to date; `detail` False leaves the maps, strip and predictions as they are.
+
+        Returns how many cells it asked to repaint (0 when nothing changed).
+        """
         s = self.session
         if not self.is_mounted or self.screen.has_class("-too-small"):
-            return
+            return 0
         cur = s.cursor
         qname = self.quantities[self.quantity]
         signed = qname in SIGNED
@@ -260,7 +298,8 @@ class RnnApp(App):
             heat_cells += self.timeline.update_frame(TimelineFrame(
                 t0, s.ids(t0), s.kinds(t0), self.unit, qname, signed,
                 palette.quantise(self._series_values(t0, cur + 1), signed), b0, palette.quantise(band, signed)))
-            self._detail_at = time.monotonic()
+            self._maps_at = (s.revision, cur)
+            self._detail_frame = True
         pred_cells = 0
         if detail:
             # the predictions panel is repainted whole (about 5 KB at 120×40), so it keeps the detail pace
@@ -268,8 +307,11 @@ class RnnApp(App):
             prev = s.probabilities(cur - 1) if cur >= 1 else None
             pred_cells = self.predictions.update_prediction(
                 predict(s.probabilities(), self.vocab.glyphs, TOP_K, taken, prev))
+        behind = self.maps_behind
+        self.heatmap.set_stale(behind)
+        self.timeline.set_stale(behind)
         self.status.show(self._status_text())
-        self._spend(heat_cells + (text_cells if self.coloured else 0), pred_cells + text_cells)
+        return heat_cells + text_cells + pred_cells
 
     def _status_text(self) -> Text:
         s, c = self.session, self.config
@@ -438,15 +480,23 @@ class RnnApp(App):
         rows += [("ctrl+p", "Command palette"), ("click", "Select a unit in a heatmap")]
         legend = ("Text: dim = primed, bold = picked, underlined italic = forced, reversed = newest. "
                   "Gates (i f o r z) 0…1 dark→bright; tanh quantities (g n c h) −1…1 blue→black→red."
-                  + (" No colour: density = |value|, ░▒▓█ positive, .-=# negative." if self.glyph_mode else ""))
+                  + (" No colour: density = |value|, ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
+                  + f"\nPlaying writes at most {self._budget_text()} to the terminal (--max-kbps; 0 = no limit); "
+                  "when the maps cannot keep up, their titles dim and show ≈ until they catch up.")
         self.push_screen(HelpScreen(rows, legend))
 
 
+    def _budget_text(self) -> str:
+        return "any number of KB/s" if not self.byte_budget else f"{self.max_kbps:g} KB/s"
+
+
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
-              fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED) -> RnnApp:
+              fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED,
+              max_kbps: float = DEFAULT_MAX_KBPS) -> RnnApp:
     """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive."""
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load(checkpoint)
-    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime, fps=fps, glyphs=glyphs, speed=speed)
+    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime, fps=fps, glyphs=glyphs, speed=speed,
+                 max_kbps=max_kbps)
     app._prime_text = prime or ""
     return app
 

@@ -19,7 +19,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -123,6 +123,7 @@ class HeatmapPanel(Widget):
         self._padded = self._pad(self.levels)
         self._cache: OrderedDict[tuple, Strip] = OrderedDict()
         self.max_height = 12
+        self.stale = False  # the maps show an earlier step than the text (play under a byte budget)
 
     # -- inputs --------------------------------------------------------------------
 
@@ -141,6 +142,14 @@ class HeatmapPanel(Widget):
         self.focus_q = q
         self.set_space(self.size.width or 80, self.max_height)
         self.refresh()
+
+    def set_stale(self, stale: bool) -> None:
+        """Mark the grids as behind the text: titles dimmed, "≈" after the letter. Repaints titles only."""
+        if stale != self.stale:
+            self.stale = stale
+            lay = self.layout_
+            rows = math.ceil(len(lay.shown) / lay.per_row)
+            self.refresh(*(Region(0, r * lay.block_height, self.size.width, 1) for r in range(rows)))
 
     def update_state(self, acts: np.ndarray, unit: int) -> int:
         """acts: (quantities, hidden) of the selected layer. Returns how many cells it refreshed.
@@ -225,7 +234,7 @@ class HeatmapPanel(Widget):
         return strip
 
     def _title(self, q: int) -> tuple[Segment, ...]:
-        key = ("title", q, q == self.focus_q, self.layout_)
+        key = ("title", q, q == self.focus_q, self.layout_, self.stale, palette.standard_colours())
         return self._cached(key, lambda: self._build_title(q))
 
     def _build_title(self, q: int) -> tuple[Segment, ...]:
@@ -239,11 +248,14 @@ class HeatmapPanel(Widget):
                 for k in range(ramp_len)]
         ramp_segs = [Segment(palette.glyph_for(int(lv), signed) if self.glyphs else " ",
                              NULL if self.glyphs else palette.full_cell(int(lv), signed)) for lv in ramp]
-        label = f"{name} {NAMES.get(name, '')}"
+        # "h≈hidden" while behind: the same width, so nothing moves when it comes and goes
+        label = f"{name}{'≈' if self.stale else ' '}{NAMES.get(name, '')}"
         legend_w = len(legend_lo) + ramp_len + len(legend_hi)
         room = max(1, lay.grid_width - legend_w - 1)
         label = label[:room].ljust(room)
-        segs = [Segment(label[:1], SELECTED_TITLE if q == self.focus_q else TITLE), Segment(label[1:], NULL)]
+        first = SELECTED_TITLE if q == self.focus_q else TITLE
+        segs = [Segment(label[:1], first + DIM if self.stale else first),
+                Segment(label[1:], DIM if self.stale else NULL)]
         segs += [Segment(" ", NULL), Segment(legend_lo, DIM), *ramp_segs, Segment(legend_hi, DIM)]
         return tuple(Strip(segs).crop(0, lay.grid_width).adjust_cell_length(lay.grid_width, NULL))
 
@@ -252,7 +264,7 @@ class HeatmapPanel(Widget):
         sel_row, sel_col = self._unit_rc(self.unit)
         here = sel_row == row
         sub = (self.unit // self.layout_.cols) % self.units_per_cell if here else -1
-        key = ("row", q, cells.tobytes(), sel_col if here else -1, sub, self.glyphs)
+        key = ("row", q, cells.tobytes(), sel_col if here else -1, sub, self.glyphs, palette.standard_colours())
         return self._cached(key, lambda: self._build_row(q, cells, sel_col if here else -1, sub))
 
     def _build_row(self, q: int, cells: np.ndarray, sel_col: int, sub: int) -> tuple[Segment, ...]:

@@ -15,7 +15,19 @@ from ..vocab import safe_text
 from .screens import unescape
 
 
+def parse_kbps(text: str) -> float:
+    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
+    if not 0 <= value < float("inf"):
+        raise UserError(f"--max-kbps must be 0 (no limit) or more, got {safe_text(text)!r}")
+    return value
+
+
 def launch(args: argparse.Namespace) -> int:
+    max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
     ckpt = load(resolve(args.model))
     prime = unescape(args.prime) if args.prime else None
     if prime:
@@ -28,5 +40,6 @@ def launch(args: argparse.Namespace) -> int:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
     from .app import build_app  # textual only once the arguments are known to be good
 
-    build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps).run()
+    build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps,
+              max_kbps=max_kbps).run()
     return 0

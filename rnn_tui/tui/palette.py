@@ -54,6 +54,39 @@ def _interpolate(stops: list[tuple[int, int, int]], n: int) -> np.ndarray:
 SEQUENTIAL = _interpolate(_VIRIDIS, LEVELS)  # (LEVELS, 3) RGB for gates
 DIVERGING = _interpolate(_BERLIN, LEVELS)  # (LEVELS, 3) RGB for tanh quantities
 
+# 16 colours: Rich's nearest-colour downsampling of the maps above turns the lower half of the gate map
+# into one grey and both ends of the diverging map into the same light grey (+1 and -1 look alike), so
+# these terminals get maps of their own, in ANSI colour numbers: lightness still rises with |value| and
+# the sign is still cold vs warm. The RGB beside each is xterm's default, for choosing black or white text.
+STANDARD_SEQUENTIAL = (0, 5, 4, 6, 2, 10, 11)  # black, magenta, blue, cyan, green, bright green, bright yellow
+STANDARD_DIVERGING = (14, 12, 4, 0, 1, 9, 11)  # bright cyan, bright blue, blue | black | red, bright red, bright yellow
+XTERM_RGB = {
+    0: (0, 0, 0), 1: (205, 0, 0), 2: (0, 205, 0), 3: (205, 205, 0), 4: (0, 0, 238), 5: (205, 0, 205),
+    6: (0, 205, 205), 7: (229, 229, 229), 8: (127, 127, 127), 9: (255, 0, 0), 10: (0, 255, 0),
+    11: (255, 255, 0), 12: (92, 92, 255), 13: (255, 0, 255), 14: (0, 255, 255), 15: (255, 255, 255),
+}
+_standard = False  # set by the app from the terminal's colour system
+
+
+def use_standard_colours(on: bool) -> None:
+    """Switch the maps to the 16-colour ones (or back); every cached style is rebuilt."""
+    global _standard
+    if on != _standard:
+        _standard = on
+        for f in (color, half_block, full_cell, text_on, marker, half_block_segments):
+            f.cache_clear()
+
+
+def standard_colours() -> bool:
+    return _standard
+
+
+def _standard_number(level: int, signed: bool) -> int:
+    """The ANSI colour of a bucket; the middle bucket of a signed map falls on black."""
+    stops = STANDARD_DIVERGING if signed else STANDARD_SEQUENTIAL
+    return stops[round(level * (len(stops) - 1) / (LEVELS - 1))]
+
+
 # Glyph mode (NO_COLOR): density by magnitude; negative values use ASCII marks
 POSITIVE_GLYPHS = " ░▒▓█"
 NEGATIVE_GLYPHS = " .-=#"
@@ -75,6 +108,8 @@ def table(signed: bool) -> np.ndarray:
 
 @cache
 def color(level: int, signed: bool) -> Color:
+    if _standard:
+        return Color.from_ansi(_standard_number(level, signed))
     r, g, b = (int(x) for x in table(signed)[level])
     return Color.from_rgb(r, g, b)
 
@@ -91,7 +126,7 @@ def full_cell(level: int, signed: bool) -> Style:
 
 
 def luminance(level: int, signed: bool) -> float:
-    r, g, b = table(signed)[level]
+    r, g, b = XTERM_RGB[_standard_number(level, signed)] if _standard else table(signed)[level]
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 

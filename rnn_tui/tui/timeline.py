@@ -21,6 +21,7 @@ from functools import cache
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -58,6 +59,7 @@ class TimelinePanel(Widget):
         self.hidden = hidden
         self.glyph_mode = glyph_mode
         self.frame: TimelineFrame | None = None
+        self.stale = False  # the strip shows an earlier step than the text (play under a byte budget)
         self._cache: OrderedDict[tuple, Strip] = OrderedDict()
 
     @property
@@ -69,6 +71,12 @@ class TimelinePanel(Widget):
     def band_units(self) -> int:
         rows = max(0, self.size.height - 2)
         return min(self.hidden, rows * (1 if self.glyph_mode else 2))
+
+    def set_stale(self, stale: bool) -> None:
+        """Mark the strip as behind the text ("text≈" in its margin); repaints only that label."""
+        if stale != self.stale:
+            self.stale = stale
+            self.refresh(Region(0, 0, MARGIN, 1))
 
     def page_start(self, cursor: int) -> int:
         """The position of the first column for `cursor`: the page holding it, turned by half pages."""
@@ -120,7 +128,7 @@ class TimelinePanel(Widget):
         if f is None:
             return Strip.blank(width, NULL)
         if y == 0:
-            key = ("chars", f.ids.tobytes(), f.kinds, width)
+            key = ("chars", f.ids.tobytes(), f.kinds, width, self.stale)
             build = self._chars
         elif y == 1:
             key = ("spark", f.series.tobytes(), f.unit, f.quantity, width)
@@ -143,7 +151,7 @@ class TimelinePanel(Widget):
 
     def _chars(self) -> Strip:
         f = self.frame
-        segs = [Segment("text".ljust(MARGIN), LABEL)]
+        segs = [Segment(("text ≈" if self.stale else "text").ljust(MARGIN), LABEL)]
         n = len(f.ids)
         table = self.glyph_table
         segs += [Segment(table[i], PLAIN.get(f.kinds[k], NULL)) for k, i in enumerate(f.ids.tolist())]
@@ -154,7 +162,7 @@ class TimelinePanel(Widget):
     def _spark(self) -> Strip:
         f = self.frame
         segs = [Segment(f"{f.quantity}{f.unit}".ljust(MARGIN)[:MARGIN], SELECTED)]
-        table = spark_segments(f.signed, self.glyph_mode)
+        table = spark_segments(f.signed, self.glyph_mode, palette.standard_colours())
         segs += [table[lv] for lv in f.series.tolist()]
         return Strip(segs, MARGIN + len(f.series))
 
@@ -174,7 +182,7 @@ class TimelinePanel(Widget):
 
 
 @cache
-def spark_segments(signed: bool, glyph_mode: bool) -> list[Segment]:
+def spark_segments(signed: bool, glyph_mode: bool, standard: bool = False) -> list[Segment]:
     """A bar per bucket: its height is the value; coloured by sign, so it never fades into the background."""
     out = []
     for lv in range(palette.LEVELS):
@@ -182,12 +190,12 @@ def spark_segments(signed: bool, glyph_mode: bool) -> list[Segment]:
             g = palette.glyph_for(lv, signed) if signed else palette.spark_glyph(lv)
             out.append(Segment(g, NULL))
         else:
-            out.append(Segment(palette.spark_glyph(lv), _spark_style(lv, signed)))
+            out.append(Segment(palette.spark_glyph(lv), _spark_style(lv, signed, standard)))
     return out
 
 
 @cache
-def _spark_style(level: int, signed: bool) -> Style:
+def _spark_style(level: int, signed: bool, standard: bool) -> Style:  # `standard` keys the cache only
     if not signed:
         return Style(color=palette.color(palette.LEVELS - 1, False))
     return Style(color=palette.color(0 if level < palette.MID else palette.LEVELS - 1, True))
