@@ -42,6 +42,9 @@ DEFAULT_SPEED = 5  # slow enough for a class to read the text as it is written
 # (issue #3: <= 40 KB/s, over SSH too); the text and the status follow every frame. 0 = no limit, for a
 # projector on the local machine. Paused, every key repaints everything.
 DEFAULT_MAX_KBPS = 40.0
+# The bucket (meter.py) holds play to the budget × time plus one frame, and one map repaint is ~40 KB in
+# truecolor: over the few seconds anyone measures, that frame would be ~10 % over, so it drains at 90 %.
+DRAIN = 0.9
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MODES = ("sample", "argmax", "top-k")
@@ -130,7 +133,7 @@ class RnnApp(App):
         self.max_kbps = max_kbps
         self.byte_budget = int(max_kbps * 1024)  # bytes/s while playing; 0 = unlimited
         self.meter = ByteMeter()
-        self._detail_cost = 0  # bytes of the last frame that repainted the maps, as measured
+        self.detail_bytes = 0  # bytes of the last frame that repainted the maps, as measured
         self._detail_frame = False  # the next frame written carries a repaint of the maps
         self._maps_at: tuple | None = None  # (revision, cursor) the maps show
 
@@ -234,19 +237,15 @@ class RnnApp(App):
     def _detail_due(self) -> bool:
         """While playing: is there room in the budget for a repaint of the maps in this frame?
 
-        Room means: the bytes measured over the last second plus what the last such repaint
-        measured stay within the budget. The expected cost is capped at half the budget so a
-        budget smaller than one repaint still lets one through whenever the line is quiet.
+        Room means every byte measured so far has drained at the budget's rate (meter.py).
         """
-        if not self.byte_budget:
-            return True
-        return self.meter.rate() + min(self._detail_cost, self.byte_budget // 2) <= self.byte_budget
+        return not self.byte_budget or self.meter.debt(self.byte_budget * DRAIN) == 0.0
 
     def _on_frame(self, size: int) -> None:
-        """A frame went out (`size` bytes, measured): if it carried the maps, that is their cost now."""
+        """A frame went out (`size` bytes, measured): if it carried the maps, remember its size."""
         if self._detail_frame:
             self._detail_frame = False
-            self._detail_cost = size
+            self.detail_bytes = size
 
     def _series_values(self, start: int, end: int) -> np.ndarray:
         """The selected unit's value at positions [start, end), kept while the selection and timeline hold.
@@ -340,6 +339,7 @@ class RnnApp(App):
         self.playing = not self.playing
         if self.playing:
             self._carry = 0.0
+            self.meter.forgive()
             self.timer.resume()
         else:
             self.timer.pause()  # the key's own sync repaints the heatmaps at the cursor

@@ -19,7 +19,14 @@ WINDOW = 1.0  # seconds over which the rate is measured
 
 
 class ByteMeter:
-    """Bytes written over the last WINDOW seconds, and the size of the frames written."""
+    """Bytes written: over the last WINDOW seconds, per frame, and beyond a budget (`debt`).
+
+    The budget is a leaky bucket: every byte written goes in, `budget` bytes a second drain out.
+    A repaint of the maps (35-42 KB at 120×40 in truecolor, measured) is about a whole second of a
+    40 KB/s budget, so a one-second window cannot hold one plus the text's frames; the bucket lets
+    each repaint wait exactly as long as the bytes already written need to drain, so over any
+    stretch of play the bytes written stay within budget × time plus one frame.
+    """
 
     def __init__(self, window: float = WINDOW) -> None:
         self.window = window
@@ -28,6 +35,8 @@ class ByteMeter:
         self._in_window = 0
         self._frame = 0  # bytes written since the last flush
         self.last_frame = 0  # bytes of the last complete frame
+        self._debt = 0.0  # bytes written beyond the budget, not yet drained
+        self._debt_at = time.monotonic()
 
     def add(self, n: int, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
@@ -35,6 +44,7 @@ class ByteMeter:
         self._frame += n
         self._recent.append((now, n))
         self._in_window += n
+        self._debt += n
 
     def end_frame(self) -> int:
         """A flush: the bytes since the previous one are one frame. Returns that size."""
@@ -47,6 +57,17 @@ class ByteMeter:
         while self._recent and self._recent[0][0] <= now - self.window:
             self._in_window -= self._recent.popleft()[1]
         return self._in_window
+
+    def debt(self, budget: float, now: float | None = None) -> float:
+        """Bytes written beyond `budget` bytes a second that have not drained yet (0 = within budget)."""
+        now = time.monotonic() if now is None else now
+        self._debt = max(0.0, self._debt - (now - self._debt_at) * budget)
+        self._debt_at = now
+        return self._debt
+
+    def forgive(self) -> None:
+        """Empty the bucket: the budget is for play, and what a pause or a key wrote is not play."""
+        self._debt, self._debt_at = 0.0, time.monotonic()
 
     def install(self, driver, on_frame=None) -> None:
         """Wrap `driver.write` and `driver.flush` on this instance to count what goes out.
