@@ -469,3 +469,113 @@ def test_snapshot(snap_compare, make_checkpoint, cell, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+# -- redo trail, NO_COLOR value row, bandwidth, 16 colours ------------------------------------
+
+
+def text_rows(app) -> list[str]:
+    """The text view's painted lines, as plain text."""
+    view = app.query_one(TextView)
+    return ["".join(seg.text for seg in view.render_line(y)) for y in range(view.size.height)]
+
+
+@sync
+async def test_the_redo_trail_shows_the_characters_ahead_until_a_branch(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, prime="The")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, *["right"] * 12)
+        s = app.session
+        ahead = s.text(s.cursor - 5, s.cursor + 1)
+        await press(pilot, *["left"] * 6)
+        assert s.can_redo and s.text(s.cursor + 1, s.cursor + 7) == ahead
+        shown = "".join(text_rows(app))
+        assert s.text(0, s.cursor + 1) + ahead in shown.replace("↵", "\n")  # written text, then the trail
+        await press(pilot, "f", "#")  # a forced character branches: the trail is gone
+        assert not s.can_redo
+        shown = "".join(text_rows(app)).replace("↵", "\n").rstrip()
+        assert shown.endswith(s.text(0, s.cursor + 1).rstrip().split("\n")[-1])
+
+
+@sync
+async def test_no_color_shows_the_selected_units_value_row_under_the_text(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, glyphs=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, *["right"] * 8)
+        rows = text_rows(app)
+        s = app.session
+        values = rows[1].rstrip()  # the row under the first line of text
+        assert rows[0].startswith(s.text(0, 4)) and len(values) >= 4
+        assert set(values) <= set(" ░▒▓█.-=#+")
+        assert values.strip()  # some unit value shows
+
+
+@sync
+async def test_with_no_byte_budget_every_play_frame_repaints_the_maps(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, fps=30, speed=30, max_kbps=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "space")
+        app.timer.pause()  # frames by hand
+        app.meter.add(10_000_000)  # a flood of bytes written changes nothing without a budget
+        for _ in range(5):
+            app.tick()
+            assert not app.maps_behind
+        assert not app.heatmap.stale
+
+
+@sync
+async def test_a_tiny_byte_budget_holds_the_maps_back_and_marks_them(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, fps=30, speed=30, max_kbps=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "space")
+        app.timer.pause()
+        levels = app.heatmap.levels.copy()
+        for _ in range(5):
+            app.meter.add(5_000)  # what a terminal would have been sent for each frame
+            app.tick()
+        assert app.maps_behind and app.heatmap.stale and app.timeline.stale
+        assert (app.heatmap.levels == levels).all()  # the maps did not repaint
+        await pilot.pause()
+        assert "h≈" in painted(app)  # "h≈hidden", cut to the grid's width
+        await press(pilot, "space")  # pausing repaints everything, at the cursor
+        assert not app.maps_behind and not app.heatmap.stale
+        assert "h≈" not in painted(app)
+
+
+@pytest.mark.parametrize("value", ["fast", "-1", "nan"])
+def test_a_bad_max_kbps_exits_2_with_one_line(lstm_checkpoint, value):
+    r = subprocess.run([sys.executable, "-m", "rnn_tui", str(lstm_checkpoint), "--max-kbps", value],
+                       capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and "--max-kbps" in r.stderr
+
+
+def test_max_kbps_is_in_the_help_and_defaults_to_40():
+    from rnn_tui.__main__ import viewer_parser
+    from rnn_tui.tui.launch import parse_kbps
+
+    assert "--max-kbps" in viewer_parser().format_help()
+    assert parse_kbps(viewer_parser().parse_args([]).max_kbps) == 40
+    assert parse_kbps("0") == 0 and parse_kbps("12.5") == 12.5
+
+
+@sync
+async def test_sixteen_colours_use_their_own_maps_and_render(lstm_checkpoint, monkeypatch):
+    import textual.constants
+
+    from rnn_tui.tui import palette
+
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
+    app = app_for(lstm_checkpoint)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press(pilot, "right_square_bracket", "g", "l", "question_mark")
+            assert palette.standard_colours()
+            # +1 and -1 of a tanh map are different colours, and 0 is black
+            assert palette.color(0, True) != palette.color(palette.LEVELS - 1, True)
+            assert palette.color(palette.MID, True).number == 0
+            assert "KB/s" in painted(app)  # the help screen names the budget
+            await press(pilot, "escape")
+            assert app.is_running and "▀" in painted(app)
+    finally:
+        palette.use_standard_colours(False)
