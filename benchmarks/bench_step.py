@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from _common import default_model, per_call_us, table
-
 import numpy as np
+from _common import default_model, per_call_us, table
 
 
 def main() -> int:
