@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +107,8 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    import tempfile  # only writers need it; the viewer's start-up does not
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
