@@ -2,9 +2,20 @@
 
 The text is the history. A session keeps the characters (2 bytes each), how each
 one was chosen (1 byte), and a copy of the recurrent state every `interval`
-steps (about 32 bytes a step, amortised). Activations for any position are
-recomputed from the nearest earlier snapshot, in blocks that are cached while
-they are on screen, so memory grows by bytes per step, not kilobytes.
+steps (about 32 bytes a step, amortised), so memory grows by bytes per step, not
+kilobytes.
+
+Two kinds of recomputation, for two needs:
+- the state at the cursor must be exact (rewind, then forward, must replay the
+  same characters), so `seek` replays `Model.step` from the nearest snapshot,
+  never more than `interval` steps;
+- what is on screen (text coloured by a unit, the timeline) only needs values
+  for display, so the blocks of `interval` positions behind them are computed
+  side by side, each from its own snapshot, in one batched teacher-forced pass
+  (`Model.forward`), and cached. They agree with the exact run to rounding
+  (1e-5). Batching saves memory traffic, not arithmetic: a screen of text
+  (~1,900 positions of a 2×256 LSTM) still costs ~0.1 s on one core, so a viewer
+  can `prepare` it on a worker thread and colour the text when it is ready.
 
 Positions count characters from 0. `state after t` is the state once the
 character at t has been fed; the logits there predict the character at t + 1.
@@ -12,6 +23,7 @@ character at t has been fed; the logits there predict the character at t + 1.
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -41,7 +53,7 @@ class Block:
 
 class Session:
     def __init__(self, model: Model, vocab: Vocab, prime: str = "\n", sampler: Sampler | None = None,
-                 interval: int | None = None, cached_blocks: int = 8):
+                 interval: int | None = None, cache_bytes: int = 32 * 2**20):
         if len(vocab) != model.config.vocab_size:
             raise ValueError("vocabulary and model disagree on the number of characters")
         self.model = model
@@ -50,10 +62,14 @@ class Session:
         state_bytes = model.initial_state().nbytes
         # a snapshot every `interval` steps costs at most 32 bytes a step
         self.interval = interval or max(16, 1 << max(0, int(np.ceil(np.log2(state_bytes / 32)))))
-        self._cached_blocks = cached_blocks
+        c = model.config
+        block_bytes = self.interval * 4 * (c.layers * len(c.quantities) * c.hidden + c.vocab_size)
+        # enough blocks for a large screen of text; never fewer than a few
+        self._cached_blocks = max(4, cache_bytes // block_bytes)
         # changes whenever a position already seen may now hold another character
         # (a branch, a prime typed mid-way, a reset), so views know to drop caches
         self.revision = 0
+        self._lock = threading.RLock()  # the block cache is shared with `prepare` on a worker thread
         self.reset(prime)
 
     # -- the timeline ---------------------------------------------------------------
@@ -63,7 +79,8 @@ class Session:
         self._ids = array("H" if len(self.vocab) < 65536 else "I")
         self._kinds = bytearray()
         self._snapshots: list[np.ndarray] = [self.model.initial_state()]
-        self._blocks: OrderedDict[int, Block] = OrderedDict()
+        with self._lock:
+            self._blocks: OrderedDict[int, Block] = OrderedDict()
         self.cursor = -1
         self.revision += 1
         self.state = self.model.initial_state()
@@ -156,49 +173,36 @@ class Session:
         return softmax(logits.astype(np.float64))
 
     def acts_at(self, position: int) -> np.ndarray:
+        """Activations after `position`: exact at the cursor, display values elsewhere."""
         if position == self.cursor:
             return self.acts
-        b = self._block(position)
+        b = self._ensure_blocks(position, position + 1)[0]
         return b.acts[position - b.start]
 
     def logits_at(self, position: int) -> np.ndarray:
         if position == self.cursor:
             return self.logits
-        b = self._block(position)
+        b = self._ensure_blocks(position, position + 1)[0]
         return b.logits[position - b.start]
 
     def window(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        """(activations, logits) of positions [start, end), end <= cursor + 1."""
-        start = max(start, 0)
-        end = min(end, self.cursor + 1)
-        acts, logits = [], []
-        p = start
-        while p < end:
-            b = self._block(p)
-            stop = min(end, b.start + b.filled)
-            acts.append(b.acts[p - b.start : stop - b.start])
-            logits.append(b.logits[p - b.start : stop - b.start])
-            p = stop
-        c = self.model.config
-        if not acts:
+        """(activations, logits) of positions [start, end), end <= cursor + 1; display values."""
+        start, end = max(start, 0), min(end, self.cursor + 1)
+        acts = self._gather(start, end, lambda b, i, k: b.acts[i:k])
+        logits = self._gather(start, end, lambda b, i, k: b.logits[i:k])
+        if acts is None:
+            c = self.model.config
             return (np.zeros((0, c.layers, len(c.quantities), c.hidden), np.float32),
                     np.zeros((0, c.vocab_size), np.float32))
-        return np.concatenate(acts), np.concatenate(logits)
+        return acts, logits
 
     def series(self, start: int, end: int, layer: int, quantity: int, units=slice(None)) -> np.ndarray:
         """Values of some units of one quantity over positions [start, end): shape (n, units)."""
-        start = max(start, 0)
-        end = min(end, self.length)
-        parts = []
-        p = start
-        while p < end:
-            b = self._block(p)
-            stop = min(end, b.start + b.filled)
-            parts.append(b.acts[p - b.start : stop - b.start, layer, quantity, units])
-            p = stop
-        if not parts:
+        start, end = max(start, 0), min(end, self.length)
+        out = self._gather(start, end, lambda b, i, k: b.acts[i:k, layer, quantity, units])
+        if out is None:
             return np.zeros((0, len(np.arange(self.model.config.hidden)[units])), np.float32)
-        return np.concatenate(parts)
+        return out
 
     def memory_bytes(self) -> int:
         """Bytes held for the history (not counting cached blocks, which are bounded)."""
@@ -219,33 +223,49 @@ class Session:
         if (p + 1) % self.interval == 0 and len(self._snapshots) == (p + 1) // self.interval:
             self._snapshots.append(self.state)
         # keep the block being written up to date, so the frontier is never recomputed
-        j = p // self.interval
-        b = self._blocks.get(j)
-        if b is None and p % self.interval == 0:
-            b = self._new_block(j)
-        if b is not None and b.start + b.filled == p:
-            b.acts[b.filled] = self.acts
-            b.logits[b.filled] = self.logits
-            b.filled += 1
+        with self._lock:
+            j = p // self.interval
+            b = self._blocks.get(j)
+            if b is None and p % self.interval == 0:
+                b = self._new_block(j)
+                self._evict()
+            if b is not None and b.start + b.filled == p:
+                b.acts[b.filled] = self.acts
+                b.logits[b.filled] = self.logits
+                b.filled += 1
 
     def _truncate(self, length: int) -> None:
         if length >= len(self._ids):
             return
-        self.revision += 1  # positions from `length` on now hold other characters
-        del self._ids[length:]
-        del self._kinds[length:]
-        del self._snapshots[length // self.interval + 1 :]
-        for j in list(self._blocks):
-            b = self._blocks[j]
-            if b.start >= length:
-                del self._blocks[j]
-            else:
-                b.filled = min(b.filled, length - b.start)
+        with self._lock:
+            self.revision += 1  # positions from `length` on now hold other characters
+            del self._ids[length:]
+            del self._kinds[length:]
+            del self._snapshots[length // self.interval + 1 :]
+            for j in list(self._blocks):
+                b = self._blocks[j]
+                if b.start >= length:
+                    del self._blocks[j]
+                else:
+                    b.filled = min(b.filled, length - b.start)
 
     def _state_after(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        b = self._block(position)
-        acts = b.acts[position - b.start]
-        return self.model.state_from_acts(acts), b.logits[position - b.start], acts
+        """Exact state, logits and activations after `position`: a replay from its block's snapshot.
+
+        The replay's activations are exact display values too, so they fill the block on the way.
+        """
+        j = position // self.interval
+        start = j * self.interval
+        n = position + 1 - start
+        state = self._snapshots[j]
+        c = self.model.config
+        acts = np.empty((n, c.layers, len(c.quantities), c.hidden), dtype=np.float32)
+        logits = np.empty((n, c.vocab_size), dtype=np.float32)
+        for i in range(n):
+            state, logits[i], acts[i] = self.model.step(state, int(self._ids[start + i]))
+        with self._lock:
+            self._install(j, acts, logits, self.revision)
+        return state, logits[-1], acts[-1]
 
     def _new_block(self, j: int) -> Block:
         c = self.model.config
@@ -253,23 +273,87 @@ class Session:
                   np.empty((self.interval, c.layers, len(c.quantities), c.hidden), dtype=np.float32),
                   np.empty((self.interval, c.vocab_size), dtype=np.float32))
         self._blocks[j] = b
-        while len(self._blocks) > self._cached_blocks:
-            self._blocks.popitem(last=False)
         return b
 
-    def _block(self, position: int) -> Block:
-        """The block holding `position`, computed from its snapshot if need be."""
-        j = position // self.interval
+    def _evict(self, keep: int = 0) -> None:
+        """Drop the least recently used blocks beyond the cache's size (or `keep`, if larger)."""
+        while len(self._blocks) > max(self._cached_blocks, keep):
+            self._blocks.popitem(last=False)
+
+    def _install(self, j: int, acts: np.ndarray, logits: np.ndarray, revision: int) -> None:
+        """Put computed positions into block j, unless the timeline changed or the block knows more."""
+        if revision != self.revision or j * self.interval >= len(self._ids):
+            return
         b = self._blocks.get(j)
-        if b is not None and b.holds(position):
-            self._blocks.move_to_end(j)
-            return b
-        if b is None:
-            b = self._new_block(j)
-        end = min(b.start + self.interval, len(self._ids))
-        state = self._snapshots[j] if b.filled == 0 else self.model.state_from_acts(b.acts[b.filled - 1])
-        for p in range(b.start + b.filled, end):
-            state, b.logits[p - b.start], b.acts[p - b.start] = self.model.step(state, int(self._ids[p]))
-        b.filled = end - b.start
-        self._blocks.move_to_end(j)
-        return b
+        n = min(len(acts), len(self._ids) - j * self.interval)
+        if b is not None and b.filled >= n:
+            return
+        b = b or self._new_block(j)
+        b.acts[:n] = acts[:n]
+        b.logits[:n] = logits[:n]
+        b.filled = n
+
+    def _todo(self, start: int, end: int) -> list[tuple[int, int]]:
+        """(block, positions needed) for the blocks of [start, end) that are missing or short."""
+        todo: list[tuple[int, int]] = []
+        for j in self._block_range(start, end):
+            b = self._blocks.get(j)
+            need = min(self.interval, len(self._ids) - j * self.interval)
+            if b is None or b.filled < need:
+                todo.append((j, need))
+        return todo
+
+    def _block_range(self, start: int, end: int) -> range:
+        start, end = max(start, 0), min(end, len(self._ids))
+        return range(start // self.interval, (end - 1) // self.interval + 1) if start < end else range(0)
+
+    def missing(self, start: int, end: int) -> int:
+        """How many blocks of positions [start, end) would have to be computed to show them."""
+        with self._lock:
+            return len(self._todo(start, end))
+
+    def prepare(self, start: int, end: int) -> None:
+        """Compute the display values of [start, end) into the cache. Safe on a worker thread:
+        the arithmetic runs outside the lock, and results for a timeline that has since branched
+        are dropped."""
+        with self._lock:
+            todo = self._todo(start, end)
+            if not todo:
+                return
+            revision = self.revision
+            ids = np.zeros((len(todo), max(n for _, n in todo)), dtype=np.int64)
+            for row, (j, n) in enumerate(todo):
+                ids[row, :n] = self._ids[j * self.interval : j * self.interval + n]
+            states = np.stack([self._snapshots[j] for j, _ in todo])
+        _, logits, acts = self.model.forward(ids, states, capture=True)
+        with self._lock:
+            for row, (j, n) in enumerate(todo):
+                self._install(j, acts[row, :n], logits[row, :n], revision)
+            self._keep(start, end)
+
+    def _keep(self, start: int, end: int) -> list[Block]:
+        """Mark the cached blocks of [start, end) as just used, evict others; returns them."""
+        blocks = []
+        for j in self._block_range(start, end):
+            if j in self._blocks:
+                self._blocks.move_to_end(j)
+                blocks.append(self._blocks[j])
+        self._evict(keep=len(blocks))
+        return blocks
+
+    def _ensure_blocks(self, start: int, end: int) -> list[Block]:
+        """The blocks covering positions [start, end), computing the missing ones in one pass."""
+        while True:
+            self.prepare(start, end)
+            with self._lock:
+                if not self._todo(start, end):  # else a worker's results evicted some: again
+                    return self._keep(start, end)
+
+    def _gather(self, start: int, end: int, part) -> np.ndarray | None:
+        if start >= end:
+            return None
+        pieces = []
+        for b in self._ensure_blocks(start, end):
+            i, k = max(start, b.start) - b.start, min(end, b.start + b.filled) - b.start
+            pieces.append(part(b, i, k))
+        return np.concatenate(pieces)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from rnn_tui.cells import SIGNED
 from rnn_tui.session import FORCED, PICKED, PRIMED, SAMPLED
+from rnn_tui.tui import palette
 from rnn_tui.tui.app import MIN_SIZE, SPEEDS, build_app
 from rnn_tui.tui.heatmap import HeatmapPanel, grid_layout
 from rnn_tui.tui.predictions import top_ids
@@ -86,6 +88,24 @@ async def test_rewind_then_forward_replays_the_same_text(lstm_checkpoint):
         await press(pilot, "T", "T", "right", "right_square_bracket")
         assert s.text() == written
         assert (s.acts == acts).all()
+
+
+@sync
+async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_checkpoint):
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        s = app.session
+        s.forward(3000)
+        s._blocks.clear()  # as if that history had long left the cache
+        app.action_back(1500)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        frame = app.text_view.frame
+        assert frame.levels is not None
+        expected = s.series(frame.start, s.cursor + 1, app.layer, app.quantity, slice(app.unit, app.unit + 1))[:, 0]
+        signed = app.quantities[app.quantity] in SIGNED
+        assert (frame.levels == palette.quantise(expected, signed)).all()
 
 
 @sync

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import textual.constants
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -247,16 +247,22 @@ class RnnApp(App):
             self._detail_frame = False
             self.detail_bytes = size
 
-    def _series_values(self, start: int, end: int) -> np.ndarray:
+    def _series_values(self, start: int, end: int, wait: bool = True) -> np.ndarray | None:
         """The selected unit's value at positions [start, end), kept while the selection and timeline hold.
 
         Only the window on screen is kept: extended at the end as the cursor moves on, recomputed
-        when the view jumps (a rewind far back), dropped when the session's revision changes.
+        when the view jumps (a rewind far back), dropped when the session's revision changes. A jump
+        that needs more than a couple of blocks computed returns None unless `wait`: the blocks are
+        prepared on a worker thread and the text is coloured once they are ready, so a rewind never
+        waits for ~0.1 s of arithmetic that only colours the history.
         """
         s = self.session
         key = (self.layer, self.quantity, self.unit, s.revision)
         have0, have1 = self._series_start, self._series_start + len(self._series)
         if key != self._series_key or not have0 <= start <= have1:
+            if not wait and s.missing(start, end) > 2:
+                self._prepare_display(start, end)
+                return None
             self._series_key, self._series_start = key, start
             self._series = np.zeros(0, dtype=np.float32)
             have0 = have1 = start
@@ -267,6 +273,11 @@ class RnnApp(App):
             self._series, self._series_start = self._series[start - have0 :], start
             have0 = start
         return self._series[start - have0 : end - have0]
+
+    @work(thread=True, exclusive=True, group="display")
+    def _prepare_display(self, start: int, end: int) -> None:
+        self.session.prepare(start, end)
+        self.call_from_thread(self._touch)
 
     def _sync(self, detail: bool = True) -> int:
         """Bring the widgets up to date; `detail` False leaves the maps, strip and predictions as they are.
@@ -282,7 +293,8 @@ class RnnApp(App):
         # text: the history that fits, then the redo trail after a rewind
         start = max(0, cur + 1 - self.text_view.capacity())
         end = min(s.length, cur + 1 + self.text_view.size.width * 3)
-        levels = palette.quantise(self._series_values(start, cur + 1), signed) if self.coloured else None
+        values = self._series_values(start, cur + 1, wait=False) if self.coloured else None
+        levels = None if values is None else palette.quantise(values, signed)
         text_cells = self.text_view.update_frame(
             TextFrame(start, s.ids(start, end), s.kinds(start, end), cur, levels, signed))
         heat_cells = 0
