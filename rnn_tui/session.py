@@ -268,11 +268,16 @@ class Session:
         return state, logits[-1], acts[-1]
 
     def _new_block(self, j: int) -> Block:
-        c = self.model.config
-        b = Block(j * self.interval,
-                  np.empty((self.interval, c.layers, len(c.quantities), c.hidden), dtype=np.float32),
-                  np.empty((self.interval, c.vocab_size), dtype=np.float32))
-        self._blocks[j] = b
+        if len(self._blocks) >= self._cached_blocks:
+            # reuse the least recently used block's arrays: allocating and freeing 1.5 MB arrays
+            # at every block of play fragments the heap, and RSS crept up by ~1 KB a step
+            _, old = self._blocks.popitem(last=False)
+            acts, logits = old.acts, old.logits
+        else:
+            c = self.model.config
+            acts = np.empty((self.interval, c.layers, len(c.quantities), c.hidden), dtype=np.float32)
+            logits = np.empty((self.interval, c.vocab_size), dtype=np.float32)
+        b = self._blocks[j] = Block(j * self.interval, acts, logits)
         return b
 
     def _evict(self, keep: int = 0) -> None:

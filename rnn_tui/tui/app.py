@@ -207,9 +207,9 @@ class RnnApp(App):
         """Ask for one `_sync` after the keys already queued: many presses, one frame."""
         if not self._pending:
             self._pending = True
-            self.call_later(self._flush)
+            self.call_later(self._flush_frame)
 
-    def _flush(self) -> None:
+    def _flush_frame(self) -> None:
         self._pending = False
         self._sync()
 
