@@ -40,12 +40,17 @@ KIND_NAMES = ("primed", "sampled", "picked", "forced")
 
 @dataclass
 class Block:
-    """Activations and logits of positions [start, start + filled), from one snapshot."""
+    """Activations and logits of positions [start, start + filled), from one snapshot.
+
+    The first `exact` of them came from `Model.step` (played live, or replayed by a seek), so
+    the state after any of them can be rebuilt bit for bit; the rest are display values.
+    """
 
     start: int
     acts: np.ndarray  # (interval, layers, quantities, hidden)
     logits: np.ndarray  # (interval, vocab)
     filled: int = 0
+    exact: int = 0
 
     def holds(self, position: int) -> bool:
         return self.start <= position < self.start + self.filled
@@ -81,6 +86,7 @@ class Session:
         self._snapshots: list[np.ndarray] = [self.model.initial_state()]
         with self._lock:
             self._blocks: OrderedDict[int, Block] = OrderedDict()
+            self._spare: list[tuple[np.ndarray, np.ndarray]] = []
         self.cursor = -1
         self.revision += 1
         self.state = self.model.initial_state()
@@ -233,6 +239,8 @@ class Session:
                 b.acts[b.filled] = self.acts
                 b.logits[b.filled] = self.logits
                 b.filled += 1
+                if b.exact == b.filled - 1:
+                    b.exact = b.filled
 
     def _truncate(self, length: int) -> None:
         if length >= len(self._ids):
@@ -248,14 +256,23 @@ class Session:
                     del self._blocks[j]
                 else:
                     b.filled = min(b.filled, length - b.start)
+                    b.exact = min(b.exact, length - b.start)
 
     def _state_after(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Exact state, logits and activations after `position`: a replay from its block's snapshot.
+        """Exact state, logits and activations after `position`.
 
-        The replay's activations are exact display values too, so they fill the block on the way.
+        From the cache when that position was computed by `Model.step` (anything played or
+        replayed recently: a rewind there costs nothing), else a replay from its block's
+        snapshot, whose exact activations then fill the block on the way.
         """
         j = position // self.interval
         start = j * self.interval
+        with self._lock:
+            b = self._blocks.get(j)
+            if b is not None and position - start < b.exact:
+                i = position - start
+                acts, logits = b.acts[i].copy(), b.logits[i].copy()
+                return self.model.state_from_acts(acts), logits, acts
         n = position + 1 - start
         state = self._snapshots[j]
         c = self.model.config
@@ -264,15 +281,12 @@ class Session:
         for i in range(n):
             state, logits[i], acts[i] = self.model.step(state, int(self._ids[start + i]))
         with self._lock:
-            self._install(j, acts, logits, self.revision)
-        return state, logits[-1], acts[-1]
+            self._install(j, acts, logits, self.revision, exact=True)
+        return state, logits[-1].copy(), acts[-1].copy()
 
     def _new_block(self, j: int) -> Block:
-        if len(self._blocks) >= self._cached_blocks:
-            # reuse the least recently used block's arrays: allocating and freeing 1.5 MB arrays
-            # at every block of play fragments the heap, and RSS crept up by ~1 KB a step
-            _, old = self._blocks.popitem(last=False)
-            acts, logits = old.acts, old.logits
+        if self._spare:
+            acts, logits = self._spare.pop()
         else:
             c = self.model.config
             acts = np.empty((self.interval, c.layers, len(c.quantities), c.hidden), dtype=np.float32)
@@ -281,22 +295,29 @@ class Session:
         return b
 
     def _evict(self, keep: int = 0) -> None:
-        """Drop the least recently used blocks beyond the cache's size (or `keep`, if larger)."""
-        while len(self._blocks) > max(self._cached_blocks, keep):
-            self._blocks.popitem(last=False)
+        """Drop the least recently used blocks beyond the cache's size (or `keep`, if larger).
 
-    def _install(self, j: int, acts: np.ndarray, logits: np.ndarray, revision: int) -> None:
-        """Put computed positions into block j, unless the timeline changed or the block knows more."""
+        Their arrays are kept for the next blocks: allocating and freeing 1.5 MB arrays at every
+        block of play fragmented the heap, and RSS crept up by ~1 KB a step."""
+        while len(self._blocks) > max(self._cached_blocks, keep):
+            _, old = self._blocks.popitem(last=False)
+            if len(self._spare) < 2:
+                self._spare.append((old.acts, old.logits))
+
+    def _install(self, j: int, acts: np.ndarray, logits: np.ndarray, revision: int, exact: bool) -> None:
+        """Put computed positions into block j, unless the timeline changed; never overwrite
+        exact values with display values."""
         if revision != self.revision or j * self.interval >= len(self._ids):
             return
-        b = self._blocks.get(j)
+        b = self._blocks.get(j) or self._new_block(j)
         n = min(len(acts), len(self._ids) - j * self.interval)
-        if b is not None and b.filled >= n:
-            return
-        b = b or self._new_block(j)
-        b.acts[:n] = acts[:n]
-        b.logits[:n] = logits[:n]
-        b.filled = n
+        if exact and n > b.exact:
+            b.acts[:n], b.logits[:n] = acts[:n], logits[:n]
+            b.exact = n
+            b.filled = max(b.filled, n)
+        elif n > b.filled:
+            b.acts[b.filled : n], b.logits[b.filled : n] = acts[b.filled : n], logits[b.filled : n]
+            b.filled = n
 
     def _todo(self, start: int, end: int) -> list[tuple[int, int]]:
         """(block, positions needed) for the blocks of [start, end) that are missing or short."""
@@ -333,7 +354,7 @@ class Session:
         _, logits, acts = self.model.forward(ids, states, capture=True)
         with self._lock:
             for row, (j, n) in enumerate(todo):
-                self._install(j, acts[row, :n], logits[row, :n], revision)
+                self._install(j, acts[row, :n], logits[row, :n], revision, exact=False)
             self._keep(start, end)
 
     def _keep(self, start: int, end: int) -> list[Block]:
