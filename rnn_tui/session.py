@@ -52,9 +52,6 @@ class Block:
     filled: int = 0
     exact: int = 0
 
-    def holds(self, position: int) -> bool:
-        return self.start <= position < self.start + self.filled
-
 
 class Session:
     def __init__(self, model: Model, vocab: Vocab, prime: str = "\n", sampler: Sampler | None = None,
@@ -87,8 +84,8 @@ class Session:
         with self._lock:
             self._blocks: OrderedDict[int, Block] = OrderedDict()
             self._spare: list[tuple[np.ndarray, np.ndarray]] = []
+            self.revision += 1
         self.cursor = -1
-        self.revision += 1
         self.state = self.model.initial_state()
         self.logits = np.zeros(len(self.vocab), dtype=np.float32)
         self.acts = np.zeros((self.model.config.layers, len(self.model.config.quantities),
@@ -103,11 +100,6 @@ class Session:
     def length(self) -> int:
         """Characters in the timeline, including those ahead of the cursor after a rewind."""
         return len(self._ids)
-
-    @property
-    def position(self) -> int:
-        """Position of the newest character shown (the cursor)."""
-        return self.cursor
 
     @property
     def can_redo(self) -> bool:
