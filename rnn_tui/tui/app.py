@@ -9,6 +9,7 @@ resize, a layer/quantity change or a new model.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ DEFAULT_MAX_KBPS = 40.0
 # The bucket (meter.py) holds play to the budget × time plus one frame, and one map repaint is ~40 KB in
 # truecolor: over the few seconds anyone measures, that frame would be ~10 % over, so it drains at 90 %.
 DRAIN = 0.9
+STATUS_FPS = 4  # status line repaints a second while playing
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MODES = ("sample", "argmax", "top-k")
@@ -125,6 +127,7 @@ class RnnApp(App):
         self.unit = 0
         self.coloured = True
         self.playing = False
+        self._status_at = 0.0
         self._carry = 0.0
         self._pending = False
         self._series_key: tuple | None = None
@@ -321,7 +324,12 @@ class RnnApp(App):
         behind = self.maps_behind
         self.heatmap.set_stale(behind)
         self.timeline.set_stale(behind)
-        self.status.show(self._status_text())
+        now = time.monotonic()
+        if not self.playing or detail or now - self._status_at >= 1 / STATUS_FPS:
+            # while playing, the step counter is rewritten a few times a second, not every frame:
+            # the whole line at 30 fps was ~25 KB/s of the 40 KB/s budget
+            self._status_at = now
+            self.status.show(self._status_text())
         return heat_cells + text_cells + pred_cells
 
     def _status_text(self) -> Text:
