@@ -11,12 +11,13 @@ import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rnn_tui.cells import Config
 from rnn_tui.checkpoint import save
 from rnn_tui.vocab import Vocab
+
+from .factories import normal_tensors
 
 # printable ASCII (no \r, \x0b, \x0c) and the newline
 ASCII_CHARS: tuple[str, ...] = tuple(sorted(set(string.printable) - set("\r\x0b\x0c\t")))
@@ -26,10 +27,7 @@ def write_random_checkpoint(path: Path, cell: str = "lstm", layers: int = 2, hid
                             chars: Sequence[str] = ASCII_CHARS, seed: int = 0, scale: float = 0.3) -> Path:
     vocab = Vocab(chars)
     config = Config(cell, layers, hidden, len(vocab))
-    rng = np.random.default_rng(seed)
-    tensors = {name: (rng.standard_normal(shape) * scale).astype(np.float32)
-               for name, shape in config.shapes().items()}
-    return save(path, config, vocab, tensors, {"corpus": "random weights", "seed": seed})
+    return save(path, config, vocab, normal_tensors(config, seed, scale), {"corpus": "random weights", "seed": seed})
 
 
 @pytest.fixture(scope="session")

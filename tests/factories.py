@@ -26,6 +26,12 @@ def random_tensors(config: Config, seed: int = 0, scale: float | None = None) ->
     return out
 
 
+def normal_tensors(config: Config, seed: int = 0, scale: float = 0.3) -> dict[str, np.ndarray]:
+    """Weights ~N(0, scale): livelier than torch's initialisation, so the app's maps show contrast."""
+    rng = np.random.default_rng(seed)
+    return {name: (rng.standard_normal(shape) * scale).astype(np.float32) for name, shape in config.shapes().items()}
+
+
 def write_checkpoint(path, cell="lstm", layers=2, hidden=16, vocab: Vocab = ASCII_VOCAB, embed_dim=None,
                      seed=0, scale=None):
     config = Config(cell, layers, hidden, len(vocab), embed_dim)
