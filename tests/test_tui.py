@@ -599,3 +599,12 @@ async def test_sixteen_colours_use_their_own_maps_and_render(lstm_checkpoint, mo
             assert app.is_running and "▀" in painted(app)
     finally:
         palette.use_standard_colours(False)
+
+
+def test_a_space_candidate_is_shown_as_a_visible_mark():
+    import numpy as np
+
+    from rnn_tui.tui.predictions import predict
+
+    p = predict(np.array([0.7, 0.3]), (" ", "a"), 2, 0, np.array([0.7, 0.3]))
+    assert p.candidates[0][0] == "␣" and p.taken == "␣"

@@ -33,12 +33,17 @@ class Prediction:
     entropy_bits: float
 
 
+def visible(glyph: str) -> str:
+    """A space is invisible on its own in a list: show it as ␣."""
+    return "␣" if glyph == " " else glyph
+
+
 def predict(probs: np.ndarray, glyphs: tuple[str, ...], k: int, taken: int | None,
             taken_probs: np.ndarray | None) -> Prediction:
     order = np.argsort(-probs, kind="stable")[:k]
     return Prediction(
-        tuple((glyphs[int(i)], float(probs[i])) for i in order),
-        None if taken is None else glyphs[taken],
+        tuple((visible(glyphs[int(i)]), float(probs[i])) for i in order),
+        None if taken is None else visible(glyphs[taken]),
         None if taken is None or taken_probs is None else float(taken_probs[taken]),
         entropy(probs) / LN2,
     )
