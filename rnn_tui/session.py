@@ -254,17 +254,20 @@ class Session:
         """Exact state, logits and activations after `position`.
 
         From the cache when that position was computed by `Model.step` (anything played or
-        replayed recently: a rewind there costs nothing), else a replay from its block's
-        snapshot, whose exact activations then fill the block on the way.
+        replayed recently: a rewind there costs nothing), else a replay from a snapshot, whose
+        exact activations then fill the cache on the way. The replay starts at the block of the
+        position before, so the previous prediction (the probability of the character taken)
+        is cached too.
         """
-        j = position // self.interval
-        start = j * self.interval
+        K = self.interval
         with self._lock:
-            b = self._blocks.get(j)
-            if b is not None and position - start < b.exact:
-                i = position - start
+            b = self._blocks.get(position // K)
+            i = position - position // K * K
+            if b is not None and i < b.exact:
                 acts, logits = b.acts[i].copy(), b.logits[i].copy()
                 return self.model.state_from_acts(acts), logits, acts
+        j = max(position - 1, 0) // K
+        start = j * K
         n = position + 1 - start
         state = self._snapshots[j]
         c = self.model.config
@@ -273,7 +276,8 @@ class Session:
         for i in range(n):
             state, logits[i], acts[i] = self.model.step(state, int(self._ids[start + i]))
         with self._lock:
-            self._install(j, acts, logits, self.revision, exact=True)
+            for k in range(0, n, K):
+                self._install(j + k // K, acts[k : k + K], logits[k : k + K], self.revision, exact=True)
         return state, logits[-1].copy(), acts[-1].copy()
 
     def _new_block(self, j: int) -> Block:

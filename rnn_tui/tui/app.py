@@ -127,6 +127,7 @@ class RnnApp(App):
         self.unit = 0
         self.coloured = True
         self.playing = False
+        self._wanted: tuple[int, int] | None = None  # display values to prepare on a worker
         self._status_at = 0.0
         self._carry = 0.0
         self._pending = False
@@ -255,7 +256,7 @@ class RnnApp(App):
 
         Only the window on screen is kept: extended at the end as the cursor moves on, recomputed
         when the view jumps (a rewind far back), dropped when the session's revision changes. A jump
-        that needs more than a couple of blocks computed returns None unless `wait`: the blocks are
+        that needs any block computed returns None unless `wait`: the blocks are
         prepared on a worker thread and the text is coloured once they are ready, so a rewind never
         waits for ~0.1 s of arithmetic that only colours the history.
         """
@@ -263,8 +264,8 @@ class RnnApp(App):
         key = (self.layer, self.quantity, self.unit, s.revision)
         have0, have1 = self._series_start, self._series_start + len(self._series)
         if key != self._series_key or not have0 <= start <= have1:
-            if not wait and s.missing(start, end) > 2:
-                self._prepare_display(start, end)
+            if not wait and s.missing(start, end):
+                self._want_display(start, end)
                 return None
             self._series_key, self._series_start = key, start
             self._series = np.zeros(0, dtype=np.float32)
@@ -277,10 +278,18 @@ class RnnApp(App):
             have0 = start
         return self._series[start - have0 : end - have0]
 
+    def _want_display(self, start: int, end: int) -> None:
+        """Positions whose display values are to be computed off the UI thread after this sync."""
+        a, b = self._wanted or (start, end)
+        self._wanted = (min(a, start), max(b, end))
+
     @work(thread=True, exclusive=True, group="display")
     def _prepare_display(self, start: int, end: int) -> None:
         self.session.prepare(start, end)
-        self.call_from_thread(self._touch)
+        try:
+            self.call_from_thread(self._touch)
+        except RuntimeError:  # the app closed while this ran: nothing left to colour
+            pass
 
     def _sync(self, detail: bool = True) -> int:
         """Bring the widgets up to date; `detail` False leaves the maps, strip and predictions as they are.
@@ -301,9 +310,16 @@ class RnnApp(App):
         text_cells = self.text_view.update_frame(
             TextFrame(start, s.ids(start, end), s.kinds(start, end), cur, levels, signed))
         heat_cells = 0
+        strip_ready = True
         if detail:
             heat_cells += self.heatmap.update_state(s.acts[self.layer], self.unit)
             t0 = self.timeline.page_start(cur)
+            # after a jump, the strip's history is computed with the text's, off the UI thread;
+            # it keeps its last frame (marked ≈) for the moment that takes
+            strip_ready = not s.missing(t0, cur + 1)
+            if not strip_ready:
+                self._want_display(t0, cur + 1)
+        if detail and strip_ready:
             band_n = self.timeline.band_units
             b0 = min(max(0, self.unit - band_n // 2), max(0, self.config.hidden - band_n))
             b0 -= b0 % 2 if not self.glyph_mode else 0
@@ -312,6 +328,7 @@ class RnnApp(App):
             heat_cells += self.timeline.update_frame(TimelineFrame(
                 t0, s.ids(t0), s.kinds(t0), self.unit, qname, signed,
                 palette.quantise(self._series_values(t0, cur + 1), signed), b0, palette.quantise(band, signed)))
+        if detail:
             self._maps_at = (s.revision, cur)
             self._detail_frame = True
         pred_cells = 0
@@ -323,7 +340,10 @@ class RnnApp(App):
                 predict(s.probabilities(), self.vocab.glyphs, TOP_K, taken, prev))
         behind = self.maps_behind
         self.heatmap.set_stale(behind)
-        self.timeline.set_stale(behind)
+        self.timeline.set_stale(behind or not strip_ready)
+        if self._wanted:
+            self._prepare_display(*self._wanted)
+            self._wanted = None
         now = time.monotonic()
         if not self.playing or detail or now - self._status_at >= 1 / STATUS_FPS:
             # while playing, the step counter is rewritten a few times a second, not every frame:
