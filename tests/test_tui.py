@@ -106,6 +106,8 @@ async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_c
         expected = s.series(frame.start, s.cursor + 1, app.layer, app.quantity, slice(app.unit, app.unit + 1))[:, 0]
         signed = app.quantities[app.quantity] in SIGNED
         assert (frame.levels == palette.quantise(expected, signed)).all()
+        strip = app.timeline.frame  # the strip caught up with the cursor too
+        assert strip.start + len(strip.ids) == s.cursor + 1 and not app.timeline.stale
 
 
 @sync
