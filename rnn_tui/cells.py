@@ -107,7 +107,7 @@ class Model:
         self.b_hn = [t[f"rnn.bias_hh_l{k}"][2 * H :].copy() if gru else None for k in range(L)]
         self.head_w = np.ascontiguousarray(t["head.weight"].T)  # (H, V)
         self.head_b = t["head.bias"]
-        self._xh = np.empty(2 * H, dtype=np.float32)
+        self._xh = np.empty(2 * H, dtype=np.float32)  # step's scratch: call step from one thread only
 
     # -- one character -------------------------------------------------------------
 

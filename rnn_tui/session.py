@@ -175,13 +175,13 @@ class Session:
         if position == self.cursor:
             return self.acts
         b = self._ensure_blocks(position, position + 1)[0]
-        return b.acts[position - b.start]
+        return b.acts[position - b.start].copy()  # a copy: evicted blocks' arrays are reused
 
     def logits_at(self, position: int) -> np.ndarray:
         if position == self.cursor:
             return self.logits
         b = self._ensure_blocks(position, position + 1)[0]
-        return b.logits[position - b.start]
+        return b.logits[position - b.start].copy()
 
     def window(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """(activations, logits) of positions [start, end), end <= cursor + 1; display values."""
