@@ -11,8 +11,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rnn_tui.cells import Config, Model  # noqa: E402
-from rnn_tui.checkpoint import DEFAULT_MODEL, bundled_models, load  # noqa: E402
+from rnn_tui.core.cells import Config, Model  # noqa: E402
+from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, load  # noqa: E402
 
 
 def default_model() -> tuple[Model, str]:

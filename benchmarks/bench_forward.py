@@ -19,7 +19,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "checkpoints" / "corpora" / "s
 
 
 def held_out_ids(model, n_max: int | None) -> tuple[np.ndarray, str]:
-    from rnn_tui.checkpoint import DEFAULT_MODEL, bundled_models, load
+    from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, load
 
     path = bundled_models().get(DEFAULT_MODEL)
     if CORPUS.exists() and path is not None:

@@ -11,7 +11,7 @@ import time
 
 from _common import table
 
-LOAD = "from rnn_tui.checkpoint import load, resolve; load(resolve(None)).model()"
+LOAD = "from rnn_tui.core.checkpoint import load, resolve; load(resolve(None)).model()"
 
 
 def best_of(code: str, n: int = 7) -> float:

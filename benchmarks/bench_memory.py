@@ -22,9 +22,9 @@ import time
 
 from _common import default_model, table
 
-from rnn_tui.checkpoint import DEFAULT_MODEL, bundled_models, load
-from rnn_tui.sampling import Sampler
-from rnn_tui.session import Session
+from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, load
+from rnn_tui.core.sampling import Sampler
+from rnn_tui.core.session import Session
 
 REWINDS = 200
 
@@ -103,7 +103,7 @@ def main() -> int:
     path = bundled_models().get(DEFAULT_MODEL)
     vocab = load(path).vocab if path else None
     if vocab is None:
-        from rnn_tui.vocab import Vocab
+        from rnn_tui.core.vocab import Vocab
 
         vocab = Vocab([chr(32 + i) for i in range(83)] + ["\n"])
     session = Session(model, vocab, prime="\n", sampler=Sampler(temperature=0.8, seed=1))

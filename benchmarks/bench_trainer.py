@@ -28,7 +28,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from rnn_tui.train.cli import QuietReporter  # noqa: E402
+from rnn_tui.commands.train import QuietReporter  # noqa: E402
 from rnn_tui.train.data import load_text  # noqa: E402
 from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
 

@@ -33,7 +33,7 @@ import time
 from _common import table  # noqa: F401  (sets one BLAS thread before numpy loads)
 from rich.console import Console
 
-from rnn_tui.checkpoint import resolve
+from rnn_tui.core.checkpoint import resolve
 from rnn_tui.tui.app import build_app
 
 SIZE = (120, 40)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rnn_tui.checkpoint import bundled_models, load
+from rnn_tui.core.checkpoint import bundled_models, load
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from rnn_tui.train.cli import PlainReporter  # noqa: E402
+from rnn_tui.commands.train import PlainReporter  # noqa: E402
 from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
 
 CELLS = ("lstm", "gru", "rnn")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rnn_tui.cells import Config
-from rnn_tui.checkpoint import save
-from rnn_tui.vocab import Vocab
+from rnn_tui.core.cells import Config
+from rnn_tui.core.checkpoint import save
+from rnn_tui.core.vocab import Vocab
 
 from .factories import normal_tensors
 

@@ -6,9 +6,9 @@ import string
 
 import numpy as np
 
-from rnn_tui.cells import Config
-from rnn_tui.checkpoint import save
-from rnn_tui.vocab import Vocab
+from rnn_tui.core.cells import Config
+from rnn_tui.core.checkpoint import save
+from rnn_tui.core.vocab import Vocab
 
 ASCII_VOCAB = Vocab(sorted(set(string.printable) - set("\r\x0b\x0c")))
 

@@ -1,11 +1,9 @@
-"""Imports point down: the core needs neither textual nor torch, and the viewer never loads torch."""
+"""Imports point down: core <- analysis, interop, train <- commands, tui. Checked in fresh interpreters."""
 
 import json
+import pkgutil
 import subprocess
 import sys
-
-CORE = ["rnn_tui.cells", "rnn_tui.vocab", "rnn_tui.sampling", "rnn_tui.checkpoint", "rnn_tui.session",
-        "rnn_tui.evaluate", "rnn_tui.info"]
 
 
 def loaded_modules(code: str) -> set[str]:
@@ -14,18 +12,60 @@ def loaded_modules(code: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def package_modules(package: str) -> list[str]:
+    mod = __import__(f"rnn_tui.{package}", fromlist=["_"])
+    return [f"rnn_tui.{package}"] + [m.name for m in pkgutil.walk_packages(mod.__path__, f"rnn_tui.{package}.")]
+
+
+def third_party(mods: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in mods}
+
+
+def project_layers(mods: set[str]) -> set[str]:
+    return {m.split(".")[1] for m in mods if m.startswith("rnn_tui.") and m.count(".") >= 1}
+
+
 def test_core_imports_neither_textual_nor_torch():
-    mods = loaded_modules("; ".join(f"import {m}" for m in CORE)
-                          + "\nfrom rnn_tui.checkpoint import load, resolve; load(resolve(None))")
-    assert not {m for m in mods if m.split(".")[0] in ("textual", "torch", "rich")}
+    mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("core"))
+                          + "\nfrom rnn_tui.core.checkpoint import load, resolve; load(resolve(None))")
+    assert not third_party(mods) & {"textual", "torch", "rich"}
+    assert project_layers(mods) <= {"core"}
+
+
+def test_analysis_is_numpy_only():
+    mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("analysis")))
+    assert not third_party(mods) & {"textual", "torch", "rich"}
+    assert project_layers(mods) <= {"core", "analysis"}
+
+
+def test_interop_stands_on_core_alone():
+    mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("interop")))
+    assert project_layers(mods) <= {"core", "interop"}
+    assert not third_party(mods) & {"textual", "rich"}
+
+
+def test_train_does_not_import_the_viewer():
+    mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("train")))
+    assert project_layers(mods) <= {"core", "analysis", "interop", "train"}
+    assert "textual" not in third_party(mods)
 
 
 def test_viewer_app_does_not_import_torch():
-    mods = loaded_modules("import rnn_tui.__main__, rnn_tui.tui.launch, rnn_tui.tui.app")
+    mods = loaded_modules("import rnn_tui.__main__, rnn_tui.commands.view, rnn_tui.tui.app; "
+                          + "; ".join(f"import {m}" for m in package_modules("tui")))
     assert "textual" in mods
     assert "torch" not in mods
+    assert "train" not in project_layers(mods)
 
 
 def test_version_flag_needs_nothing_heavy():
     out = subprocess.run([sys.executable, "-m", "rnn_tui", "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("rnn-tui ")
+
+
+def test_every_command_module_has_a_main():
+    from rnn_tui.commands import COMMANDS
+
+    for module, _ in COMMANDS.values():
+        assert callable(__import__(f"rnn_tui.commands.{module}", fromlist=["main"]).main)
+

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..evaluate import read_text, val_size
-from ..vocab import Vocab
+from ..core.errors import UserError
+from ..core.text import read_text, val_size
+from ..core.vocab import Vocab
 
 __all__ = ["Corpus", "load_text", "min_chars", "prepare", "file_sha256"]
 

@@ -47,7 +47,7 @@ def train_phone_model(out_path: str | os.PathLike = DEFAULT_OUT, seconds: float 
     Windows start from a zero state (no carried state), as the viewer does when a
     student types `(61`, so the prediction holds without a line of context.
     """
-    from .cli import QuietReporter
+    from .report import QuietReporter
     from .trainer import TrainOptions, train
 
     with tempfile.TemporaryDirectory() as tmp:

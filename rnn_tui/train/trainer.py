@@ -30,10 +30,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .. import checkpoint
-from ..cells import Config
-from ..errors import UserError
-from ..vocab import Vocab
+from ..core import checkpoint
+from ..core.cells import Config
+from ..core.errors import UserError
+from ..core.vocab import Vocab
 from .data import Corpus, prepare
 from .model import CharRNN, detach_state, nll, sample
 
@@ -246,7 +246,7 @@ class Trainer:
         if resume and resume["corpus_sha256"] != self.corpus.sha256:
             raise UserError(f"--resume: {opts.text_file} is not the text {opts.resume_path} was trained on "
                             "(its sha256 differs)")
-        from .cli import make_reporter  # the display lives with the command line
+        from .report import make_reporter
 
         self.reporter = reporter if reporter is not None else make_reporter()
         self.config = Config(opts.cell, opts.layers, opts.hidden, len(self.corpus.vocab), opts.embedding)

@@ -21,17 +21,17 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
-from ..cells import SIGNED
-from ..checkpoint import Checkpoint, load
-from ..sampling import Sampler
-from ..session import PICKED, Session
-from ..vocab import safe_text
+from ..core.checkpoint import Checkpoint, load
+from ..core.safe import safe_text
+from ..core.sampling import Sampler
+from ..core.session import PICKED, Session
+from ..core.text import unescape
 from . import palette
 from .commands import BindingCommands
 from .heatmap import HeatmapPanel
 from .meter import ByteMeter
 from .predictions import PredictionsPanel, predict, top_ids
-from .screens import ForceChar, HelpScreen, TextPrompt, unescape
+from .screens import ForceChar, HelpScreen, TextPrompt
 from .textview import TextFrame, TextView
 from .timeline import TimelineFrame, TimelinePanel
 
@@ -149,7 +149,8 @@ class RnnApp(App):
             with Horizontal(id="top"):
                 yield TextView(self.vocab.glyphs, self.vocab.index.get("\n"), value_rows=self.glyph_mode, id="text")
                 yield PredictionsPanel(id="predictions")
-            yield HeatmapPanel(self.quantities, self.config.hidden, glyphs=self.glyph_mode, id="heatmap")
+            yield HeatmapPanel(self.quantities, self.config.hidden, self.config.kind.signed, glyphs=self.glyph_mode,
+                               id="heatmap")
             yield TimelinePanel(self.vocab.glyphs, self.config.hidden, glyph_mode=self.glyph_mode, id="timeline")
         yield Static(id="too-small")
         yield Footer()
@@ -301,7 +302,7 @@ class RnnApp(App):
             return 0
         cur = s.cursor
         qname = self.quantities[self.quantity]
-        signed = qname in SIGNED
+        signed = qname in self.config.kind.signed
         # text: the history that fits, then the redo trail after a rewind
         start = max(0, cur + 1 - self.text_view.capacity())
         end = min(s.length, cur + 1 + self.text_view.size.width * 3)

@@ -24,7 +24,6 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..cells import SIGNED
 from . import palette
 from .palette import NULL
 
@@ -109,13 +108,14 @@ class HeatmapPanel(Widget):
             self.unit = unit
             super().__init__()
 
-    def __init__(self, quantities: tuple[str, ...], hidden: int, glyphs: bool = False, **kwargs) -> None:
+    def __init__(self, quantities: tuple[str, ...], hidden: int, signed: frozenset[str], glyphs: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.quantities = quantities
         self.hidden = hidden
         self.glyphs = glyphs
         self.units_per_cell = 1 if glyphs else 2
-        self.signed = [q in SIGNED for q in quantities]
+        self.signed = [q in signed for q in quantities]
         self.unit = 0
         self.focus_q = len(quantities) - 1
         self.levels = np.full((len(quantities), hidden), palette.MID, dtype=np.uint8)

@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from ..sampling import entropy
+from ..core.sampling import entropy
 
 BAR_STYLE = Style(color="#5fafd7")
 DIM = Style(dim=True)

@@ -15,36 +15,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "r": "\r", "e": "\x1b", "0": "\x00"}
-
-
-def unescape(text: str) -> str:
-    """Typed text with \\n, \\t, \\\\, \\e and \\xNN turned into the characters they name.
-
-    An Input has one line, so this is how a prime gets a newline or a tab.
-    """
-    out: list[str] = []
-    k = 0
-    while k < len(text):
-        ch = text[k]
-        if ch == "\\" and k + 1 < len(text):
-            nxt = text[k + 1]
-            if nxt in ESCAPES:
-                out.append(ESCAPES[nxt])
-                k += 2
-                continue
-            if nxt == "x" and k + 3 < len(text) and _is_hex(text[k + 2 : k + 4]):
-                out.append(chr(int(text[k + 2 : k + 4], 16)))
-                k += 4
-                continue
-        out.append(ch)
-        k += 1
-    return "".join(out)
-
-
-def _is_hex(s: str) -> bool:
-    return len(s) == 2 and all(c in "0123456789abcdefABCDEF" for c in s)
-
 
 class Dialog(ModalScreen):
     """A small centred box; Escape closes it without an answer."""

@@ -25,7 +25,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..session import FORCED, PICKED, PRIMED
+from ..core.session import FORCED, PICKED, PRIMED
 from . import palette
 from .palette import NULL
 

@@ -16,26 +16,19 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_write_bytes
 from .cells import CELLS, Config, Model
+from .errors import CheckpointError
 from .vocab import Vocab
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
 META_KEY = "rnn_tui"
 # Inside an installed wheel the models sit in the package; in a source checkout, at the top.
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = next((d for d in (_PACKAGE / "checkpoints", _PACKAGE.parent / "checkpoints") if d.is_dir()),
                    _PACKAGE / "checkpoints")
 DEFAULT_MODEL = "shakespeare-lstm"
-
-
-class CheckpointError(Exception):
-    """A checkpoint that cannot be used; the message names the file and the problem."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclass
@@ -53,9 +46,6 @@ class Checkpoint:
     def model(self) -> Model:
         return Model(self.config, self.tensors)
 
-    def describe(self) -> str:
-        c = self.config
-        return f"{c.cell.upper()} {c.layers}×{c.hidden}"
 
 
 def bundled_models() -> dict[str, Path]:
@@ -74,7 +64,7 @@ def resolve(name_or_path: str | os.PathLike | None) -> Path:
 
 
 def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     prov = {"software": f"rnn-tui {__version__}"}
     prov.update(provenance or {})
@@ -106,28 +96,6 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    import tempfile  # only writers need it; the viewer's start-up does not
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; a model is for sharing
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def load(path: str | os.PathLike) -> Checkpoint:
     """Read and validate a checkpoint; any problem raises CheckpointError."""
     path = Path(path)
@@ -135,10 +103,6 @@ def load(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(path, "no such file")
     if path.is_dir():
         raise CheckpointError(path, "is a directory, not a checkpoint file")
-    if path.suffix == ".pt":
-        from .torch_import import load_pt  # torch only when asked for
-
-        return load_pt(path)
     try:
         raw = path.read_bytes()
     except OSError as e:

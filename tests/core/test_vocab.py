@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from rnn_tui.vocab import Vocab, glyph, safe_text
+from rnn_tui.core.vocab import Vocab, glyph, safe_text
 
 
 def test_every_control_character_becomes_a_visible_glyph():

@@ -1,48 +1,12 @@
-"""Characters <-> ids, and a safe glyph for every character.
-
-Nothing from a model, a file or a prompt may reach the terminal raw: an ESC in a
-vocabulary would otherwise let a checkpoint drive the user's terminal.
-"""
+"""Characters <-> ids, each with a safe display glyph (see `safe`)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-_NAMED = {
-    "\n": "↵",
-    "\t": "→",
-    "\r": "␍",
-    " ": " ",
-    "\x7f": "␡",
-}
-
-
-def glyph(ch: str) -> str:
-    """One printable, single-width cell standing for `ch`."""
-    named = _NAMED.get(ch)
-    if named is not None:
-        return named
-    code = ord(ch)
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Control Pictures block: ␀ ␁ … ␛ …
-    category = unicodedata.category(ch)
-    if category[0] == "C" or category in ("Zl", "Zp"):
-        return "·"  # C1 controls, format characters, surrogates, unassigned
-    if category in ("Mn", "Me", "Mc"):
-        return "◌"  # a combining mark would merge with its neighbour
-    if ch != " " and category == "Zs":
-        return "␣"
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
-        return "□"  # two cells wide would break the character grid
-    return ch
-
-
-def safe_text(text: str) -> str:
-    """`text` with every character replaced by its glyph."""
-    return "".join(glyph(ch) for ch in text)
+from .safe import glyph, safe_text
 
 
 class Vocab:
@@ -84,6 +48,3 @@ class Vocab:
 
     def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.chars[i] for i in ids)
-
-    def display(self, ids: Iterable[int]) -> str:
-        return "".join(self.glyphs[i] for i in ids)

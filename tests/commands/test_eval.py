@@ -10,12 +10,13 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_tui import checkpoint
 from rnn_tui.__main__ import main
-from rnn_tui.cells import Config
-from rnn_tui.checkpoint import CheckpointError
-from rnn_tui.evaluate import held_out
-from rnn_tui.vocab import Vocab
+from rnn_tui.core import checkpoint
+from rnn_tui.core.cells import Config
+from rnn_tui.core.errors import CheckpointError
+from rnn_tui.core.text import held_out
+from rnn_tui.core.vocab import Vocab
+from rnn_tui.interop import load_model
 
 TEXT = "Now is the winter of our discontent\nMade glorious summer by this sun of York;\n" * 12
 
@@ -123,7 +124,7 @@ def test_pt_round_trip(tmp_path, cell, embed):
     net = NotebookLSTM(len(vocab), embed, cell)
     path = tmp_path / "notebook.pt"
     torch.save({"state_dict": net.state_dict(), "vocab": list(vocab.chars), "cell": cell}, path)
-    ckpt = checkpoint.load(path)
+    ckpt = load_model(path)
     assert (ckpt.config.cell, ckpt.config.layers, ckpt.config.hidden, ckpt.config.embed_dim) == (cell, 2, 10, embed)
     ids = vocab.encode(TEXT[:80])
     with torch.no_grad():
@@ -141,7 +142,7 @@ def test_pt_refuses_pickled_code(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     torch.save({"state_dict": {}, "vocab": ["a"], "cell": "lstm", "x": Evil()}, path)
     with pytest.raises(CheckpointError, match="weights_only"):
-        checkpoint.load(path)
+        load_model(path)
     assert "must never run" not in capsys.readouterr().out
 
 
@@ -152,7 +153,7 @@ def test_pt_problems_are_checkpoint_errors(tmp_path, obj, problem):
     path = tmp_path / "bad.pt"
     torch.save(obj, path)
     with pytest.raises(CheckpointError, match=problem):
-        checkpoint.load(path)
+        load_model(path)
 
 
 def test_pt_without_torch(tmp_path, monkeypatch):
@@ -160,4 +161,4 @@ def test_pt_without_torch(tmp_path, monkeypatch):
     path.write_bytes(b"whatever")
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(CheckpointError, match=r"rnn-tui\[train\]"):
-        checkpoint.load(path)
+        load_model(path)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from rnn_tui.cells import Config
-from rnn_tui.checkpoint import CheckpointError, document, load, save
-from rnn_tui.vocab import Vocab
-
-from .factories import ASCII_VOCAB, random_tensors, write_checkpoint
+from rnn_tui.core.cells import Config
+from rnn_tui.core.checkpoint import document, load, save
+from rnn_tui.core.errors import CheckpointError
+from rnn_tui.core.vocab import Vocab
+from tests.factories import ASCII_VOCAB, random_tensors, write_checkpoint
 
 CONFIG = Config("gru", 2, 8, len(ASCII_VOCAB))
 

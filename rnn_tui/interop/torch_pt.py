@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .cells import CELLS, N_GATES, Config
-from .checkpoint import Checkpoint, CheckpointError, check_tensors
-from .vocab import Vocab
+from ..core.cells import CELLS, Config
+from ..core.checkpoint import Checkpoint, check_tensors
+from ..core.errors import CheckpointError
+from ..core.vocab import Vocab
 
 _PREFIXES = {
     "rnn": ("rnn", "lstm", "gru", "cell", "recurrent"),
@@ -52,9 +53,9 @@ def infer_config(cell: str, tensors: dict[str, np.ndarray], vocab_size: int) -> 
     if "rnn.weight_hh_l0" not in tensors:
         raise ValueError("no recurrent weights (expected a key like 'rnn.weight_hh_l0' or 'lstm.weight_hh_l0')")
     gates, hidden = tensors["rnn.weight_hh_l0"].shape
-    if gates != N_GATES[cell] * hidden:
+    if gates != CELLS[cell].gates * hidden:
         raise ValueError(f"rnn.weight_hh_l0 has shape {tuple(tensors['rnn.weight_hh_l0'].shape)}, "
-                         f"which is not a {cell} (expected {N_GATES[cell]}·hidden rows)")
+                         f"which is not a {cell} (expected {CELLS[cell].gates}·hidden rows)")
     layers = 0
     while f"rnn.weight_hh_l{layers}" in tensors:
         layers += 1

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_tui.cells import Config, Model
+from rnn_tui.core.cells import Config, Model
 
 torch = pytest.importorskip("torch")
 

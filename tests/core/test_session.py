@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from rnn_tui.cells import Config, Model
-from rnn_tui.sampling import Sampler, entropy, uniform
-from rnn_tui.session import FORCED, PICKED, PRIMED, SAMPLED, Session
-
-from .factories import ASCII_VOCAB, random_tensors
+from rnn_tui.core.cells import Config, Model
+from rnn_tui.core.sampling import Sampler, entropy, uniform
+from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, Session
+from tests.factories import ASCII_VOCAB, random_tensors
 
 
 def make_session(cell="lstm", seed=0, interval=16, **sampler):

@@ -18,11 +18,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from rnn_tui import checkpoint  # noqa: E402
-from rnn_tui.cells import Model  # noqa: E402
-from rnn_tui.train.cli import QuietReporter  # noqa: E402
+from rnn_tui.core import checkpoint  # noqa: E402
+from rnn_tui.core.cells import Model  # noqa: E402
 from rnn_tui.train.data import min_chars  # noqa: E402
 from rnn_tui.train.model import CharRNN, nll  # noqa: E402
+from rnn_tui.train.report import QuietReporter  # noqa: E402
 from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -243,7 +243,7 @@ def test_phone_model_learns_boston(tmp_path):
 
 
 def test_training_path_never_imports_textual():
-    code = ("import sys, rnn_tui.train.trainer, rnn_tui.train.cli, rnn_tui.train.phone_numbers; "
+    code = ("import sys, rnn_tui.train.trainer, rnn_tui.commands.train, rnn_tui.train.phone_numbers; "
             "print('textual' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
                        capture_output=True, text=True, timeout=120)
@@ -251,8 +251,8 @@ def test_training_path_never_imports_textual():
 
 
 def test_cli_resume_continues_and_refuses_a_different_network(tmp_path, capsys, monkeypatch):
-    from rnn_tui.errors import UserError
-    from rnn_tui.train.cli import train_main
+    from rnn_tui.commands.train import main as train_main
+    from rnn_tui.core.errors import UserError
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "t.txt").write_text(prose(3000))

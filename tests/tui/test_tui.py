@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from rnn_tui.cells import SIGNED
-from rnn_tui.session import FORCED, PICKED, PRIMED, SAMPLED
+from rnn_tui.core.cells import CELLS
+from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED
+from rnn_tui.core.text import unescape
 from rnn_tui.tui import palette
 from rnn_tui.tui.app import MIN_SIZE, SPEEDS, build_app
 from rnn_tui.tui.heatmap import HeatmapPanel, grid_layout
 from rnn_tui.tui.predictions import top_ids
-from rnn_tui.tui.screens import unescape
 from rnn_tui.tui.textview import TextView
-
-from .conftest import ASCII_CHARS
+from tests.conftest import ASCII_CHARS
 
 SIZE = (100, 30)
 CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
@@ -104,7 +103,7 @@ async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_c
         frame = app.text_view.frame
         assert frame.levels is not None
         expected = s.series(frame.start, s.cursor + 1, app.layer, app.quantity, slice(app.unit, app.unit + 1))[:, 0]
-        signed = app.quantities[app.quantity] in SIGNED
+        signed = app.quantities[app.quantity] in CELLS[app.config.cell].signed
         assert (frame.levels == palette.quantise(expected, signed)).all()
         strip = app.timeline.frame  # the strip caught up with the cursor too
         assert strip.start + len(strip.ids) == s.cursor + 1 and not app.timeline.stale
@@ -458,7 +457,7 @@ def test_a_bad_checkpoint_or_prime_exits_2_with_one_line(lstm_checkpoint, tmp_pa
 
 def test_the_viewer_never_imports_torch(lstm_checkpoint):
     code = ("import sys; from rnn_tui.tui.app import build_app; build_app(sys.argv[1]); "
-            "import rnn_tui.tui.launch; assert 'torch' not in sys.modules, 'torch imported'")
+            "import rnn_tui.commands.view; assert 'torch' not in sys.modules, 'torch imported'")
     r = subprocess.run([sys.executable, "-c", code, str(lstm_checkpoint)], capture_output=True, text=True,
                        timeout=60, cwd=Path(__file__).parent.parent)
     assert r.returncode == 0, r.stderr
@@ -573,8 +572,8 @@ def test_a_bad_max_kbps_exits_2_with_one_line(lstm_checkpoint, value):
 
 
 def test_max_kbps_is_in_the_help_and_defaults_to_40():
-    from rnn_tui.__main__ import viewer_parser
-    from rnn_tui.tui.launch import parse_kbps
+    from rnn_tui.commands.view import parse_kbps
+    from rnn_tui.commands.view import parser as viewer_parser
 
     assert "--max-kbps" in viewer_parser().format_help()
     assert parse_kbps(viewer_parser().parse_args([]).max_kbps) == 40

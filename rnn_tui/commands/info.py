@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 
-from .checkpoint import bundled_models, load, resolve
+from ..core.checkpoint import bundled_models, load
+from ..interop import load_model
 
 
-def info_main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="rnn-tui info", description="Describe a model, or list the bundled models.")
     p.add_argument("model", nargs="?", help="a bundled model's name or a checkpoint file")
     args = p.parse_args(argv)
@@ -20,7 +21,7 @@ def info_main(argv: list[str]) -> int:
         for name, path in models.items():
             print(f"{name:<20} {summary(load(path))}")
         return 0
-    ckpt = load(resolve(args.model))
+    ckpt = load_model(args.model)
     c = ckpt.config
     print(f"{ckpt.name}: {summary(ckpt)}")
     print(f"  file        {ckpt.path}")

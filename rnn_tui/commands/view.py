@@ -1,0 +1,77 @@
+"""`rnn-tui [MODEL]`: load and check everything, then open the screen.
+
+Every problem a user can cause (a missing or damaged checkpoint, a prime with
+characters the model does not know, a bad option) is raised here, before the
+terminal switches to the app, so it prints as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..core.errors import UserError
+from ..core.safe import safe_text
+from ..core.text import unescape
+from ..interop import load_model
+
+
+def parse_kbps(text: str) -> float:
+    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
+    if not 0 <= value < float("inf"):
+        raise UserError(f"--max-kbps must be 0 (no limit) or more, got {safe_text(text)!r}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    from .. import __version__
+    from . import COMMANDS
+
+    others = "\n".join(f"  {name:<7} {line}" for name, (_, line) in COMMANDS.items())
+    p = argparse.ArgumentParser(
+        prog="rnn-tui",
+        description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
+        epilog=f"commands (each takes --help):\n{others}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", nargs="?", default=None,
+                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt file; "
+                        "default: shakespeare-lstm")
+    p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
+    p.add_argument("--temperature", "-t", type=float, default=0.8,
+                   help="sampling temperature, 0 = argmax (default 0.8)")
+    p.add_argument("--prime", default=None, help="text fed to the model before it starts writing")
+    p.add_argument("--fps", type=float, default=30.0, help="frames per second while playing (default 30)")
+    # a string here, checked below: a bad value is then one line and exit 2, like --fps
+    p.add_argument("--max-kbps", default="40", metavar="N",
+                   help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
+                        "repaint less often to keep to it. 0 = no limit, every frame painted, for a local "
+                        "projector (default 40, fine over SSH)")
+    p.add_argument("--version", action="version", version=f"rnn-tui {__version__}")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    return launch(parser().parse_args(argv))
+
+
+def launch(args: argparse.Namespace) -> int:
+    max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
+    ckpt = load_model(args.model)
+    prime = unescape(args.prime) if args.prime else None
+    if prime:
+        unknown = ckpt.vocab.unknown(prime)
+        if unknown:
+            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown))!r}")
+    if not args.fps > 0 or args.fps > 240:
+        raise UserError(f"--fps must be between 0 and 240, got {args.fps}")
+    if not 0 <= args.temperature <= 10:
+        raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
+    from ..tui.app import build_app  # textual only once the arguments are known to be good
+
+    build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps,
+              max_kbps=max_kbps).run()
+    return 0

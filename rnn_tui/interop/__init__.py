@@ -1,0 +1,17 @@
+"""Opening a model from any accepted format: our .safetensors, or a PyTorch .pt (torch only when asked)."""
+
+from __future__ import annotations
+
+import os
+
+from ..core.checkpoint import Checkpoint, load, resolve
+
+
+def load_model(name_or_path: str | os.PathLike | None) -> Checkpoint:
+    """A bundled model's name (None: the default) or a file in any accepted format."""
+    path = resolve(name_or_path)
+    if path.suffix == ".pt":
+        from .torch_pt import load_pt
+
+        return load_pt(path)
+    return load(path)

@@ -1,0 +1,171 @@
+"""How a training run shows its progress: a Rich live panel on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+from ..core.safe import safe_text
+
+
+def _fmt_time(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _eta(t: Any) -> float | None:
+    o = t.opts
+    left = []
+    if o.time_budget:
+        left.append(o.time_budget - t.elapsed)
+    if o.max_steps and t.step and t.elapsed:
+        left.append((o.max_steps - t.step) * t.elapsed / t.step)
+    return max(0.0, min(left)) if left else None
+
+
+def _fraction(t: Any) -> float:
+    o = t.opts
+    f = 0.0
+    if o.max_steps:
+        f = t.step / o.max_steps
+    if o.time_budget:
+        f = max(f, t.elapsed / o.time_budget)
+    return min(1.0, f)
+
+
+def _describe(t: Any) -> str:
+    c = t.config
+    enc = f"embedding {c.embed_dim}" if c.embed_dim else "one-hot"
+    k = t.corpus
+    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {k.name}: "
+            f"{len(k.train_ids):,} training / {len(k.val_ids):,} held-out characters, {len(k.vocab)} symbols, "
+            f"{t.hardware}" + (f", resumed at step {t.step}" if t.opts.resume else ""))
+
+
+def _bits(nats: float) -> str:
+    return f"{nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)"
+
+
+def _final_line(t: Any, result: Any, signal_name: str) -> str:
+    best = (f"best val {_bits(result.best_val)} at step {result.best_step}" if result.best_val is not None
+            else "no checkpoint")
+    if result.interrupted:
+        return (f"stopped by {signal_name or 'request'} after step {result.steps}: {best} saved to {result.out}; "
+                f"continue with --resume")
+    return (f"done: {result.steps} steps in {_fmt_time(result.seconds)} ({result.chars_per_second:,.0f} chars/s), "
+            f"{best} saved to {result.out}")
+
+
+class QuietReporter:
+    """No output (tests, scripts that print their own summary)."""
+
+    interval = 1e9
+
+    def start(self, t: Any) -> None: ...
+    def progress(self, t: Any, loss: float, lr: float) -> None: ...
+    def validation(self, t: Any, val: float, text: str | None) -> None: ...
+    def sample(self, t: Any, text: str) -> None: ...
+    def finish(self, t: Any, result: Any, signal_name: str) -> None: ...
+
+
+class PlainReporter(QuietReporter):
+    """Log lines, for when stdout is not a terminal."""
+
+    def __init__(self, stream: Any = None, interval: float = 10.0):
+        self.stream = stream or sys.stdout
+        self.interval = interval
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+    def start(self, t: Any) -> None:
+        self._print(f"training {_describe(t)}")
+
+    def progress(self, t: Any, loss: float, lr: float) -> None:
+        eta = _eta(t)
+        self._print(f"step {t.step}  loss {loss:.4f}  lr {lr:.2e}  {t.chars_per_second:,.0f} chars/s  "
+                    f"elapsed {_fmt_time(t.elapsed)}" + (f"  eta {_fmt_time(eta)}" if eta is not None else ""))
+
+    def validation(self, t: Any, val: float, text: str | None) -> None:
+        mark = "  (best, saved)" if t.best_step == t.step else f"  (best {t.best_val:.4f} at step {t.best_step})"
+        self._print(f"step {t.step}  val {_bits(val)}{mark}")
+        if text:
+            self.sample(t, text)
+
+    def sample(self, t: Any, text: str) -> None:
+        self._print("sample: " + safe_text(text))
+
+    def finish(self, t: Any, result: Any, signal_name: str) -> None:
+        self._print(_final_line(t, result, signal_name))
+
+
+class RichReporter(PlainReporter):
+    """A live panel: progress bar, loss, val loss, chars/s, ETA and the latest sample."""
+
+    def __init__(self) -> None:
+        super().__init__(interval=0.5)
+        from rich.console import Console
+
+        self.console = Console()
+        self.live = None
+        self.loss = self.lr = None
+        self.text = ""
+        self.val_line = "val: not yet"
+
+    def _render(self, t: Any):
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
+        frac = _fraction(t)
+        eta = _eta(t)
+        stats = (f"step {t.step:,}   loss {self.loss:.4f}   lr {self.lr:.2e}   " if self.loss is not None
+                 else f"step {t.step:,}   ") + f"{t.chars_per_second:,.0f} chars/s   elapsed {_fmt_time(t.elapsed)}" \
+            + (f"   ETA {_fmt_time(eta)}" if eta is not None else "")
+        bar = Table.grid(expand=True, padding=(0, 1))
+        bar.add_column(ratio=1)
+        bar.add_column(justify="right")
+        bar.add_row(ProgressBar(total=1.0, completed=frac), f"{frac:4.0%}")  # a grid row ends its line
+        parts: list[Any] = [Text(_describe(t), style="bold"), bar, Text(stats), Text(self.val_line)]
+        if self.text:
+            parts.append(Panel(Text(self.text), title="sample", title_align="left"))
+        return Group(*parts)
+
+    def start(self, t: Any) -> None:
+        from rich.live import Live
+
+        self.live = Live(self._render(t), console=self.console, refresh_per_second=4, transient=False)
+        self.live.start()
+        self._t = t
+
+    def _refresh(self, t: Any) -> None:
+        if self.live is not None:
+            self.live.update(self._render(t))
+
+    def progress(self, t: Any, loss: float, lr: float) -> None:
+        self.loss, self.lr = loss, lr
+        self._refresh(t)
+
+    def validation(self, t: Any, val: float, text: str | None) -> None:
+        self.val_line = f"val {_bits(val)}   best {t.best_val:.4f} at step {t.best_step:,} (saved)"
+        if text:
+            self.text = "\n".join(safe_text(line) for line in text.split("\n"))
+        self._refresh(t)
+
+    def sample(self, t: Any, text: str) -> None:
+        self.text = "\n".join(safe_text(line) for line in text.split("\n"))
+        self._refresh(t)
+
+    def finish(self, t: Any, result: Any, signal_name: str) -> None:
+        self._refresh(t)
+        if self.live is not None:
+            self.live.stop()
+        self.console.print(_final_line(t, result, signal_name), markup=False, highlight=False)
+
+
+def make_reporter() -> QuietReporter:
+    return RichReporter() if sys.stdout.isatty() else PlainReporter()
