@@ -23,7 +23,8 @@ from rnn_tui.core.cells import Model  # noqa: E402
 from rnn_tui.train.data import min_chars  # noqa: E402
 from rnn_tui.train.model import CharRNN, nll  # noqa: E402
 from rnn_tui.train.report import QuietReporter  # noqa: E402
-from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
+from rnn_tui.train.options import TrainOptions  # noqa: E402
+from rnn_tui.train.trainer import Trainer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = "the quick brown fox jumps over a lazy dog and then sleeps while the cat sings".split()
