@@ -28,9 +28,10 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from rnn_tui.commands.train import QuietReporter  # noqa: E402
 from rnn_tui.train.data import load_text  # noqa: E402
-from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
+from rnn_tui.train.options import TrainOptions  # noqa: E402
+from rnn_tui.train.report import QuietReporter  # noqa: E402
+from rnn_tui.train.trainer import Trainer  # noqa: E402
 
 BATCH, SEQ, LAYERS, HIDDEN, WARM = 64, 128, 2, 256, 2
 

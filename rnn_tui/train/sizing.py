@@ -17,6 +17,7 @@ limits is chosen. Both constants were set from a grid of hand-set sizes on the
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -101,13 +102,15 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, steps: int = PROBE_STEPS) -> float:
-    """Seconds per optimizer step (median of `steps`, after one warm-up step) for this shape here."""
+def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, steps: int = PROBE_STEPS,
+               give_up: float = math.inf) -> float:
+    """Seconds per optimizer step (median of `steps`, after one warm-up step) for this shape here;
+    stops early (returning the slow step's time) once a step takes longer than `give_up`."""
     model = CharRNN(config).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     ids = torch.randint(0, config.vocab_size, (batch, seq_len + 1), device=device)
-    times = []
-    for _ in range(steps + 1):
+    times: list[float] = []
+    for k in range(steps + 1):
         t0 = time.perf_counter()
         logits, _ = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, config.vocab_size), ids[:, 1:].reshape(-1))
@@ -116,8 +119,12 @@ def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, s
         opt.step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - t0)
-    return sorted(times[1:])[len(times[1:]) // 2]
+        dt = time.perf_counter() - t0
+        if dt > give_up:
+            return dt
+        if k > 0:
+            times.append(dt)
+    return sorted(times)[len(times) // 2]
 
 
 def choose_threads(config: Config, batch: int, seq_len: int, device: torch.device) -> tuple[int, float]:
@@ -125,12 +132,11 @@ def choose_threads(config: Config, batch: int, seq_len: int, device: torch.devic
     n = cores()
     if device.type != "cpu" or n == 1:
         return torch.get_num_threads(), time_steps(config, batch, seq_len, device)
-    best = None
-    for threads in (1, n):
-        torch.set_num_threads(threads)
-        t = time_steps(config, batch, seq_len, device)
-        if best is None or t < best[1]:
-            best = (threads, t)
+    torch.set_num_threads(1)
+    one = time_steps(config, batch, seq_len, device)
+    torch.set_num_threads(n)
+    many = time_steps(config, batch, seq_len, device, give_up=1.5 * one)  # contended threads crawl: stop early
+    best = (1, one) if one <= many else (n, many)
     torch.set_num_threads(best[0])
     return best
 
@@ -147,6 +153,11 @@ def plan(cell: str, vocab_size: int, embedding: int | None, batch: int, seq_len:
     cands = [(lay, hid) for lay, hid in CANDIDATES if (layers is None or lay == layers)
              and (hidden is None or hid == hidden)] or [(layers or 1, hidden or 128)]
     configs = [Config(cell, lay, hid, vocab_size, embedding) for lay, hid in cands]
+    free = available_bytes()
+    configs = [c for c in configs if free is None or training_bytes(c, batch, seq_len) <= 0.8 * free] or configs
+    # the text's limit needs no timing: drop what it rules out before timing the middle of the rest
+    fit_text = [c for c in configs if c.parameters() <= PARAMS_PER_CHAR * train_chars]
+    configs = fit_text or configs[:1]
     small, mid = configs[0], configs[len(configs) // 2]
     if threads is None:
         threads, t_mid = choose_threads(mid, batch, seq_len, device)
@@ -170,7 +181,9 @@ def plan(cell: str, vocab_size: int, embedding: int | None, batch: int, seq_len:
                         f"{small.cell.upper()} {small.layers}×{small.hidden} with batch {batch} × {seq_len} takes "
                         f"{step_time(small):.2f} s on {threads} thread(s), and timing it took {spent:.1f} s; "
                         f"give at least {spent + 20 * step_time(small):.0f} s")
-    chosen, why = configs[0], "the smallest candidate"
+    chosen = configs[0]
+    why = (f"the smallest candidate: {chosen.parameters():,} parameters, for the "
+           f"{left * chars_per_step / step_time(chosen) / 1e6:.2f} M characters it can see in {left:.0f} s")
     for c in configs:
         seen = left * chars_per_step / step_time(c)
         if c.parameters() <= seen / TOKENS_PER_PARAM and c.parameters() <= PARAMS_PER_CHAR * train_chars:
@@ -178,7 +191,7 @@ def plan(cell: str, vocab_size: int, embedding: int | None, batch: int, seq_len:
             why = (f"{c.parameters():,} parameters: ≤ 1/{TOKENS_PER_PARAM:g} of the {seen / 1e6:.1f} M characters "
                    f"it can see in {left:.0f} s, and ≤ {PARAMS_PER_CHAR:g} per training character "
                    f"({train_chars:,})")
-    if len(configs) == 1:
+    if layers is not None and hidden is not None:
         why = "as given"
     st = step_time(chosen)
     return Plan(chosen.layers, chosen.hidden, threads, chars_per_step / st, st, spent, why)

@@ -221,7 +221,7 @@ class Trainer:
 
     def __init__(self, opts: TrainOptions, reporter: Any = None,
                  on_step: Callable[[Trainer], None] | None = None, corpus: Corpus | None = None,
-                 resume_data: dict[str, Any] | None = None, spent: float = 0.0):
+                 resume_data: dict[str, Any] | None = None):
         self.device = resolve_device(opts.device)
         opts = opts.with_device_defaults(GPU_DEFAULTS if self.device.type == "cuda" else CPU_DEFAULTS)
         self.opts = opts
@@ -252,7 +252,7 @@ class Trainer:
         self.streams = Streams(self.train_ids, opts.batch, opts.seq_len, self.generator)
         self.state: Any = None
         self.step = 0
-        self.elapsed = spent  # wall seconds of this run, across resumes (a sizing probe included)
+        self.elapsed = 0.0  # wall seconds of this run, across resumes
         self.step_seconds = 0.0  # of which training steps (not evaluation)
         self.best_val: float | None = None  # on the subset during the run; on all held-out text at the end
         self.best_step = 0
@@ -377,8 +377,8 @@ class Trainer:
     def _save_snapshots(self) -> None:
         if self.opts.snapshots and self.snapshots:
             try:
-                snapshots.save(self.opts.snapshots_path, self.config, self.corpus.vocab, self.snapshots,
-                               {"corpus": self.corpus.name, "corpus_sha256": self.corpus.sha256, "seed": self.opts.seed})
+                about = {"corpus": self.corpus.name, "corpus_sha256": self.corpus.sha256, "seed": self.opts.seed}
+                snapshots.save(self.opts.snapshots_path, self.config, self.corpus.vocab, self.snapshots, about)
             except OSError as e:
                 raise save_failed(self.opts.snapshots_path, e, self.step, self.best_step) from None
 
@@ -465,7 +465,7 @@ class Trainer:
         model.train()
         running = torch.zeros((), device=self.device)
         running_n = 0
-        last_report = time.perf_counter()
+        last_report = last_sample = time.perf_counter()
         interrupted = False
         with _Stop() as stop:
             self.stop = stop
@@ -478,7 +478,7 @@ class Trainer:
                     self.history.append((0, step0, step0))
                     self.elapsed += time.perf_counter() - t0
                 t_last = time.perf_counter()
-                while not self._done():
+                while not self._done() or (self.step == 0 and not self.resumed):  # one step, to time it
                     x, y, reset = self.streams.next()
                     if reset or not o.carry_state:
                         self.state = None
@@ -519,10 +519,11 @@ class Trainer:
                     if evaluate and not self._done():
                         self._checkpoint_and_sample(rep, snap)
                         t_last = time.perf_counter()
-                    elif o.sample_every and self.step % o.sample_every == 0:
+                    elif (o.sample_every and self.step % o.sample_every == 0) or \
+                            (rep.sample_seconds and o.sample_every != 0 and now - last_sample >= rep.sample_seconds):
                         rep.sample(self, self.generate())
                         self.elapsed += time.perf_counter() - now
-                        t_last = time.perf_counter()
+                        t_last = last_sample = time.perf_counter()
                 if self.step > 0 and self.last_eval_step != self.step:
                     self._checkpoint_and_sample(rep, snapshot=True, final=True)
                 if self.best_val is not None:
