@@ -182,24 +182,31 @@ class RichReporter(PlainReporter):
 
 class WatchReporter(RichReporter):
     """`--watch`: the live panel plus a plot of the training and held-out loss, and a sample
-    refreshed every `sample_seconds` (its time counts against the budget, not against chars/s)."""
+    refreshed every `sample_seconds` (its time counts against the budget, not against chars/s).
+    Sized to the terminal, so at 80×24 the whole panel stays on screen."""
 
     sample_seconds = 10.0
 
-    def __init__(self, console: Any = None, plot_height: int = 8) -> None:
-        super().__init__(console)
-        self.plot_height = plot_height
+    def _plot_height(self) -> int:
+        return max(3, min(12, self.console.height - 16))
+
+    def _sample_lines(self) -> int:
+        return max(1, self.console.height - 1 - 7 - (self._plot_height() + 4) - 2)
+
+    def sample(self, t: Any, text: str) -> None:
+        super().sample(t, text)
+        self.text = "\n".join(self.text.split("\n")[-self._sample_lines():])
 
     def _extra(self, t: Any) -> list[Any]:
         from rich.panel import Panel
         from rich.text import Text
 
-        from .plot import braille_plot
+        from .plot import line_plot
 
         train = [(s, loss) for s, loss, _ in t.history]
         val = [(s, v) for s, _, v in t.history if v is not None]
         width = max(20, min(self.console.width, 120) - 12)
-        grid, lo, hi = braille_plot([train, val], width, self.plot_height, x_max=max(t.step, 1))
+        grid, lo, hi = line_plot([train, val], width, self._plot_height(), x_max=max(t.step, 1))
         styles = {0: "cyan", 1: "bold magenta", -1: ""}
         out = Text()
         for r, row in enumerate(grid):

@@ -270,7 +270,7 @@ class Trainer:
             self.streams.new_epoch()
         p = progress(opts, self.step, self.elapsed)
         self._evals_left = [f for f in EVAL_AT if f > p]
-        self._snaps_left = [f for f in SNAPSHOT_AT if f > p]
+        self._snaps_left = [f for f in SNAPSHOT_AT if f > p] if opts.snapshots else []
 
     # -- resume ----------------------------------------------------------------------
 
