@@ -110,3 +110,30 @@ def test_a_checkpoint_is_not_a_snapshot_file(tmp_path, lstm_checkpoint):
     (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 5)
     with pytest.raises(CheckpointError):
         snapshots.load(tmp_path / "junk.safetensors")
+
+
+def test_training_time_steps_from_the_checkpoint_back_to_step_zero(tmp_path):
+    opts = options(tmp_path, prose(6000), max_steps=60, eval_every=None)
+    run(opts)
+    ckpt = checkpoint.load(opts.out)
+    tt = snapshots.TrainingTime.beside(ckpt)
+    assert isinstance(tt, snapshots.TrainingTime)
+    assert tt.label().startswith("trained model (step 60")
+    assert tt.model() is not None and not tt.move(+1)
+    labels = []
+    while tt.move(-1):
+        labels.append(tt.label())
+    assert labels[-1].startswith("training step 0 of 60")
+    assert "training step 60" not in " ".join(labels)  # the checkpoint's own step is the checkpoint
+    ids = ckpt.vocab.encode("the quick brown fox\n" * 5)
+    assert tt.model().nll(ids) > ckpt.model().nll(ids)  # step 0 is noise
+
+
+def test_training_time_says_why_there_is_none(tmp_path, lstm_checkpoint):
+    from rnn_tui.core.checkpoint import load
+
+    assert "no training snapshots" in snapshots.TrainingTime.beside(load(lstm_checkpoint))
+    path, _ = _small_file(tmp_path)
+    other = tmp_path / "m.safetensors"
+    other.write_bytes(lstm_checkpoint.read_bytes())
+    assert "belongs to another model" in snapshots.TrainingTime.beside(load(other))
