@@ -25,17 +25,28 @@ from typing import Any
 
 import numpy as np
 
+from . import bounded_json
 from .atomic import atomic_write_bytes
 from .cells import Config, Model
-from .checkpoint import Checkpoint, check_tensors, document, parse_document
+from .checkpoint import (
+    Checkpoint,
+    _read_header,
+    _read_tensor,
+    _tensor_table,
+    check_tensors,
+    document,
+    parse_document,
+)
 from .errors import CheckpointError
+from .files import FileProblem, open_regular
+from .safe import safe_text
 from .vocab import Vocab
 
 FORMAT = "rnn-tui-snapshots"
 VERSION = 1
 META_KEY = "rnn_tui_snapshots"
 MAX_SNAPSHOTS = 64
-MAX_FILE_BYTES = 2 << 30  # 64 snapshots of the largest bundled size fit many times over
+MAX_FILE_BYTES = 1 << 30  # as for a checkpoint: 64 float16 snapshots of an LSTM 2×512 take 400 MB
 
 
 def snapshots_path(checkpoint: str | os.PathLike) -> Path:
@@ -87,48 +98,55 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, items: list[Snap
 
 
 def load(path: str | os.PathLike) -> Snapshots:
-    """Read and check a snapshot file; any problem raises CheckpointError naming the file."""
-    path = Path(path)
-    raw = _read(path)
-    from safetensors.numpy import load as st_load
+    """Read and check a snapshot file; any problem raises CheckpointError naming the file.
 
+    The checkpoint's own reader does the work: a regular file under a size limit,
+    a bounded header, every tensor's dtype, shape and byte range checked before a
+    byte of weights is read, then finite values.
+    """
+    path = Path(path)
     try:
-        tensors = st_load(raw)
-    except Exception as e:  # safetensors raises its own error types
-        raise CheckpointError(path, f"damaged safetensors data ({str(e).splitlines()[0][:120]})") from None
-    doc = _document(path, raw)
-    config, vocab, _ = parse_document(path, doc.get("model"))
-    entries = doc.get("snapshots")
-    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
-        raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
+        with open_regular(path, MAX_FILE_BYTES, "snapshot file") as f:
+            size = os.fstat(f.fileno()).st_size
+            header, metadata, data_start = _read_header(path, f, size)
+            doc = _document(path, metadata)
+            config, vocab, _ = parse_document(path, doc.get("model"))
+            entries = doc.get("snapshots")
+            if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
+                raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
+            table = _tensor_table(path, header, _Stacked(config, len(entries)), data_start, size)
+            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
     return Snapshots(path, config, vocab, [_snapshot(path, k, e, config, tensors) for k, e in enumerate(entries)])
 
 
-def _read(path: Path) -> bytes:
-    if not path.exists():
-        raise CheckpointError(path, "no such file")
-    if not path.is_file():
-        raise CheckpointError(path, "not a regular file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise CheckpointError(path, f"larger than the {MAX_FILE_BYTES >> 30} GiB limit for a snapshot file")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise CheckpointError(path, f"cannot read: {e.strerror or e}") from None
+class _Stacked:
+    """`n` copies of a network's tensors under `s00.`, `s01.`... prefixes: the names the table must hold."""
+
+    def __init__(self, config: Config, n: int):
+        self.config, self.n = config, n
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return {f"s{k:02d}.{name}": shape for k in range(self.n) for name, shape in self.config.shapes().items()}
+
+    def __getattr__(self, name: str) -> Any:  # cell, layers, hidden, vocab_size for messages
+        return getattr(self.config, name)
 
 
-def _document(path: Path, raw: bytes) -> dict[str, Any]:
-    n = int.from_bytes(raw[:8], "little")
+def _document(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    raw = metadata.get(META_KEY)
+    if raw is None:
+        raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
     try:
-        header = json.loads(raw[8 : 8 + n])
-        doc = json.loads(header["__metadata__"][META_KEY])
-    except (KeyError, TypeError, ValueError, RecursionError):
-        raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file") from None
+        doc = bounded_json.loads(raw.encode("utf-8", "surrogatepass"))
+    except bounded_json.JSONLimitError as e:
+        raise CheckpointError(path, f"the snapshot metadata is not usable JSON: {e}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
     if doc.get("version") != VERSION:
-        raise CheckpointError(path, f"snapshot format version {str(doc.get('version'))[:20]!r} is not supported "
-                                    f"(this rnn-tui reads version {VERSION})")
+        raise CheckpointError(path, f"snapshot format version {safe_text(doc.get('version'), 20)!r} is not "
+                                    f"supported (this rnn-tui reads version {VERSION})")
     return doc
 
 
@@ -139,7 +157,7 @@ def _snapshot(path: Path, k: int, e: Any, config: Config, tensors: dict[str, np.
     if not (_int(step) and _int(chars) and _number(val) and _number(secs)):
         raise CheckpointError(path, f"snapshot {k}: step, val_loss, val_chars and seconds must be finite numbers")
     prefix = f"s{k:02d}."
-    mine = {name: tensors[prefix + name].astype(np.float32) for name in config.shapes() if prefix + name in tensors}
+    mine = {name: tensors[prefix + name] for name in config.shapes()}
     check_tensors(path, config, mine)
     return Snapshot(int(step), float(val), int(chars), float(secs), mine)
 

@@ -91,7 +91,7 @@ def _rewrite_document(path, change):
     (lambda d: d.update(format="other"), "not an rnn-tui snapshot file"),
     (lambda d: d.update(version=99), "version"),
     (lambda d: d["snapshots"].append({"step": 40, "val_loss": 1.0, "val_chars": 1, "seconds": 1}), "missing tensor"),
-    (lambda d: d["snapshots"][0].update(val_loss=float("nan")), "finite numbers"),
+    (lambda d: d["snapshots"][0].update(val_loss=-1.0), "finite numbers"),
     (lambda d: d["snapshots"][0].update(step="x"), "finite numbers"),
     (lambda d: d.update(snapshots=[]), "1 to 64 entries"),
     (lambda d: d["model"].update(hidden=9), "has shape"),
@@ -110,6 +110,10 @@ def test_a_checkpoint_is_not_a_snapshot_file(tmp_path, lstm_checkpoint):
     (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 5)
     with pytest.raises(CheckpointError):
         snapshots.load(tmp_path / "junk.safetensors")
+    path, _ = _small_file(tmp_path)
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(CheckpointError, match="truncated"):
+        snapshots.load(path)
 
 
 def test_training_time_steps_from_the_checkpoint_back_to_step_zero(tmp_path):
