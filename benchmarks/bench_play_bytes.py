@@ -18,7 +18,7 @@ import sys
 from _common import table
 from _pty import PtyProgram
 
-from rnn_tui.tui.app import DEFAULT_SPEED, SPEEDS
+from rnn_tui.tui.budget import DEFAULT_SPEED, SPEEDS
 
 SECONDS = 4.0
 RATES = (5, 10, 50)
