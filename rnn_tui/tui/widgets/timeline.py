@@ -60,7 +60,7 @@ class TimelinePanel(LinePanel):
         self.glyph_mode = False
         self.maps = Maps()
         self.frame: TimelineFrame | None = None
-        self._page = 0
+        self._page = (0, 0)  # (first position, steps across) of the page shown
         self._codes = np.zeros((0, 0), dtype=np.int64)
 
     @property
@@ -75,11 +75,11 @@ class TimelinePanel(LinePanel):
     def page_start(self, cursor: int) -> int:
         """The position of the first column for `cursor`: the page holding it, turned by half pages."""
         steps = self.steps
-        start = self._page
-        if not start <= cursor < start + steps:
+        start, width = self._page
+        if width != steps or not start <= cursor < start + steps:  # a new width pages afresh
             half = max(1, steps // 2)
             start = max(0, cursor - half + 1) if cursor >= steps else 0
-        self._page = start
+        self._page = (start, steps)
         return start
 
     def on_resize(self) -> None:
