@@ -487,12 +487,14 @@ def test_ascii_vocab_fixture_has_the_newline():
 # -- snapshots --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"], ids=["dark", "light"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_snapshot(snap_compare, make_checkpoint, cell, size):
+def test_snapshot(snap_compare, make_checkpoint, cell, size, theme):
     app = build_app(make_checkpoint(cell), seed=7, prime="First Citizen:\n", glyphs=False)
 
     async def run_before(pilot) -> None:
+        app.theme = theme
         await pilot.press(*["right"] * 30, "down", "shift+right")
         await pilot.pause()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.reactive import reactive
@@ -55,6 +56,24 @@ class LinePanel(Panel):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.strips: LRUCache[tuple, Strip | tuple] = LRUCache(self.CACHED_LINES)
+        self.base = Style()  # the theme's background and text colour, under every line drawn
+        self._styled_for: tuple | None = None
+
+    def restyle(self, scene: Scene) -> None:
+        """Take the theme (on the first frame and after a change): Textual leaves the background of a
+        Line API widget's own segments to the widget, so blank cells and plain text get it here."""
+        if scene.maps.key != self._styled_for:
+            self._styled_for = scene.maps.key
+            self.base = self.rich_style
+            self.strips.clear()
+            self.refresh()
+
+    def finish(self, strip: Strip) -> Strip:
+        """A line as drawn: the theme's background and colour under its own styles."""
+        return strip.apply_style(self.base)
+
+    def blank(self) -> Strip:
+        return Strip.blank(self.size.width, self.base)
 
     def cached(self, key: tuple, build):
         """The value cached under `key`, built once."""

@@ -163,6 +163,7 @@ class HeatmapPanel(LinePanel):
         """
         v = scene.view
         s = scene.session
+        self.restyle(scene)
         self.shown_at = (s.revision, s.cursor)
         self.glyphs, self.maps = scene.glyphs, scene.maps
         self.focus, self.zoom = v.quantity, v.cell_size
@@ -229,7 +230,7 @@ class HeatmapPanel(LinePanel):
         lay = self.layout_
         width = self.size.width
         if not lay.shown:
-            return Strip.blank(width, NULL)
+            return self.blank()
         by, r = divmod(y, lay.block_height)
         slots = lay.shown[by * lay.per_row : (by + 1) * lay.per_row]
         parts = [self._title(q) if r == 0 else self._row(q, r - 1) for q in slots]
@@ -244,7 +245,7 @@ class HeatmapPanel(LinePanel):
                 segments.append(gap)
             segments.extend(part)
         used = len(parts) * lay.grid_width + max(0, len(parts) - 1) * GAP
-        return Strip(segments, used).crop(0, width).adjust_cell_length(width, NULL)
+        return self.finish(Strip(segments, used).crop(0, width).adjust_cell_length(width, NULL))
 
     def _title(self, q: int) -> tuple[Segment, ...]:
         key = ("title", q, q == self.focus, self.layout_, self.stale, self.maps.key, self.glyphs, self.ranges)

@@ -111,6 +111,7 @@ class TextPanel(LinePanel):
         """Show the frame; refresh only the cells that changed. Returns how many cells that is."""
         if not self.size.area:
             return 0  # not laid out yet: a resize will ask for the frame again
+        self.restyle(scene)
         s, v = scene.session, scene.view
         cur = s.cursor
         start = max(0, cur + 1 - self.capacity())
@@ -188,7 +189,7 @@ class TextPanel(LinePanel):
         rows = self._rows_per_line
         line, sub = divmod(y, rows)
         if self.frame is None or line >= len(self._lines):
-            return Strip.blank(self.size.width, NULL)
+            return self.blank()
         a, b = self._lines[line]
         key = (*self._keys[line], sub)
         return self.cached(key, lambda: self._values(a, b) if sub else self._build(a, b, self._keys[line][3]))
@@ -210,11 +211,11 @@ class TextPanel(LinePanel):
             if k - a == cursor_at:
                 style = style + CURSOR
             segs.append(Segment(ch, style))
-        return Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width, NULL)
+        return self.finish(Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width, NULL))
 
     def _values(self, a: int, b: int) -> Strip:
         """The NO_COLOR row under a text line: the selected unit's value at each character as a glyph."""
         f = self.frame
         end = min(b, f.written)
         text = "".join(glyph_for(int(lv), f.signed) for lv in f.levels[a:end].tolist())
-        return Strip([Segment(text, NULL)], len(text)).adjust_cell_length(self.size.width, NULL)
+        return self.finish(Strip([Segment(text, NULL)], len(text)).adjust_cell_length(self.size.width, NULL))

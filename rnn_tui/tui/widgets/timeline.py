@@ -94,6 +94,7 @@ class TimelinePanel(LinePanel):
         cur = s.cursor
         if not self.size.area:
             return 0
+        self.restyle(scene)
         t0 = self.page_start(cur)
         series = scene.values(t0, cur + 1)
         if series is None:
@@ -151,7 +152,7 @@ class TimelinePanel(LinePanel):
         f = self.frame
         width = self.size.width
         if f is None:
-            return Strip.blank(width, NULL)
+            return self.blank()
         mk = self.maps.key
         if y == 0:
             key = ("chars", f.ids.tobytes(), f.kinds, width, self.stale)
@@ -163,14 +164,14 @@ class TimelinePanel(LinePanel):
             per = 1 if self.glyph_mode else 2
             k = (y - 2) * per
             if k >= f.band.shape[0]:
-                return Strip.blank(width, NULL)
+                return self.blank()
             rows = f.band[k : k + per]
             units = f.band_units[k : k + per]
             key = ("band", rows.tobytes(), units, f.unit, f.signed, width, mk, self.glyph_mode)
 
             def build() -> Strip:
                 return self._band_row(rows, units)
-        return self.cached(key, lambda: build().adjust_cell_length(width, NULL))
+        return self.cached(key, lambda: self.finish(build().adjust_cell_length(width, NULL)))
 
     def _chars(self) -> Strip:
         f = self.frame
