@@ -359,7 +359,7 @@ class RnnApp(App):
         wide = self.size.width >= 110
         parts = [
             (f"{'▶' if self.playing else '❚❚'} {self.speed}/s", "bold reverse" if self.playing else "bold"),
-            (self.checkpoint.name, "bold"),
+            (safe_text(self.checkpoint.name, 40), "bold"),
             (f"{c.cell.upper()} {c.layers}×{c.hidden}", ""),
             (f"layer {self.layer + 1}/{c.layers}" if wide else f"L{self.layer + 1}/{c.layers}", ""),
             (f"{'unit ' if wide else ''}{self.quantities[self.quantity]}{self.unit} {value:+.2f}", "bold"),
@@ -441,7 +441,7 @@ class RnnApp(App):
             if ch is None:
                 return
             if ch not in self.vocab:
-                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning")
+                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning", markup=False)
                 return
             self._choose(self.vocab.index[ch])
 
@@ -455,7 +455,7 @@ class RnnApp(App):
             unknown = self.vocab.unknown(text)
             if unknown:
                 self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown))} — nothing fed",
-                            severity="warning")
+                            severity="warning", markup=False)
                 return
             self.feed(text)
 
@@ -512,7 +512,7 @@ class RnnApp(App):
     def action_screenshot(self) -> None:
         name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
         path = self.save_screenshot(filename=name, path=str(Path.cwd()))
-        self.notify(f"saved {safe_text(path)}")
+        self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
         rows = [(b.key_display or b.key, b.description) for b in self.BINDINGS
