@@ -189,7 +189,7 @@ class RnnApp(FrameLoop):
             if ch is None:
                 return
             if ch not in self.vocab:
-                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning")
+                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning", markup=False)
                 return
             self.session.choose(self.vocab.index[ch])
             self.touch()
@@ -204,7 +204,7 @@ class RnnApp(FrameLoop):
             unknown = self.vocab.unknown(text)
             if unknown:
                 self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown))} — nothing fed",
-                            severity="warning")
+                            severity="warning", markup=False)
                 return
             self.prime = text
             self.session.feed(text)
@@ -264,7 +264,7 @@ class RnnApp(FrameLoop):
     def action_screenshot(self) -> None:
         name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
         path = self.save_screenshot(filename=name, path=str(Path.cwd()))
-        self.notify(f"saved {safe_text(path)}")
+        self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"

@@ -44,7 +44,7 @@ class FrameLoop(App):
         self.checkpoint = checkpoint
         self.config = c = checkpoint.config
         self.vocab = checkpoint.vocab
-        self.model_name = safe_text(checkpoint.name)
+        self.model_name = safe_text(checkpoint.name, 40)
         # Textual takes NO_COLOR out of the environment and records it here
         self.glyph_mode = self.no_color if glyphs is None else glyphs
         self.prime = prime
