@@ -173,16 +173,20 @@ def _number(x: Any) -> bool:
 class TrainingTime:
     """A checkpoint and the snapshots of its training, in step order: what the viewer steps through.
 
-    Positions are the snapshots, then the checkpoint itself (where the viewer starts); a snapshot
-    of the checkpoint's own step is left out, since it is the same model.
+    Positions are the snapshots and the checkpoint itself (None, where the viewer starts), in
+    step order: the kept checkpoint may be an earlier step than the run's last snapshot, when
+    the held-out loss rose at the end. A snapshot of the checkpoint's own step is left out,
+    since it is the same model.
     """
 
     def __init__(self, checkpoint: Checkpoint, snaps: Snapshots):
         self.checkpoint = checkpoint
         final = checkpoint.provenance.get("steps")
-        self.items: list[Snapshot | None] = [s for s in snaps.items if s.step != final] + [None]
+        kept = [s for s in snaps.items if s.step != final]
+        at = sum(1 for s in kept if s.step < final) if isinstance(final, int) else len(kept)
+        self.items: list[Snapshot | None] = kept[:at] + [None] + kept[at:]
         self.config = snaps.config
-        self.position = len(self.items) - 1
+        self.position = at
         self._models: dict[int, Model] = {}
 
     @classmethod

@@ -173,6 +173,7 @@ class RnnApp(FrameLoop):
     def action_training_time(self, delta: int) -> None:
         """The same prime and seed through the model at an earlier or later step of its training."""
         self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
+        self.clear_notifications()  # one line at a time, however fast the key is pressed
         self.notify(self.training_time.move(self, delta), markup=False, timeout=4)
         self.touch()
 

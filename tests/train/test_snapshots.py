@@ -141,3 +141,15 @@ def test_training_time_says_why_there_is_none(tmp_path, lstm_checkpoint):
     other = tmp_path / "m.safetensors"
     other.write_bytes(lstm_checkpoint.read_bytes())
     assert "belongs to another model" in snapshots.TrainingTime.beside(load(other))
+
+
+def test_training_time_puts_an_earlier_kept_checkpoint_in_step_order(tmp_path):
+    path, _ = _small_file(tmp_path)  # snapshots at steps 0, 10, 30
+    snaps = snapshots.load(path)
+    ckpt = checkpoint.Checkpoint(tmp_path / "m.safetensors", snaps.config, snaps.vocab, snaps.items[1].tensors,
+                                 {"steps": 20, "val_loss": 1.3})
+    tt = snapshots.TrainingTime(ckpt, snaps)
+    assert tt.label() == "trained model (step 20, held-out 1.300 nats/char)"
+    assert tt.move(1) and tt.label().startswith("training step 30 of 20")
+    assert not tt.move(1)
+    assert tt.move(-2) and tt.label().startswith("training step 10 of 20")
