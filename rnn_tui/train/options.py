@@ -34,7 +34,7 @@ class DeviceDefaults:
 
 
 GPU_DEFAULTS = DeviceDefaults(batch=64, seq_len=128, lr=2e-3, layers=2, hidden=256)
-CPU_DEFAULTS = DeviceDefaults(batch=32, seq_len=64, lr=4e-3, layers=1, hidden=128)
+CPU_DEFAULTS = DeviceDefaults(batch=32, seq_len=64, lr=1e-2, layers=1, hidden=128)
 # The flags whose default depends on the device; None in TrainOptions means "the device's default".
 DEVICE_DEPENDENT = ("batch", "seq_len", "lr", "layers", "hidden")
 
