@@ -80,7 +80,7 @@ def main() -> int:
              f"{r['val_loss']:.4f}", f"{r['val_loss'] / math.log(2):.3f}") for name, r in runs.items()]
     print(f"{args.text}, --time-budget {args.budget:g} {' '.join(extra)}; {runs['chosen']['hardware']}")
     print(runs["chosen"]["size_line"])
-    print(table(rows, ("run", "layers×hidden", "parameters", "steps", "chars/s", "val nats/char", "bits/char")))
+    print(table(rows, ("run", "layers×hidden", "parameters", "kept step", "chars/s", "val nats/char", "bits/char")))
     summary = {"text": args.text, "budget": args.budget, "extra": extra, "load_before": load_before,
                "load_after": load_after, "runs": runs}
     if grid:

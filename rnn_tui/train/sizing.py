@@ -102,6 +102,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def busy(n_cores: int) -> bool:
+    """Are other processes already using all but one core (1-minute load average)?"""
+    try:
+        return os.getloadavg()[0] >= n_cores - 1
+    except OSError:
+        return False
+
+
 def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, steps: int = PROBE_STEPS,
                give_up: float = math.inf) -> float:
     """Seconds per optimizer step (median of `steps`, after one warm-up step) for this shape here;
@@ -128,10 +136,16 @@ def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, s
 
 
 def choose_threads(config: Config, batch: int, seq_len: int, device: torch.device) -> tuple[int, float]:
-    """1 thread or all cores, whichever steps faster now; and that step's time."""
+    """1 thread or all cores, whichever steps faster now; and that step's time.
+
+    On a machine already busy (a load average of cores − 1 or more) one thread is taken
+    without trying more: one contended step there took seconds, a tenth of a 60 s budget."""
     n = cores()
     if device.type != "cpu" or n == 1:
         return torch.get_num_threads(), time_steps(config, batch, seq_len, device)
+    if busy(n):
+        torch.set_num_threads(1)
+        return 1, time_steps(config, batch, seq_len, device)
     torch.set_num_threads(1)
     one = time_steps(config, batch, seq_len, device)
     torch.set_num_threads(n)

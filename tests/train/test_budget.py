@@ -140,3 +140,20 @@ def test_the_command_chooses_a_size_and_says_why(tmp_path):
     assert first.startswith("size: LSTM ") and " chosen for 30 s on 1 thread(s) " in first and "chars/s" in first, first
     assert "characters it can see in" in first
     assert (tmp_path / "t-lstm.safetensors").is_file()
+
+
+def test_a_busy_machine_gets_one_thread_without_trying_more(monkeypatch):
+    tried = []
+    monkeypatch.setattr(sizing, "cores", lambda: 2)
+    monkeypatch.setattr(sizing.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(sizing, "time_steps", lambda *a, **k: tried.append(torch.get_num_threads()) or 0.01)
+    threads = torch.get_num_threads()
+    try:
+        assert sizing.choose_threads(Config("lstm", 1, 16, 10), 4, 8, torch.device("cpu")) == (1, 0.01)
+        assert tried == [1]
+        monkeypatch.setattr(sizing.os, "getloadavg", lambda: (0.2, 0.1, 0.1))
+        tried.clear()
+        sizing.choose_threads(Config("lstm", 1, 16, 10), 4, 8, torch.device("cpu"))
+        assert tried == [1, 2]
+    finally:
+        torch.set_num_threads(threads)
