@@ -8,11 +8,13 @@ terminal switches to the app, so it prints as one line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
 from ..interop import load_model
+from . import _config
 
 
 def parse_kbps(text: str) -> float:
@@ -44,7 +46,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", "-t", type=float, default=0.8,
                    help="sampling temperature, 0 = argmax (default 0.8)")
     p.add_argument("--prime", default=None, help="text fed to the model before it starts writing")
-    p.add_argument("--fps", type=float, default=30.0, help="frames per second while playing (default 30)")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frames per second while playing (default 30; never more than TEXTUAL_FPS)")
+    p.add_argument("--theme", default=None, help="a Textual theme, e.g. textual-light (default: TEXTUAL_THEME "
+                                                 "or textual-dark)")
     # a string here, checked below: a bad value is then one line and exit 2, like --fps
     p.add_argument("--max-kbps", default="40", metavar="N",
                    help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
@@ -55,7 +60,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    return launch(parser().parse_args(argv))
+    p = parser()
+    _config.apply(p, _config.load_config())
+    return launch(p.parse_args(argv))
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -68,10 +75,16 @@ def launch(args: argparse.Namespace) -> int:
             raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown))!r}")
     if not args.fps > 0 or args.fps > 240:
         raise UserError(f"--fps must be between 0 and 240, got {args.fps}")
+    _config.check_color_system()
+    fps = min(args.fps, _config.env_fps() or args.fps)  # Textual paints at most TEXTUAL_FPS frames a second
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps,
-              max_kbps=max_kbps).run()
+    app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
+    theme = args.theme or os.environ.get("TEXTUAL_THEME")
+    if theme:
+        _config.check_theme(theme, app.available_themes, "--theme or the config file" if args.theme else "TEXTUAL_THEME")
+        app.theme = theme
+    app.run()
     return 0
