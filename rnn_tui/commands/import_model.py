@@ -1,0 +1,56 @@
+"""`rnn-tui import FILE --out X.safetensors`: convert a model from another format to the native one.
+
+Any format `interop.load_model` opens (a PyTorch `.pt`, a min-char-rnn `.npz`) becomes one
+`.safetensors` checkpoint that opens without PyTorch and without a pickle, with provenance saying it
+was imported, from which file (and its sha256), and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from ..core.errors import UserError
+from ..core.safe import safe_text
+from ._args import OneLineParser
+
+
+def main(argv: list[str]) -> int:
+    p = OneLineParser(prog="rnn-tui import",
+                      description="Convert a .pt or min-char-rnn .npz model to an rnn-tui .safetensors checkpoint.")
+    p.add_argument("file", help="the model to convert: .pt (needs PyTorch) or min-char-rnn .npz")
+    p.add_argument("--out", required=True, metavar="X.safetensors", help="where to write the checkpoint")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    if out.suffix != ".safetensors":
+        raise UserError(f"--out must name a .safetensors file, got {safe_text(args.out)!r}")
+    if out.is_dir():
+        raise UserError(f"--out {safe_text(args.out)!r} is a directory")
+    if out.exists() and not args.force:
+        raise UserError(f"{safe_text(args.out)} exists; --force replaces it")
+    source = Path(args.file)
+    if not source.is_file():
+        raise UserError(f"{safe_text(args.file)}: {'no such file' if not source.exists() else 'not a file'}")
+    if out.exists() and out.resolve() == source.resolve():
+        raise UserError("--out is the file being imported")
+    from ..core.checkpoint import save
+    from ..interop import load_model
+
+    ckpt = load_model(source)
+    provenance = {
+        **ckpt.provenance,
+        "origin": "imported",
+        "imported_from": source.name,
+        "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    try:
+        save(out, ckpt.config, ckpt.vocab, ckpt.tensors, provenance)
+    except OSError as e:
+        raise UserError(f"{safe_text(args.out)}: cannot write: {safe_text(e.strerror or str(e))}") from None
+    c = ckpt.config
+    print(f"wrote {safe_text(str(out))}: {c.label}, {c.vocab_size} characters, {c.parameters():,} parameters, "
+          f"from {safe_text(source.name)}")
+    return 0
