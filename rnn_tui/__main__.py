@@ -20,6 +20,10 @@ from .commands import COMMANDS  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for Tab completions (see commands/completion.py)
+        from .commands.completion import complete
+
+        complete()
     from .core.errors import UserError
 
     try:
@@ -31,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
         module = import_module(f".commands.{COMMANDS[command][0]}", __package__)
         return module.main(rest)
+    except BrokenPipeError:
+        # the reader has had enough (`rnn-tui sample | head`): not an error. Point stdout at
+        # /dev/null, so that Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ row a character, one column a unit, for a spreadsheet or pandas.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -25,7 +26,7 @@ MAX_BYTES = 1 << 30  # the values are held in memory while the file is written
 CSV_BYTES_PER_VALUE = 10  # "-0.123456," and the like
 
 
-def main(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui export",
                       description="Write every quantity of every layer at each character of a text to .npz or .csv.")
     p.add_argument("model", help="a bundled model's name, or a .safetensors/.pt/.npz file")
@@ -37,7 +38,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--top-k", type=int, default=5, metavar="K", help="likeliest next characters kept (default 5)")
     p.add_argument("--skip-unknown", action="store_true", help="drop characters the model does not know")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
     if args.top_k < 1:
         raise UserError(f"--top-k must be 1 or more, got {args.top_k}")
     if args.start < 0 or (args.length is not None and args.length < 1):

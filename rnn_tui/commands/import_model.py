@@ -7,6 +7,7 @@ was imported, from which file (and its sha256), and when.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import time
 from pathlib import Path
@@ -16,13 +17,17 @@ from ..core.safe import safe_text
 from ._args import OneLineParser
 
 
-def main(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui import",
                       description="Convert a .pt or min-char-rnn .npz model to an rnn-tui .safetensors checkpoint.")
     p.add_argument("file", help="the model to convert: .pt (needs PyTorch) or min-char-rnn .npz")
     p.add_argument("--out", required=True, metavar="X.safetensors", help="where to write the checkpoint")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
     out = Path(args.out)
     if out.suffix != ".safetensors":
         raise UserError(f"--out must name a .safetensors file, got {safe_text(args.out)!r}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from typing import TextIO
 
@@ -66,16 +65,10 @@ def main(argv: list[str]) -> int:
     ckpt = load_model(args.model)
     prime = check_prime(ckpt, unescape(args.prime or ""), args.skip_unknown)
     session = Session(ckpt.model(), ckpt.vocab, prime=prime, sampler=sampler)
-    out = sys.stdout
-    try:
-        if args.json:
-            write_json(session, args.length, args.candidates, out)
-        else:
-            write_text(session, prime, args.length, out, terminal=out.isatty())
-    except BrokenPipeError:
-        # the reader has had enough (`| head`): not an error. Point stdout at /dev/null so that
-        # Python's flush at exit does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    if args.json:
+        write_json(session, args.length, args.candidates, sys.stdout)
+    else:
+        write_text(session, prime, args.length, sys.stdout, terminal=sys.stdout.isatty())
     return 0
 
 

@@ -32,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
     from .. import __version__
     from . import COMMANDS
 
-    others = "\n".join(f"  {name:<7} {line}" for name, (_, line) in COMMANDS.items())
+    width = max(map(len, COMMANDS))
+    others = "\n".join(f"  {name:<{width}}  {line}" for name, (_, line) in COMMANDS.items())
     p = argparse.ArgumentParser(
         prog="rnn-tui",
         description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
@@ -84,7 +85,8 @@ def launch(args: argparse.Namespace) -> int:
     app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
     theme = args.theme or os.environ.get("TEXTUAL_THEME")
     if theme:
-        _config.check_theme(theme, app.available_themes, "--theme or the config file" if args.theme else "TEXTUAL_THEME")
+        source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
+        _config.check_theme(theme, app.available_themes, source)
         app.theme = theme
     app.run()
     return 0
