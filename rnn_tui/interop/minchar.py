@@ -52,6 +52,9 @@ def load_npz(path: str | os.PathLike) -> Checkpoint:
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # else np.load would try other formats, a pickle among them
+            raise CheckpointError(path, "not an .npz file (not a zip archive); save it with np.savez")
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
