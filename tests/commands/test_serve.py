@@ -1,4 +1,4 @@
-"""`rnn-tui serve`: the page is served on loopback, a browser's websocket starts the viewer, a taken port is one line."""
+"""`rnn-tui serve`: the page on loopback, a websocket starts the viewer, a taken port is one line."""
 
 from __future__ import annotations
 
