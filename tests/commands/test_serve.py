@@ -39,8 +39,13 @@ def fetch(url: str, deadline: float) -> str:
 
 async def first_frames(url: str, want: bytes, seconds: float) -> bytes:
     """What the app process draws for a new tab, until `want` shows up (or time runs out)."""
+    return await asyncio.wait_for(_read_frames(url, want, seconds), seconds + 10)
+
+
+async def _read_frames(url: str, want: bytes, seconds: float) -> bytes:
     got = b""
-    async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+    timeout = aiohttp.ClientTimeout(total=seconds + 5)
+    async with aiohttp.ClientSession(timeout=timeout) as client, client.ws_connect(url) as ws:
         end = time.monotonic() + seconds
         while want not in got and time.monotonic() < end:
             try:
