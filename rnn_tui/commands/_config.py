@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UserError
+from ..core.files import FileProblem, open_regular
 from ..core.safe import safe_text
 
+MAX_CONFIG_BYTES = 64 << 10
 MAX_FPS = 240.0
 MAX_TEMPERATURE = 10.0
 # Rich's colour systems, which Textual takes from TEXTUAL_COLOR_SYSTEM; any other value is a KeyError
@@ -86,12 +88,13 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     """The file's settings, checked; {} when there is no file."""
     path = config_path() if path is None else path
     where = safe_text(str(path))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except OSError as e:
-        raise UserError(f"{where}: cannot read: {safe_text(e.strerror or str(e))}") from None
+    try:
+        with open_regular(path, MAX_CONFIG_BYTES, "config file") as f:
+            raw = f.read()
+    except FileProblem as e:
+        raise UserError(f"{where}: {e}") from None
     try:
         doc = _read_toml(raw)
     except UnicodeDecodeError:

@@ -36,8 +36,6 @@ def main(argv: list[str]) -> int:
     if out.exists() and not args.force:
         raise UserError(f"{safe_text(args.out)} exists; --force replaces it")
     source = Path(args.file)
-    if not source.is_file():
-        raise UserError(f"{safe_text(args.file)}: {'no such file' if not source.exists() else 'not a file'}")
     if out.exists() and out.resolve() == source.resolve():
         raise UserError("--out is the file being imported")
     from ..core.checkpoint import save
@@ -48,7 +46,7 @@ def main(argv: list[str]) -> int:
         **ckpt.provenance,
         "origin": "imported",
         "imported_from": source.name,
-        "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "source_sha256": sha256(source),
         "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     try:
@@ -59,3 +57,17 @@ def main(argv: list[str]) -> int:
     print(f"wrote {safe_text(str(out))}: {c.label}, {c.vocab_size} characters, {c.parameters():,} parameters, "
           f"from {safe_text(source.name)}")
     return 0
+
+
+def sha256(path: Path) -> str:
+    from ..core.checkpoint import MAX_FILE_BYTES
+    from ..core.files import FileProblem, open_regular
+
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path, MAX_FILE_BYTES) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except FileProblem as e:
+        raise UserError(f"{safe_text(str(path))}: {e}") from None
+    return digest.hexdigest()

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from ..core.cells import Config
-from ..core.checkpoint import Checkpoint, check_tensors
+from ..core.checkpoint import MAX_FILE_BYTES, MAX_HIDDEN, MAX_VOCAB, Checkpoint, check_tensors
 from ..core.errors import CheckpointError
+from ..core.files import FileProblem, open_regular, size_text
 from ..core.safe import safe_text
 from ..core.vocab import Vocab
 
@@ -37,8 +38,6 @@ VOCAB_KEYS = ("chars", "vocab")
 def load_npz(path: str | os.PathLike) -> Checkpoint:
     """Read a min-char-rnn `.npz` and convert it; any problem raises CheckpointError."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "no such file" if not path.exists() else "is a directory, not a model file")
     arrays = _read(path)
     missing = [k for k in ARRAYS if k not in arrays]
     if missing:
@@ -52,19 +51,28 @@ def load_npz(path: str | os.PathLike) -> Checkpoint:
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":  # else np.load would try other formats, a pickle among them
-            raise CheckpointError(path, "not an .npz file (not a zip archive); save it with np.savez")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
+        with open_regular(path, MAX_FILE_BYTES, "min-char-rnn file") as f:
+            if f.read(4) != b"PK\x03\x04":  # else np.load would try other formats, a pickle among them
+                raise CheckpointError(path, "not an .npz file (not a zip archive); save it with np.savez")
+            f.seek(0)
+            # np.savez_compressed's members could inflate far past the file's size: check before inflating
+            inflated = sum(info.file_size for info in zipfile.ZipFile(f).infolist())
+            if inflated > MAX_FILE_BYTES:
+                raise CheckpointError(path, f"its arrays hold {size_text(inflated)}, over the "
+                                            f"{size_text(MAX_FILE_BYTES)} limit")
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as npz:
+                return {name: npz[name] for name in npz.files}
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
     except ValueError as e:
         if "allow_pickle" in str(e) or "Object arrays" in str(e):
             raise CheckpointError(path, "holds Python objects (a pickle), which rnn-tui never loads; save the "
                                         "characters as np.array(chars)") from None
-        raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e))[:120]})") from None
+        raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e))[:120]})") from None
+        raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
 
 
 def _vocab(path: Path, arrays: dict[str, np.ndarray]) -> Vocab:
@@ -80,6 +88,8 @@ def _vocab(path: Path, arrays: dict[str, np.ndarray]) -> Vocab:
     chars = list(items[0]) if len(items) == 1 and len(items[0]) > 1 else items
     # numpy strips trailing NULs from its strings, so a NUL character reads back as ''
     chars = ["\0" if c == "" else c for c in chars]
+    if len(chars) > MAX_VOCAB:
+        raise CheckpointError(path, f"'{key}' has {len(chars):,} characters (the limit is {MAX_VOCAB:,})")
     try:
         return Vocab(chars)
     except ValueError as e:
@@ -93,8 +103,8 @@ def convert(path: Path, arrays: dict[str, np.ndarray], vocab_size: int) -> dict[
         if value.dtype.kind not in "fiu":
             raise CheckpointError(path, f"array {name} has dtype {value.dtype}, expected numbers")
     whh = a["Whh"]
-    if whh.ndim != 2 or whh.shape[0] != whh.shape[1] or whh.shape[0] < 1:
-        raise CheckpointError(path, f"Whh has shape {whh.shape}, expected (H, H)")
+    if whh.ndim != 2 or whh.shape[0] != whh.shape[1] or not 1 <= whh.shape[0] <= MAX_HIDDEN:
+        raise CheckpointError(path, f"Whh has shape {whh.shape}, expected (H, H) with H at most {MAX_HIDDEN}")
     H, V = whh.shape[0], vocab_size
     why = a["Why"]
     if why.ndim == 2 and why.shape[1] == H and why.shape[0] != V:

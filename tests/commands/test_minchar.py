@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,20 @@ def test_sample_runs_a_minchar_model(tmp_path, capsys):
     assert main(["sample", str(src), "--prime", "hello", "-n", "30"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("hello") and len(out) == 35 and set(out) <= set(chars)
+
+
+def test_arrays_that_would_inflate_past_the_limit_are_not_inflated(tmp_path, monkeypatch):
+    from rnn_tui.interop import minchar
+
+    params, chars = minchar_params()
+    np.savez_compressed(tmp_path / "big.npz", **params, pad=np.zeros(100_000), chars=np.array(list(chars)))
+    monkeypatch.setattr(minchar, "MAX_FILE_BYTES", 200_000)  # the file is small; its arrays are not
+    assert (tmp_path / "big.npz").stat().st_size < 200_000
+    with pytest.raises(CheckpointError, match="its arrays hold .* over the .* limit"):
+        load_model(tmp_path / "big.npz")
+
+
+def test_a_fifo_named_npz_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe.npz")
+    with pytest.raises(CheckpointError, match="is a FIFO"):
+        load_model(tmp_path / "pipe.npz")
