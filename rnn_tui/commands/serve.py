@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import shlex
+import signal
 import socket
 import sys
+import threading
+import time
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
@@ -63,6 +67,7 @@ def main(argv: list[str]) -> int:
 
 def viewer_command(args: argparse.Namespace) -> str:
     """The shell command each browser tab runs: this Python, this package, the viewer's options."""
+    # exec: the viewer is the server's own child, so that it can tell when the server is gone
     words = [sys.executable, "-m", "rnn_tui", "view"]
     if args.model:
         words.append(args.model)
@@ -70,7 +75,7 @@ def viewer_command(args: argparse.Namespace) -> str:
         value = getattr(args, option)
         if value is not None:
             words += [f"--{option.replace('_', '-')}", str(value)]
-    return shlex.join(words)
+    return "exec " + shlex.join(words)
 
 
 def check_port(host: str, port: int) -> None:
@@ -95,3 +100,21 @@ def port_problem(host: str, port: int, e: OSError) -> str:
     if e.errno == errno.EACCES:
         return f"no permission to listen on port {port} (ports below 1024 need privileges); choose another"
     return f"cannot listen on {safe_text(host)}:{port}: {safe_text(e.strerror or str(e))}"
+
+
+def exit_with_server(poll: float = 1.0) -> None:
+    """In a served viewer: stop once the server is gone (killed, or its terminal closed: SIGHUP).
+
+    textual-serve's driver does not notice that its input ended, so without this a viewer whose
+    server died ran on unseen, on a shared machine, until someone killed it by hand.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os.kill(os.getpid(), signal.SIGTERM)  # the web driver's own way out: the app exits cleanly
+        time.sleep(5)
+        os._exit(1)  # still here: nothing is left to save, and no one is watching
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()

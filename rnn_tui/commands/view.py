@@ -81,7 +81,11 @@ def launch(args: argparse.Namespace) -> int:
     fps = min(args.fps, _config.env_fps() or args.fps)  # Textual paints at most TEXTUAL_FPS frames a second
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
-    if "TEXTUAL_DRIVER" not in os.environ:  # `rnn-tui serve`'s web driver draws through pipes, not a terminal
+    if "TEXTUAL_DRIVER" in os.environ:  # served (`rnn-tui serve`): pipes to a browser, not a terminal
+        from .serve import exit_with_server
+
+        exit_with_server()
+    else:
         _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 

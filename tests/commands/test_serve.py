@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -79,6 +81,50 @@ def test_serve_gives_the_page_and_each_tab_starts_the_viewer(lstm_checkpoint):
         server.wait(timeout=30)
 
 
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def alive(pid: int) -> bool:
+    out = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(out) and not out.startswith("Z")
+
+
+def test_a_viewer_stops_when_its_server_is_killed(lstm_checkpoint):
+    """Its terminal closed (SIGHUP) or the server killed: no viewer runs on unseen on a shared machine."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    viewers: list[int] = []
+    try:
+        fetch(f"http://localhost:{port}/", time.monotonic() + 60)
+
+        async def open_tab_then_kill_server() -> None:
+            timeout = aiohttp.ClientTimeout(total=90)
+            async with aiohttp.ClientSession(timeout=timeout) as client, \
+                    client.ws_connect(f"http://localhost:{port}/ws?width=100&height=30") as ws:
+                got = b""
+                while lstm_checkpoint.stem.encode() not in got:
+                    got += (await ws.receive(timeout=60)).data or b""
+                viewers.extend(children(server.pid))
+                server.kill()
+                server.wait(timeout=30)
+
+        asyncio.run(asyncio.wait_for(open_tab_then_kill_server(), 90))
+        assert len(viewers) == 1
+        deadline = time.monotonic() + 30
+        while alive(viewers[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(viewers[0])
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+        for pid in viewers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_serve_on_a_port_in_use_is_one_line(lstm_checkpoint, capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -109,5 +155,6 @@ def test_serve_without_textual_serve_says_how_to_install_it(capsys, monkeypatch)
 def test_each_tab_runs_this_python_with_the_viewers_options():
     args = serve.parser().parse_args(["my model.safetensors", "--prime", "ROMEO:\\n", "-t", "0.5"])
     words = shlex.split(serve.viewer_command(args))
-    assert words == [sys.executable, "-m", "rnn_tui", "view", "my model.safetensors", "--temperature", "0.5",
-                     "--prime", "ROMEO:\\n"]
+    assert words[0] == "exec"
+    assert words[1:] == [sys.executable, "-m", "rnn_tui", "view", "my model.safetensors", "--temperature", "0.5",
+                         "--prime", "ROMEO:\\n"]
