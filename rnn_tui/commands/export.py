@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, check_out, writing
 
 FORMATS = ("npz", "csv")
 MAX_BYTES = 1 << 30  # the values are held in memory while the file is written
@@ -53,8 +53,7 @@ def main(argv: list[str]) -> int:
     ckpt = load_model(args.model)
     fmt = args.format or (args.out.rsplit(".", 1)[-1] if args.out and args.out.endswith(FORMATS) else "npz")
     out = Path(args.out or f"{Path(args.text).name.split('.')[0]}-{ckpt.name.split('.')[0]}.{fmt}")
-    if out.exists() and not args.force:
-        raise UserError(f"{safe_text(str(out))} exists; --force replaces it")
+    check_out(out, args.force)
     text = read_text(args.text)[args.start:]
     text = text[: args.length] if args.length else text
     unknown = ckpt.vocab.unknown(text)
@@ -70,10 +69,8 @@ def main(argv: list[str]) -> int:
     data = to_npz(arrays) if fmt == "npz" else to_csv(arrays, ckpt.config).encode("utf-8")
     from ..core.atomic import atomic_write_bytes
 
-    try:
+    with writing(out):
         atomic_write_bytes(out, data)
-    except OSError as e:
-        raise UserError(f"{safe_text(str(out))}: cannot write: {safe_text(e.strerror or str(e))}") from None
     c = ckpt.config
     print(f"wrote {safe_text(str(out))}: {len(text):,} characters × {c.layers} layer(s) × "
           f"{', '.join(c.quantities)} × {c.hidden} units ({len(data) / 2**20:.1f} MB)")

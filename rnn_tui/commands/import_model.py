@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, check_out, writing
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,10 +31,7 @@ def main(argv: list[str]) -> int:
     out = Path(args.out)
     if out.suffix != ".safetensors":
         raise UserError(f"--out must name a .safetensors file, got {safe_text(args.out)!r}")
-    if out.is_dir():
-        raise UserError(f"--out {safe_text(args.out)!r} is a directory")
-    if out.exists() and not args.force:
-        raise UserError(f"{safe_text(args.out)} exists; --force replaces it")
+    check_out(out, args.force)
     source = Path(args.file)
     if out.exists() and out.resolve() == source.resolve():
         raise UserError("--out is the file being imported")
@@ -49,10 +46,8 @@ def main(argv: list[str]) -> int:
         "source_sha256": sha256(source),
         "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    try:
+    with writing(out):
         save(out, ckpt.config, ckpt.vocab, ckpt.tensors, provenance)
-    except OSError as e:
-        raise UserError(f"{safe_text(args.out)}: cannot write: {safe_text(e.strerror or str(e))}") from None
     c = ckpt.config
     print(f"wrote {safe_text(str(out))}: {c.label}, {c.vocab_size} characters, {c.parameters():,} parameters, "
           f"from {safe_text(source.name)}")

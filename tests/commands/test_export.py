@@ -131,3 +131,10 @@ def test_bad_options_are_one_line(lstm_checkpoint, text_file, tmp_path, capsys, 
     assert main(["export", str(lstm_checkpoint), str(text_file), "--out", str(tmp_path / "a.npz"), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_place_that_cannot_be_written_is_one_line(lstm_checkpoint, text_file, capsys):
+    out = text_file / "a.npz"  # under a file, not a folder
+    assert main(["export", str(lstm_checkpoint), str(text_file), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "a.npz: cannot write: Not a directory" in err and err.count("\n") == 1
