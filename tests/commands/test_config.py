@@ -55,8 +55,8 @@ def test_the_viewer_takes_its_defaults_from_the_file(config, opened, make_checkp
     config(f'model = "{model}"\ntheme = "textual-light"\nfps = 12\nmax-kbps = 0\ntemperature = 0.3\nseed = 9\n')
     assert main([]) == 0
     app = opened[0]
-    assert app.config.cell == "gru" and app.theme == "textual-light" and app.fps == 12
-    assert app.max_kbps == 0 and app.session.sampler.temperature == 0.3 and app.session.sampler.seed == 9
+    assert app.config.cell == "gru" and app.theme == "textual-light" and app.player.fps == 12
+    assert app.player.max_kbps == 0 and app.session.sampler.temperature == 0.3 and app.session.sampler.seed == 9
 
 
 def test_an_option_beats_the_file(config, opened, lstm_checkpoint):
@@ -126,7 +126,7 @@ def test_a_bad_theme_option_is_one_line(opened, capsys, lstm_checkpoint):
 def test_textual_fps_caps_the_play_rate(monkeypatch, opened, lstm_checkpoint):
     monkeypatch.setenv("TEXTUAL_FPS", "10")
     assert main([str(lstm_checkpoint), "--fps", "30"]) == 0
-    assert opened[0].fps == 10
+    assert opened[0].player.fps == 10
 
 
 def test_no_color_switches_the_viewer_to_glyphs(monkeypatch, opened, lstm_checkpoint):
