@@ -125,6 +125,19 @@ def test_a_viewer_stops_when_its_server_is_killed(lstm_checkpoint):
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_the_page_points_browsers_at_the_public_url(lstm_checkpoint):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port),
+                               "--host", "127.0.0.1", "--public-url", "http://lab-machine-7:9999"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 60)
+        assert "ws://lab-machine-7:9999/ws" in page and "http://lab-machine-7:9999/static/js/textual.js" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def test_serve_on_a_port_in_use_is_one_line(lstm_checkpoint, capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
