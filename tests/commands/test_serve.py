@@ -61,7 +61,7 @@ async def _read_frames(url: str, want: bytes, seconds: float) -> bytes:
     return got
 
 
-def test_serve_gives_the_page_and_each_tab_starts_the_viewer(lstm_checkpoint):
+def test_serve_gives_the_page_and_each_tab_runs_a_viewer_while_open(lstm_checkpoint):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port),
                                "--seed", "4"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -76,6 +76,11 @@ def test_serve_gives_the_page_and_each_tab_starts_the_viewer(lstm_checkpoint):
         frames = asyncio.run(first_frames(f"http://localhost:{port}/ws?width=100&height=30",
                                           lstm_checkpoint.stem.encode(), 60))
         assert lstm_checkpoint.stem.encode() in frames and b"seed 4" in frames
+        # the tab closed: its viewer process stops (the server runs on)
+        deadline = time.monotonic() + 30
+        while children(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert children(server.pid) == [] and server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=30)
