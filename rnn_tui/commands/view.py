@@ -15,6 +15,8 @@ from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
 from ..interop import load_model
+from . import _terminal
+from ._args import OneLineParser
 
 
 def parse_kbps(text: str) -> float:
@@ -33,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     from . import COMMANDS
 
     others = "\n".join(f"  {name:<7} {line}" for name, (_, line) in COMMANDS.items())
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="rnn-tui",
         description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
         epilog=f"commands (each takes --help):\n{others}",
@@ -70,15 +72,14 @@ def launch(args: argparse.Namespace) -> int:
     if prime:
         unknown = ckpt.vocab.unknown(prime)
         if unknown:
-            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown))!r}")
+            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
+    _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps,
-                    max_kbps=max_kbps)
-    app.run()
-    return 1 if app.return_code else 0  # an unexpected error: Textual printed one line (frames.py)
+    return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
+                                       fps=args.fps, max_kbps=max_kbps))
 
 
 def check_model_name(name: str | None) -> None:
@@ -86,4 +87,4 @@ def check_model_name(name: str | None) -> None:
     if name is None or Path(name).exists() or name in bundled_models():
         return
     names = ", ".join(bundled_models()) or "none installed"
-    raise UserError(f"no model file or bundled model named {safe_text(name)!r}; bundled models: {names}")
+    raise UserError(f"no model file or bundled model named {safe_text(name, 60)!r}; bundled models: {names}")

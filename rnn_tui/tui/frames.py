@@ -169,14 +169,3 @@ class FrameLoop(App):
             self.call_from_thread(self.touch)
         except RuntimeError:  # the app closed while this ran: nothing left to colour
             pass
-
-    # -- the end -------------------------------------------------------------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error ends the app with status 1 and one line, not a page of traceback.
-
-        Textual has no public hook for this; tests/tui/test_crash.py fails if the override stops
-        taking effect."""
-        super()._handle_exception(error)
-        line = f"rnn-tui: internal error: {type(error).__name__}: {safe_text(str(error))}"[:300]
-        self._exit_renderables[:] = [line]
