@@ -107,8 +107,10 @@ class FrameLoop(App):
             self.call_later(self._sync_pending)
 
     def _sync_pending(self) -> None:
+        """A key's frame. While playing it keeps to the budget like any other frame: eight quick presses
+        of + once wrote 400 KB of full repaints, and play then waited ten seconds for it to drain."""
         self._pending = False
-        self.sync()
+        self.sync(detail=not self.player.playing or self.player.detail_due())
 
     def play(self, on: bool) -> None:
         """Start or stop the play clock. The timer exists only while playing: a paused one left
