@@ -64,3 +64,14 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
         assert not app.is_running
     assert tried | {"quit"} == {b.id for b in RnnApp.BINDINGS}
     assert len(help_rows(RnnApp.BINDINGS)) >= 25
+
+
+@sync
+async def test_the_help_fits_80_by_24_without_scrolling(lstm_checkpoint):
+    from textual.containers import Vertical
+
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "question_mark")
+        box = app.screen.query_one(Vertical)
+        assert box.max_scroll_y == 0 and box.size.width >= 76
