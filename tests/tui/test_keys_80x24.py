@@ -74,4 +74,4 @@ async def test_the_help_fits_80_by_24_without_scrolling(lstm_checkpoint):
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "question_mark")
         box = app.screen.query_one(Vertical)
-        assert box.max_scroll_y == 0 and box.size.width >= 76
+        assert box.max_scroll_y == 0 and box.size.width >= 70
