@@ -90,7 +90,12 @@ class FrameLoop(App):
         self.touch()
 
     def panels(self) -> list[Panel]:
-        return list(self.main.query(Panel)) if hasattr(self, "main") else []
+        """The panels of the main screen (composed once, so found once)."""
+        if not hasattr(self, "main"):
+            return []
+        if not hasattr(self, "_panels"):
+            self._panels = list(self.main.query(Panel))
+        return self._panels
 
     def watch_view(self) -> None:
         self.touch()
