@@ -35,7 +35,7 @@ from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
 from .frames import FrameLoop
 from .messages import UnitClicked
-from .view_state import ZOOMS, move
+from .view_state import move
 from .widgets import (
     ForceChar,
     HeatmapPanel,
@@ -268,13 +268,10 @@ class RnnApp(FrameLoop):
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
-        legend = ("Text: dim = primed, bold = picked, underlined italic = forced, reversed = newest. "
-                  "Gates (i f o r z) 0…1; signed quantities (g n h, and c, which is unbounded) on a "
-                  "blue…background…red scale over each unit's own range (s: one range per grid; the legend "
-                  "shows the selected unit's). Zoom: " + " → ".join(f"{z}" for z in ("½", "2×1", "4×2")[:len(ZOOMS)])
-                  + "." + (" No colour: density = |value|, ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
-                  + f"\nPlaying writes at most {budget} to the terminal (--max-kbps; 0 = no limit); when the maps "
-                  "cannot keep up, their titles show ≈ until they catch up.")
+        legend = ("Text: dim primed · bold picked · underlined forced · reversed newest.\n"
+                  "Gates 0…1; signed quantities blue…background…red over each unit's own range (s: one "
+                  "per grid)." + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
+                  + f"\nPlaying writes at most {budget} (--max-kbps); ≈ marks a panel catching up.")
         self.push_screen(HelpScreen(help_rows(self.BINDINGS), legend))
 
 

@@ -18,7 +18,8 @@ EFFECT = {
     "play": lambda a, b: b[6] != a[6], "step": lambda a, b: b[0] == a[0] + 1, "back": lambda a, b: b[0] == a[0] - 1,
     "forward10": lambda a, b: b[0] == a[0] + 10, "back10": lambda a, b: b[0] == a[0] - 10,
     "faster": lambda a, b: b[5] > a[5], "slower": lambda a, b: b[5] < a[5],
-    "cooler": lambda a, b: b[3].temperature < a[3].temperature, "hotter": lambda a, b: b[3].temperature > a[3].temperature,
+    "cooler": lambda a, b: b[3].temperature < a[3].temperature,
+    "hotter": lambda a, b: b[3].temperature > a[3].temperature,
     "mode": lambda a, b: b[3].mode != a[3].mode, "reset": lambda a, b: b[1] < a[1],
     "layer_next": lambda a, b: b[4].layer != a[4].layer, "layer_prev": lambda a, b: b[4].layer != a[4].layer,
     "quantity": lambda a, b: b[4].quantity != a[4].quantity, "colour": lambda a, b: b[4].coloured != a[4].coloured,
@@ -63,3 +64,14 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
         assert not app.is_running
     assert tried | {"quit"} == {b.id for b in RnnApp.BINDINGS}
     assert len(help_rows(RnnApp.BINDINGS)) >= 25
+
+
+@sync
+async def test_the_help_fits_80_by_24_without_scrolling(lstm_checkpoint):
+    from textual.containers import Vertical
+
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "question_mark")
+        box = app.screen.query_one(Vertical)
+        assert box.max_scroll_y == 0 and box.size.width >= 70
