@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -76,8 +77,10 @@ def run_app(app: Any) -> int:
     app.run()
     if app.return_code:
         error = getattr(app, "_exception", None)
-        what = f"{type(error).__name__}: {error}" if error is not None else "the viewer stopped on an error"
-        raise AppCrashed(what, report.getvalue())
+        if error is None:
+            raise AppCrashed("the viewer stopped on an error", report.getvalue())
+        trace = "".join(traceback.format_exception(error))
+        raise AppCrashed(f"{type(error).__name__}: {error}", f"{report.getvalue()}\n{trace}")
     return 0
 
 
