@@ -78,8 +78,9 @@ def launch(args: argparse.Namespace) -> int:
     _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
-                                       fps=args.fps, max_kbps=max_kbps))
+    with _terminal.drawing_on_terminal():
+        return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
+                                           fps=args.fps, max_kbps=max_kbps))
 
 
 def check_model_name(name: str | None) -> None:

@@ -203,7 +203,7 @@ class RnnApp(FrameLoop):
             text = unescape(raw)
             unknown = self.vocab.unknown(text)
             if unknown:
-                self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown))} — nothing fed",
+                self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown), 40)} — nothing fed",
                             severity="warning", markup=False)
                 return
             self.prime = text
