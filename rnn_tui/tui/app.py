@@ -35,6 +35,7 @@ from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
 from .frames import FrameLoop
 from .messages import UnitClicked
+from .training_time import TrainingTimeKeys
 from .view_state import move
 from .widgets import (
     ForceChar,
@@ -81,6 +82,8 @@ class RnnApp(FrameLoop):
         _b("f", "force", "Force a character", "force"),
         _b("p", "prime", "Type a prime", "prime"),
         _b("r", "reset", "Restart from the prime", "reset"),
+        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<"),
+        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">"),
         _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer"),
         _b("L", "layer(-1)", "Previous layer", "layer_prev"),
         _b("g", "quantity", "Next quantity", "quantity"),
@@ -163,6 +166,15 @@ class RnnApp(FrameLoop):
 
     def action_reset(self) -> None:
         self.session.reset(self.prime)  # the last prime given, at launch or with p
+        self.touch()
+
+    training_time: TrainingTimeKeys | None = None
+
+    def action_training_time(self, delta: int) -> None:
+        """The same prime and seed through the model at an earlier or later step of its training."""
+        self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
+        self.clear_notifications()  # one line at a time, however fast the key is pressed
+        self.notify(self.training_time.move(self, delta), markup=False, timeout=4)
         self.touch()
 
     # -- actions: sampling -----------------------------------------------------------------
@@ -279,7 +291,7 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
     """(keys, what) for the help: every binding, the five candidates as one row, t/T and l/L together."""
     rows: list[tuple[str, str]] = []
     for b in bindings:
-        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev"):
+        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev", "train_later"):
             continue
         keys = b.key_display or b.key
         what = b.description
@@ -289,6 +301,8 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
             keys, what = "t / T", "Temperature down / up"
         elif b.id == "layer_next":
             keys, what = "l / L", "Next / previous layer"
+        elif b.id == "train_earlier":
+            keys, what = "< / >", "Training time: earlier / later snapshot"
         rows.append((keys, what))
     return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
 

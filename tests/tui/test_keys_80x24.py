@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
 from rnn_tui.tui.app import RnnApp, help_rows
+from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync
 
@@ -10,7 +13,7 @@ from .test_tui import app_for, press, sync
 def snapshot(app) -> tuple:
     s, v, p = app.session, app.view, app.player
     return (s.cursor, s.length, s.text(), s.sampler, v, p.speed, p.playing, len(app.screen_stack),
-            type(app.screen).__name__)
+            type(app.screen).__name__, s.model)
 
 
 # what changes when the key is pressed: each key must change something, and the right thing
@@ -28,6 +31,7 @@ EFFECT = {
     # (the units may be in another order by now: test_tui checks the directions in index order)
     **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
     **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
+    **dict.fromkeys(("train_earlier", "train_later"), lambda a, b: b[9] is not a[9]),
 }
 DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
 
@@ -35,7 +39,10 @@ DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt
 @sync
 async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    app = app_for(lstm_checkpoint, prime="The cat")
+    path = tmp_path / "m.safetensors"  # with training snapshots beside it, for < and >
+    shutil.copy(lstm_checkpoint, path)
+    write_snapshots(path)
+    app = app_for(path, prime="The cat")
     tried = set()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, *["right_square_bracket"] * 4)
