@@ -1,0 +1,221 @@
+"""The neuron finder: rank every unit of every layer and quantity by how well it tracks a feature.
+
+- A ramp (position in line, indentation …) is scored by Pearson's r; for a ramp
+  that restarts on each line the best units also get the per-line monotonicity
+  score of the paper: the fraction of lines (of 5 characters or more) on which
+  the unit's Spearman correlation with the position, in the direction of r,
+  exceeds 0.9.
+- An on/off feature (inside quotes …) is scored by the area under the ROC curve:
+  the chance that the unit is higher at a random character inside than at one
+  outside (ties count half). Computed from ranks: the codes are 256 levels, so a
+  unit's ranks are its cumulative histogram, and the AUC is a sum over 256 bins.
+  Exact AUCs are computed for the units with the largest point-biserial
+  correlation (one matrix product for all units), which is monotone enough in
+  the AUC that the best unit is always among them.
+
+A feature that does not occur in the text (or is the same everywhere) is not
+ranked: `Ranking.note` says so, rather than listing the noise that would top it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .capture import Capture
+from .features import ONOFF, Feature, line_ids
+
+CANDIDATES = 64  # exact AUCs computed for this many units per feature
+MIN_LINE = 5
+ROWS = 2048  # codes converted to float in blocks of this many characters
+
+
+@dataclass(frozen=True)
+class Hit:
+    feature: str
+    index: int  # flat unit index in the capture
+    layer: int
+    quantity: str
+    unit: int
+    metric: str  # "r" or "AUC"
+    value: float  # r (−1…1), or the AUC (< 0.5: the unit is low where the feature is on)
+    monotonic: float | None = None  # per-line monotonicity, for ramps that restart on each line
+
+    @property
+    def score(self) -> float:
+        """0…1, higher is better, comparable within a metric: |r|, or the AUC of the better direction."""
+        return abs(self.value) if self.metric == "r" else max(self.value, 1 - self.value)
+
+    @property
+    def low_inside(self) -> bool:
+        return self.value < 0 if self.metric == "r" else self.value < 0.5
+
+    def label(self) -> str:
+        """'L2 c 117', the way the viewer names a unit (layers count from 1)."""
+        return f"L{self.layer + 1} {self.quantity} {self.unit}"
+
+    def describe(self) -> str:
+        if self.metric == "r":
+            extra = f", {self.monotonic:.0%} of lines monotonic" if self.monotonic is not None else ""
+            return f"r {self.value:+.2f}{extra}"
+        return f"AUC {self.score:.3f} ({'off' if self.low_inside else 'on'} inside)"
+
+
+@dataclass
+class Ranking:
+    feature: Feature
+    hits: list[Hit] = field(default_factory=list)
+    occurrences: int = 0  # characters where an on/off feature is on (or where a ramp is non-zero)
+    note: str | None = None  # why there is no ranking
+
+
+class Moments:
+    """Each unit's mean and standard deviation over the text (of its codes), computed once per capture."""
+
+    def __init__(self, cap: Capture):
+        T = len(cap)
+        s1 = np.zeros(cap.units, np.float64)
+        s2 = np.zeros(cap.units, np.float64)
+        for a in range(0, T, ROWS):
+            x = cap.codes[a : a + ROWS].astype(np.float32)
+            s1 += x.sum(axis=0, dtype=np.float64)
+            s2 += np.einsum("tu,tu->u", x, x, dtype=np.float64)
+        self.n = T
+        self.sum = s1
+        self.mean = s1 / max(T, 1)
+        self.std = np.sqrt(np.maximum(s2 / max(T, 1) - self.mean**2, 0.0))
+
+
+def moments(cap: Capture) -> Moments:
+    m = cap.__dict__.get("_moments")
+    if m is None:
+        m = cap.__dict__["_moments"] = Moments(cap)
+    return m
+
+
+def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
+    """One Ranking per feature, best units first."""
+    text = cap.text
+    T = len(cap)
+    mom = moments(cap)
+    values = [f(text) for f in features]
+    out = [Ranking(f) for f in features]
+    ramps = [k for k, f in enumerate(features) if f.kind != ONOFF]
+    # ramps: one matrix product for all of them
+    if ramps:
+        F = np.stack([values[k] for k in ramps], axis=1).astype(np.float32)
+        xtf = np.zeros((cap.units, len(ramps)), np.float64)
+        for a in range(0, T, ROWS):
+            xtf += cap.codes[a : a + ROWS].T.astype(np.float32) @ F[a : a + ROWS]
+        for j, k in enumerate(ramps):
+            f = F[:, j].astype(np.float64)
+            r = _pearson(xtf[:, j], f, mom)
+            if r is None:
+                out[k].note = "is the same everywhere in this text; nothing to rank"
+                continue
+            out[k].occurrences = int(np.count_nonzero(f))
+            best = np.argsort(-np.abs(r))[:top]
+            mono = _monotonic(cap, best, r, values[k], text) if features[k].per_line else None
+            out[k].hits = [_hit(cap, features[k], int(u), "r", float(r[u]),
+                                None if mono is None else float(mono[n])) for n, u in enumerate(best)]
+    for k, f in enumerate(features):
+        if f.kind == ONOFF:
+            _rank_onoff(cap, out[k], values[k] > 0, mom, top)
+    return out
+
+
+def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
+    return rank(cap, [feature], top)[0]
+
+
+def _pearson(xtf: np.ndarray, f: np.ndarray, mom: Moments) -> np.ndarray | None:
+    n = mom.n
+    sf = f.std()
+    if n < 2 or sf == 0:
+        return None
+    cov = xtf / n - mom.mean * f.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / (mom.std * sf)
+    return np.nan_to_num(r, nan=0.0)  # a unit that never moves correlates with nothing
+
+
+def _hit(cap: Capture, feature: Feature, u: int, metric: str, value: float, mono: float | None = None) -> Hit:
+    layer, q, unit = cap.unit_name(u)
+    return Hit(feature.name, u, layer, q, unit, metric, value, mono)
+
+
+def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, mom: Moments, top: int) -> None:
+    T = len(cap)
+    n1 = int(on.sum())
+    ranking.occurrences = n1
+    if n1 == 0:
+        ranking.note = "does not occur in this text; nothing to rank"
+        return
+    if n1 == T:
+        ranking.note = "holds for every character of this text; nothing to rank"
+        return
+    # point-biserial r for every unit from the sum over the smaller class
+    small = on if n1 <= T - n1 else ~on
+    s_small = cap.codes[small].sum(axis=0, dtype=np.int64).astype(np.float64)
+    s_on = s_small if n1 <= T - n1 else mom.sum - s_small
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.nan_to_num((s_on / n1 - mom.mean) * np.sqrt(n1 / (T - n1)) / mom.std, nan=0.0)
+    cand = np.argsort(-np.abs(r))[: max(CANDIDATES, top)]
+    auc = auc_of(cap.codes[:, cand], on)
+    order = np.argsort(-np.maximum(auc, 1 - auc), kind="stable")[:top]
+    ranking.hits = [_hit(cap, ranking.feature, int(cand[j]), "AUC", float(auc[j])) for j in order]
+
+
+def auc_of(codes: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """AUC of each column of uint8 `codes` (T, K) as a detector of `on`, ties counted half, via histograms."""
+    T, K = codes.shape
+    offs = (np.arange(K) * 256)[None, :]
+    hist_all = np.bincount((codes.astype(np.int64) + offs).ravel(), minlength=256 * K).reshape(K, 256)
+    hist_on = np.bincount((codes[on].astype(np.int64) + offs).ravel(), minlength=256 * K).reshape(K, 256)
+    hist_off = hist_all - hist_on
+    below_off = np.cumsum(hist_off, axis=1) - hist_off  # off-characters with a lower code
+    n1, n0 = int(on.sum()), T - int(on.sum())
+    wins = (hist_on * (below_off + 0.5 * hist_off)).sum(axis=1)
+    return wins / (n1 * n0)
+
+
+def _monotonic(cap: Capture, units: np.ndarray, r: np.ndarray, ramp: np.ndarray, text: str) -> np.ndarray:
+    """Per unit: the fraction of lines (≥ MIN_LINE characters, newline excluded) on which the Spearman ρ
+    between the unit and the ramp, in the direction of r, exceeds 0.9 (tied values get their mid-rank)."""
+    lid = line_ids(text)
+    body = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) != 10
+    if not body.any():
+        return np.zeros(len(units))
+    sizes = np.bincount(lid[body], minlength=lid[-1] + 1)
+    keep = body & (sizes[lid] >= MIN_LINE)
+    if not keep.any():
+        return np.zeros(len(units))
+    g = lid[keep]  # sorted
+    first = np.searchsorted(g, g)  # where each character's line begins among the kept ones
+    ramp_rank = _midranks(g, ramp[keep].astype(np.float64), first)
+    lines, m = np.unique(g, return_counts=True)
+    m = m.astype(np.float64)
+    out = np.empty(len(units))
+    for j, u in enumerate(units):
+        x = cap.codes[keep, u].astype(np.float64) * (1.0 if r[u] >= 0 else -1.0)
+        d2 = np.bincount(g, weights=(_midranks(g, x, first) - ramp_rank) ** 2)[lines]
+        rho = 1 - 6 * d2 / (m * (m * m - 1))
+        out[j] = float((rho > 0.9).mean())
+    return out
+
+
+def _midranks(g: np.ndarray, x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Rank of x within its group g (sorted), from 0, ties given the mean of their ranks."""
+    order = np.lexsort((x, g))
+    gs, xs = g[order], x[order]
+    n = len(xs)
+    new = np.ones(n, bool)
+    new[1:] = (gs[1:] != gs[:-1]) | (xs[1:] != xs[:-1])
+    idx = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(new, idx, 0))
+    ends = np.where(np.append(new[1:], True), idx, n)
+    run_end = np.minimum.accumulate(ends[::-1])[::-1]
+    ranks = np.empty(n)
+    ranks[order] = (run_start + run_end) / 2
+    return ranks - first
