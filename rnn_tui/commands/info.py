@@ -29,6 +29,10 @@ def main(argv: list[str]) -> int:
     print(f"  parameters  {c.parameters():,}")
     for key, value in sorted(ckpt.provenance.items()):
         print(f"  {key:<11} {value}")
+    from ..analysis.known_cells import info_lines
+
+    for line in info_lines(ckpt):
+        print(line)
     return 0
 
 

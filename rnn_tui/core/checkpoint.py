@@ -38,6 +38,8 @@ class Checkpoint:
     vocab: Vocab
     tensors: dict[str, np.ndarray]
     provenance: dict[str, Any] = field(default_factory=dict)
+    # what the finder found at build time (known cells, a held-out passage); read by analysis.known_cells
+    analysis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -63,12 +65,13 @@ def resolve(name_or_path: str | os.PathLike | None) -> Path:
     return Path(text)
 
 
-def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = None,
+             analysis: dict[str, Any] | None = None) -> dict[str, Any]:
     from .. import __version__
 
     prov = {"software": f"rnn-tui {__version__}"}
     prov.update(provenance or {})
-    return {
+    doc = {
         "format": FORMAT,
         "version": VERSION,
         "cell": config.cell,
@@ -79,10 +82,13 @@ def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = N
         "vocab": list(vocab.chars),
         "provenance": prov,
     }
+    if analysis:
+        doc["analysis"] = analysis
+    return doc
 
 
 def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[str, np.ndarray],
-         provenance: dict[str, Any] | None = None) -> Path:
+         provenance: dict[str, Any] | None = None, analysis: dict[str, Any] | None = None) -> Path:
     """Write a checkpoint atomically: a temporary file beside it, then a rename."""
     from safetensors.numpy import save as st_save
 
@@ -91,7 +97,8 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
     if set(tensors) != set(expected):
         raise ValueError(f"tensors {sorted(set(tensors) ^ set(expected))} do not match the configuration")
     arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-    data = st_save(arrays, metadata={META_KEY: json.dumps(document(config, vocab, provenance), ensure_ascii=True)})
+    data = st_save(arrays, metadata={META_KEY: json.dumps(document(config, vocab, provenance, analysis),
+                                                             ensure_ascii=True)})
     atomic_write_bytes(path, data)
     return path
 
@@ -149,7 +156,9 @@ def from_parts(path: Path, metadata: dict[str, str], tensors: dict[str, np.ndarr
         raise CheckpointError(path, "the rnn_tui metadata is not valid JSON") from None
     config, vocab, provenance = parse_document(path, doc)
     check_tensors(path, config, tensors)
-    return Checkpoint(path, config, vocab, {k: tensors[k] for k in config.shapes()}, provenance)
+    analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
+    return Checkpoint(path, config, vocab, {k: tensors[k] for k in config.shapes()}, provenance,
+                      analysis if isinstance(analysis, dict) else {})
 
 
 def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]:
