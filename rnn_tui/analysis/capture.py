@@ -105,7 +105,7 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     lengths = np.minimum(starts + piece, T) - starts
     span = int((warm + lengths).max()) if T else 0
     pos = (starts - warm)[:, None] + np.arange(span)[None, :]  # (B, span) positions in the text
-    valid = pos < T
+    valid = pos < (starts + lengths)[:, None]  # past its piece, a stream only pads to the common length
     grid = ids[np.minimum(pos, max(T - 1, 0))] if T else np.zeros((B, 0), np.int64)
 
     codes = np.empty((T, U), dtype=np.uint8)

@@ -142,7 +142,7 @@ def vowel(text: str) -> np.ndarray:
 
 
 def next_is_newline(text: str) -> np.ndarray:
-    return np.append(codepoints(text)[1:] == 10, False)
+    return np.append(codepoints(text)[1:] == 10, False) if text else np.zeros(0, bool)
 
 
 def indentation(text: str) -> np.ndarray:

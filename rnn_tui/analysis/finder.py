@@ -135,9 +135,8 @@ def _pearson(xtf: np.ndarray, f: np.ndarray, mom: Moments) -> np.ndarray | None:
     if n < 2 or sf == 0:
         return None
     cov = xtf / n - mom.mean * f.mean()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = cov / (mom.std * sf)
-    return np.nan_to_num(r, nan=0.0)  # a unit that never moves correlates with nothing
+    moving = mom.std > 0  # a unit that never moves correlates with nothing
+    return np.where(moving, cov / np.where(moving, mom.std, 1.0) / sf, 0.0)
 
 
 def _hit(cap: Capture, feature: Feature, u: int, metric: str, value: float, mono: float | None = None) -> Hit:
@@ -159,8 +158,8 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, mom: Moments, to
     small = on if n1 <= T - n1 else ~on
     s_small = cap.codes[small].sum(axis=0, dtype=np.int64).astype(np.float64)
     s_on = s_small if n1 <= T - n1 else mom.sum - s_small
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.nan_to_num((s_on / n1 - mom.mean) * np.sqrt(n1 / (T - n1)) / mom.std, nan=0.0)
+    moving = mom.std > 0
+    r = np.where(moving, (s_on / n1 - mom.mean) * np.sqrt(n1 / (T - n1)) / np.where(moving, mom.std, 1.0), 0.0)
     cand = np.argsort(-np.abs(r))[: max(CANDIDATES, top)]
     auc = auc_of(cap.codes[:, cand], on)
     order = np.argsort(-np.maximum(auc, 1 - auc), kind="stable")[:top]

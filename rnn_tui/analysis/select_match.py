@@ -4,7 +4,8 @@ high across it and low just before it, and the other places where that same set 
 A unit qualifies by its margin: its lowest value inside the span minus its
 highest value over the few characters before it, as a fraction of the unit's
 range over the text (a span at the very start has nothing before it; the unit's
-median stands in). The best `k` by margin form the set; a unit is "on" above
+median stands in). The best `k` by margin form the set (those with at least
+half the best margin: a weak unit would only break up the matches); a unit is "on" above
 the midpoint of that gap, and a match is a run where every unit of the set is
 on, at least half as long as the span (shorter flickers are noise). Each
 unit's precision is the fraction of the characters where it is on that lie in
@@ -51,7 +52,8 @@ def select_match(cap: Capture, start: int, end: int, k: int = 5, before: int = 3
         low = np.median(codes[:: max(1, T // 4096)], axis=0).astype(np.int32)
     spread = (codes.max(axis=0).astype(np.int32) - codes.min(axis=0)).clip(min=1)
     margin = (inside - low) / spread
-    best = [int(u) for u in np.argsort(-margin)[:k] if margin[u] > 0]
+    top = float(margin.max()) if len(margin) else 0.0
+    best = [int(u) for u in np.argsort(-margin)[:k] if margin[u] > 0 and margin[u] >= top / 2]
     if not best:
         return Match((start, end), note="no unit is higher across the selection than just before it")
     theta = (inside[best] + low[best]) / 2.0
