@@ -115,6 +115,8 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     logits_out = np.empty((T, c.vocab_size), np.float32) if keep_logits else None
     state = None
     c_ranged = "c" not in c.quantities
+    inv = off = None
+    buf = np.empty((chunk, U), np.float32)
     done = 0
     for t0 in range(0, span, chunk):
         t1 = min(span, t0 + chunk)
@@ -122,21 +124,26 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
         if not c_ranged:  # the first chunk of every stream, warm-up included: samples from all over the text
             _range_cell_state(acts[valid[:, t0:t1]], c.quantities.index("c"), lo, scale, c.hidden, Q)
             c_ranged = True
+        if inv is None:
+            inv = (1.0 / scale).astype(np.float32)
+            off = (0.5 - lo * inv).astype(np.float32)  # code = value·inv + off, truncated: rounds to nearest
         keep = valid[:, t0:t1] & (np.arange(t0, t1)[None, :] >= warm[:, None])
-        if not keep.any():
-            continue
-        where = pos[:, t0:t1][keep]
-        a = acts[keep]  # (n, L, Q, H)
-        flat = a.reshape(len(a), U)
-        _quantize(flat, lo, scale, out=codes, rows=where)
+        # each stream's kept steps are one run of rows in the text: quantize straight into them
+        for b in np.flatnonzero(keep.any(axis=1)):
+            s_, e_ = t0 + int(keep[b].argmax()), t0 + int(keep[b].sum()) + int(keep[b].argmax())
+            p0 = int(pos[b, s_])
+            n = e_ - s_
+            x = np.multiply(acts[b, s_ - t0 : e_ - t0].reshape(n, U), inv, out=buf[:n])
+            x += off
+            np.clip(x, 0.0, 255.0, out=codes[p0 : p0 + n], casting="unsafe")
+            if logits_out is not None:
+                logits_out[p0 : p0 + n] = logits[b, s_ - t0 : e_ - t0]
+            done += n
         for (k, q), (below, above) in sat.items():
-            g = a[:, k, c.quantities.index(q)]
-            below += (g < SATURATION_LO).sum(axis=0)
-            above += (g > SATURATION_HI).sum(axis=0)
-        if logits_out is not None:
-            logits_out[where] = logits[keep]
-        done += len(where)
-        if progress is not None:
+            g = acts[:, :, k, c.quantities.index(q)]  # (B, t, H)
+            below += ((g < SATURATION_LO) & keep[..., None]).sum(axis=(0, 1))
+            above += ((g > SATURATION_HI) & keep[..., None]).sum(axis=(0, 1))
+        if progress is not None and keep.any():
             progress(done, T)
     return Capture(text, ids, oov, codes, lo, scale, c.layers, c.quantities, c.hidden, gates, c.cell,
                    logits_out, sat)
@@ -159,11 +166,3 @@ def _range_cell_state(a: np.ndarray, qc: int, lo: np.ndarray, scale: np.ndarray,
         sl = slice((k * Q + qc) * H, (k * Q + qc + 1) * H)
         lo[sl] = -bound
         scale[sl] = 2 * bound / 255.0
-
-
-def _quantize(flat: np.ndarray, lo: np.ndarray, scale: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
-    x = flat - lo
-    x /= scale
-    np.clip(x, 0.0, 255.0, out=x)
-    x += 0.5
-    out[rows] = x.astype(np.uint8)

@@ -26,7 +26,7 @@ import numpy as np
 from .capture import Capture
 from .features import ONOFF, Feature, line_ids
 
-CANDIDATES = 64  # exact AUCs computed for this many units per feature
+CANDIDATES = 32  # exact AUCs computed for this many units per feature
 MIN_LINE = 5
 ROWS = 2048  # codes converted to float in blocks of this many characters
 
@@ -73,55 +73,63 @@ class Ranking:
 class Moments:
     """Each unit's mean and standard deviation over the text (of its codes), computed once per capture."""
 
-    def __init__(self, cap: Capture):
-        T = len(cap)
-        s1 = np.zeros(cap.units, np.float64)
-        s2 = np.zeros(cap.units, np.float64)
-        for a in range(0, T, ROWS):
-            x = cap.codes[a : a + ROWS].astype(np.float32)
-            s1 += x.sum(axis=0, dtype=np.float64)
-            s2 += np.einsum("tu,tu->u", x, x, dtype=np.float64)
-        self.n = T
+    def __init__(self, n: int, s1: np.ndarray, s2: np.ndarray):
+        self.n = n
         self.sum = s1
-        self.mean = s1 / max(T, 1)
-        self.std = np.sqrt(np.maximum(s2 / max(T, 1) - self.mean**2, 0.0))
+        self.mean = s1 / max(n, 1)
+        self.std = np.sqrt(np.maximum(s2 / max(n, 1) - self.mean**2, 0.0))
 
 
-def moments(cap: Capture) -> Moments:
-    m = cap.__dict__.get("_moments")
-    if m is None:
-        m = cap.__dict__["_moments"] = Moments(cap)
-    return m
+def _products(cap: Capture, F: np.ndarray) -> np.ndarray:
+    """codesᵀ·F (U, k), in blocks of rows; the capture's moments are computed in the same pass the first time."""
+    T = len(cap)
+    need = "_moments" not in cap.__dict__
+    s1 = np.zeros(cap.units, np.float64)
+    s2 = np.zeros(cap.units, np.float64)
+    xtf = np.zeros((cap.units, F.shape[1]), np.float64)
+    for a in range(0, T, ROWS):
+        x = cap.codes[a : a + ROWS].astype(np.float32)
+        xtf += x.T @ F[a : a + ROWS]
+        if need:
+            s1 += x.sum(axis=0, dtype=np.float64)
+            s2 += np.einsum("tu,tu->u", x, x)  # float32 per block is exact enough: < 2048·255² each
+    if need:
+        cap.__dict__["_moments"] = Moments(T, s1, s2)
+    return xtf
 
 
 def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
-    """One Ranking per feature, best units first."""
+    """One Ranking per feature, best units first. Every feature's correlation with every unit comes from one
+    matrix product (for an on/off feature, Pearson's r is the point-biserial correlation)."""
     text = cap.text
-    T = len(cap)
-    mom = moments(cap)
-    values = [f(text) for f in features]
+    values = [f(text).astype(np.float32) for f in features]
     out = [Ranking(f) for f in features]
-    ramps = [k for k, f in enumerate(features) if f.kind != ONOFF]
-    # ramps: one matrix product for all of them
-    if ramps:
-        F = np.stack([values[k] for k in ramps], axis=1).astype(np.float32)
-        xtf = np.zeros((cap.units, len(ramps)), np.float64)
-        for a in range(0, T, ROWS):
-            xtf += cap.codes[a : a + ROWS].T.astype(np.float32) @ F[a : a + ROWS]
-        for j, k in enumerate(ramps):
-            f = F[:, j].astype(np.float64)
-            r = _pearson(xtf[:, j], f, mom)
-            if r is None:
-                out[k].note = "is the same everywhere in this text; nothing to rank"
-                continue
-            out[k].occurrences = int(np.count_nonzero(f))
-            best = np.argsort(-np.abs(r))[:top]
-            mono = _monotonic(cap, best, r, values[k], text) if features[k].per_line else None
-            out[k].hits = [_hit(cap, features[k], int(u), "r", float(r[u]),
-                                None if mono is None else float(mono[n])) for n, u in enumerate(best)]
+    if not len(cap):
+        for rk in out:
+            rk.note = "the text is empty; nothing to rank"
+        return out
+    xtf = _products(cap, np.stack(values, axis=1))
+    mom = cap.__dict__["_moments"]
+    rs = [_pearson(xtf[:, k], v, mom) for k, v in enumerate(values)]
+    # the AUC candidates of every on/off feature, gathered from the codes in one pass
+    cands = {k: np.argsort(-np.abs(rs[k]))[: max(CANDIDATES, top)]
+             for k, f in enumerate(features) if f.kind == ONOFF and rs[k] is not None}
+    union = np.unique(np.concatenate(list(cands.values()))) if cands else np.zeros(0, np.int64)
+    block = cap.codes[:, union]
     for k, f in enumerate(features):
+        rk, v, r = out[k], values[k], rs[k]
         if f.kind == ONOFF:
-            _rank_onoff(cap, out[k], values[k] > 0, mom, top)
+            cand = cands.get(k)
+            _rank_onoff(cap, rk, v > 0, cand, None if cand is None else block[:, np.searchsorted(union, cand)], top)
+            continue
+        if r is None:
+            rk.note = "is the same everywhere in this text; nothing to rank"
+            continue
+        rk.occurrences = int(np.count_nonzero(v))
+        best = np.argsort(-np.abs(r))[:top]
+        mono = _monotonic(cap, best, r, v, text) if f.per_line else None
+        rk.hits = [_hit(cap, f, int(u), "r", float(r[u]), None if mono is None else float(mono[n]))
+                   for n, u in enumerate(best)]
     return out
 
 
@@ -131,6 +139,7 @@ def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
 
 def _pearson(xtf: np.ndarray, f: np.ndarray, mom: Moments) -> np.ndarray | None:
     n = mom.n
+    f = f.astype(np.float64)
     sf = f.std()
     if n < 2 or sf == 0:
         return None
@@ -144,24 +153,18 @@ def _hit(cap: Capture, feature: Feature, u: int, metric: str, value: float, mono
     return Hit(feature.name, u, layer, q, unit, metric, value, mono)
 
 
-def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, mom: Moments, top: int) -> None:
+def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray | None,
+                codes: np.ndarray | None, top: int) -> None:
     T = len(cap)
     n1 = int(on.sum())
     ranking.occurrences = n1
     if n1 == 0:
         ranking.note = "does not occur in this text; nothing to rank"
         return
-    if n1 == T:
+    if n1 == T or cand is None:
         ranking.note = "holds for every character of this text; nothing to rank"
         return
-    # point-biserial r for every unit from the sum over the smaller class
-    small = on if n1 <= T - n1 else ~on
-    s_small = cap.codes[small].sum(axis=0, dtype=np.int64).astype(np.float64)
-    s_on = s_small if n1 <= T - n1 else mom.sum - s_small
-    moving = mom.std > 0
-    r = np.where(moving, (s_on / n1 - mom.mean) * np.sqrt(n1 / (T - n1)) / np.where(moving, mom.std, 1.0), 0.0)
-    cand = np.argsort(-np.abs(r))[: max(CANDIDATES, top)]
-    auc = auc_of(cap.codes[:, cand], on)
+    auc = auc_of(codes, on)
     order = np.argsort(-np.maximum(auc, 1 - auc), kind="stable")[:top]
     ranking.hits = [_hit(cap, ranking.feature, int(cand[j]), "AUC", float(auc[j])) for j in order]
 
@@ -169,9 +172,9 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, mom: Moments, to
 def auc_of(codes: np.ndarray, on: np.ndarray) -> np.ndarray:
     """AUC of each column of uint8 `codes` (T, K) as a detector of `on`, ties counted half, via histograms."""
     T, K = codes.shape
-    offs = (np.arange(K) * 256)[None, :]
-    hist_all = np.bincount((codes.astype(np.int64) + offs).ravel(), minlength=256 * K).reshape(K, 256)
-    hist_on = np.bincount((codes[on].astype(np.int64) + offs).ravel(), minlength=256 * K).reshape(K, 256)
+    offs = (np.arange(K, dtype=np.int32) * 256)[None, :]
+    hist_all = np.bincount((codes + offs).ravel(), minlength=256 * K).reshape(K, 256)
+    hist_on = np.bincount((codes[on] + offs).ravel(), minlength=256 * K).reshape(K, 256)
     hist_off = hist_all - hist_on
     below_off = np.cumsum(hist_off, axis=1) - hist_off  # off-characters with a lower code
     n1, n0 = int(on.sum()), T - int(on.sum())
