@@ -59,7 +59,7 @@ def normalise(values: np.ndarray, signed: bool = True) -> np.ndarray:
     return (v - lo) / (hi - lo) if hi > lo else v * 0
 
 
-def _lines(text: str, width: int) -> list[list[int]]:
+def wrap(text: str, width: int) -> list[list[int]]:
     """Indices of the characters on each displayed line: broken after a newline and every `width` characters."""
     lines: list[list[int]] = [[]]
     for t, ch in enumerate(text):
@@ -73,7 +73,7 @@ def to_html(text: str, values: np.ndarray, guesses: Guesses | None = None, title
             width: int = 80) -> str:
     """A self-contained HTML page. `values` in −1…1 (see `normalise`)."""
     rows = []
-    for line in _lines(text, width):
+    for line in wrap(text, width):
         cells = []
         for t in line:
             g = "".join(f'<i style="background:rgba(0,0,0,{p:.2f});color:{"#fff" if p > 0.5 else "#000"}">'
@@ -95,7 +95,7 @@ def to_svg(text: str, values: np.ndarray, guesses: Guesses | None = None, title:
     cw, ch, gh = 9, 16, 11
     k = max((len(g) for g in guesses), default=0) if guesses else 0
     block = ch + k * gh + 6
-    lines = _lines(text, width)
+    lines = wrap(text, width)
     top = 22 if title else 4
     W = cw * width + 8
     H = top + block * len(lines)

@@ -61,6 +61,12 @@ class Hit:
             return f"r {self.value:+.2f}{extra}"
         return f"AUC {self.score:.3f} ({'off' if self.low_inside else 'on'} inside)"
 
+    def short(self) -> str:
+        """describe() in at most 18 characters, for a list."""
+        if self.metric == "r":
+            return f"r {self.value:+.2f}" + (f" mono {self.monotonic:.0%}" if self.monotonic is not None else "")
+        return f"AUC {self.score:.3f} {'off' if self.low_inside else 'on'}"
+
 
 @dataclass
 class Ranking:

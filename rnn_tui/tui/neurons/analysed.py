@@ -1,0 +1,88 @@
+"""One analysed text, as the screens share it: the capture, its rankings, and how to colour a unit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.style import Style
+
+from ...analysis.capture import MAX_ANALYSIS_BYTES, Capture, bytes_needed, capture
+from ...analysis.export import surprisal, top_guesses
+from ...analysis.features import BUILT_IN
+from ...analysis.finder import Ranking, rank
+from ...core.checkpoint import Checkpoint
+from ...core.errors import UserError
+from .. import palette
+
+SelectUnit = Callable[[int, str, int], None]  # (layer, quantity, unit): select it in the main view
+SPARK = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class Analysis:
+    ckpt: Checkpoint
+    cap: Capture
+    source: str  # what the text is, for titles: "held-out passage", "file notes.txt", "generated text"
+    rankings: list[Ranking] = field(default_factory=list)
+    _guesses: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+    _surprisal: np.ndarray | None = None
+
+    @property
+    def text(self) -> str:
+        return self.cap.text
+
+    def guesses(self, t: int) -> list[tuple[str, float]]:
+        """The model's top-5 next characters after character t (computed on demand, kept)."""
+        g = self._guesses.get(t)
+        if g is None and self.cap.logits is not None:
+            g = self._guesses[t] = top_guesses(self.cap.logits[t : t + 1], self.ckpt.vocab.chars)[0]
+        return g or []
+
+    def surprisal(self) -> np.ndarray:
+        if self._surprisal is None:
+            self._surprisal = surprisal(self.cap.logits, self.cap.ids)
+        return self._surprisal
+
+    def signed(self, index: int) -> bool:
+        return self.cap.unit_name(index)[1] not in self.cap.gates
+
+    def levels(self, index: int | None) -> np.ndarray:
+        """Colour buckets of a unit over the text (signed: by its largest magnitude), or of the surprisal."""
+        if index is None:
+            s = self.surprisal()
+            return palette.quantise(s / max(float(s.max()), 1e-6), signed=False)
+        v = self.cap.values(index)
+        if self.signed(index):
+            v = v / max(float(np.abs(v).max()), 1e-6)
+        return palette.quantise(v, signed=self.signed(index))
+
+
+def analyse(ckpt: Checkpoint, text: str, source: str,
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """Capture and rank every built-in feature; a UserError if the text is empty or too large."""
+    if not text:
+        raise UserError("nothing to analyse: the text is empty")
+    model = ckpt.model()
+    if bytes_needed(model, len(text)) > MAX_ANALYSIS_BYTES:
+        fits = MAX_ANALYSIS_BYTES // bytes_needed(model, 1)
+        raise UserError(f"{len(text):,} characters is more than this model can analyse here ({fits:,})")
+    cap = capture(model, ckpt.vocab, text, keep_logits=True, progress=progress)
+    return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
+
+
+def cell_style(level: int, signed: bool, **attrs: bool) -> Style:
+    return palette.text_on(int(level), signed, **attrs)
+
+
+def sparkline(values: np.ndarray, width: int) -> str:
+    """The values over the text squeezed into `width` bars (each bar the mean of its stretch)."""
+    if not len(values) or width < 1:
+        return ""
+    edges = np.linspace(0, len(values), width + 1).astype(int)
+    means = np.array([values[a:b].mean() if b > a else values[min(a, len(values) - 1)]
+                      for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    lo, hi = float(means.min()), float(means.max())
+    k = np.zeros(width, int) if hi <= lo else np.rint((means - lo) / (hi - lo) * 8).astype(int)
+    return "".join(SPARK[max(1, i)] for i in k)
