@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.cells import Model
+from ..core.errors import UserError
 from ..core.vocab import Vocab
 
 Progress = Callable[[int, int], None]  # (characters done, characters in all)
@@ -77,6 +78,19 @@ class Capture:
 def bytes_needed(model: Model, n_chars: int) -> int:
     c = model.config
     return n_chars * c.layers * len(c.quantities) * c.hidden
+
+
+def check_text(model: Model, text: str, what: str) -> None:
+    """A UserError naming `what` if the text is empty, looks binary, or is too large to analyse here."""
+    if not text:
+        raise UserError(f"{what}: empty, nothing to analyse")
+    if "\x00" in text[:65536]:
+        raise UserError(f"{what}: looks like a binary file (it contains NUL bytes)")
+    if bytes_needed(model, len(text)) > MAX_ANALYSIS_BYTES:
+        fits = MAX_ANALYSIS_BYTES // bytes_needed(model, 1)
+        raise UserError(f"{what}: {len(text):,} characters; analysing keeps {bytes_needed(model, 1):,} bytes per "
+                        f"character for this model, so at most {fits:,} fit in {MAX_ANALYSIS_BYTES // 2**20} MiB "
+                        f"(rnn-tui analyze --limit N analyses the first N)")
 
 
 def encode(vocab: Vocab, text: str) -> tuple[np.ndarray, np.ndarray]:

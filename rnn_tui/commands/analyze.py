@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     from ..analysis import finder
-    from ..analysis.capture import MAX_ANALYSIS_BYTES, bytes_needed, capture
+    from ..analysis.capture import capture, check_text
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
     from ..core.text import read_text
     from ..interop import load_model
@@ -72,18 +72,10 @@ def main(argv: list[str]) -> int:
                         "cut out the part to analyse")
     ckpt = load_model(args.model)
     text = read_text(path)
-    if not text:
-        raise UserError(f"{safe_text(str(path))}: empty file, nothing to analyse")
-    if "\x00" in text[:65536]:
-        raise UserError(f"{safe_text(str(path))}: looks like a binary file (it contains NUL bytes)")
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
-    if bytes_needed(model, len(text)) > MAX_ANALYSIS_BYTES:
-        fits = MAX_ANALYSIS_BYTES // bytes_needed(model, 1)
-        raise UserError(f"{safe_text(str(path))}: {len(text):,} characters; analysing {ckpt.name} keeps "
-                        f"{bytes_needed(model, 1):,} bytes per character, so at most {fits:,} fit in "
-                        f"{MAX_ANALYSIS_BYTES // 2**20} MiB: use --limit {fits}")
+    check_text(model, text, safe_text(str(path)))
     t0 = time.perf_counter()
     cap = capture(model, ckpt.vocab, text, keep_logits=bool(args.html or args.svg), progress=_progress_bar())
     rankings = finder.rank(cap, features, top=args.top)

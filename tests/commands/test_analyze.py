@@ -43,7 +43,7 @@ def test_a_regex_is_ranked_and_exports_are_written(files, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("content, argv, message", [
-    ("", [], "empty file"),
+    ("", [], "empty, nothing to analyse"),
     (b"\xff\xfe\x00binary", [], "not UTF-8 text"),
     ("abc\x00def", [], "binary file"),
     ("hello", ["-e", "(oops"], "invalid regular expression"),

@@ -92,13 +92,13 @@ async def test_a_job_runs_on_a_worker_with_progress_and_an_error_is_a_message(an
     def failing(progress):
         from rnn_tui.core.errors import UserError
 
-        raise UserError("nothing to analyse: the text is empty")
+        raise UserError("generated text: empty, nothing to analyse")
 
     app = Host(lambda app: FinderScreen(failing, app.select))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "the text is empty" in str(app.screen.query_one("#message").render())
+        assert "empty, nothing to analyse" in str(app.screen.query_one("#message").render())
     ready = []
     app = Host(lambda app: FinderScreen(lambda p: (p(1, 2), analysis)[1], app.select, ready.append))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -163,3 +163,18 @@ def test_snapshot(snap_compare, analysis, screen, size):
         await pilot.pause()
 
     assert snap_compare(Host(make), terminal_size=size, run_before=run_before)
+
+
+@sync
+async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, tmp_path):
+    good = tmp_path / "notes.txt"
+    good.write_text('one "two" three\n' * 40)
+    app = finder(analysis)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", *str(tmp_path / "missing.txt"), "enter")
+        await pilot.pause()
+        assert "no such file" in str(app.screen.query_one("#message").render())
+        await pilot.press("o", *str(good), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.analysis.source == "file notes.txt" and len(app.screen.analysis.text) == 16 * 40

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.style import Style
 
-from ...analysis.capture import MAX_ANALYSIS_BYTES, Capture, bytes_needed, capture
+from ...analysis.capture import Capture, capture, check_text
 from ...analysis.export import surprisal, top_guesses
 from ...analysis.features import BUILT_IN
 from ...analysis.finder import Ranking, rank
 from ...core.checkpoint import Checkpoint
-from ...core.errors import UserError
 from .. import palette
 
 SelectUnit = Callable[[int, str, int], None]  # (layer, quantity, unit): select it in the main view
@@ -61,13 +60,9 @@ class Analysis:
 
 def analyse(ckpt: Checkpoint, text: str, source: str,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """Capture and rank every built-in feature; a UserError if the text is empty or too large."""
-    if not text:
-        raise UserError("nothing to analyse: the text is empty")
+    """Capture and rank every built-in feature; a UserError if the text is empty, binary or too large."""
     model = ckpt.model()
-    if bytes_needed(model, len(text)) > MAX_ANALYSIS_BYTES:
-        fits = MAX_ANALYSIS_BYTES // bytes_needed(model, 1)
-        raise UserError(f"{len(text):,} characters is more than this model can analyse here ({fits:,})")
+    check_text(model, text, source)
     cap = capture(model, ckpt.vocab, text, keep_logits=True, progress=progress)
     return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
 

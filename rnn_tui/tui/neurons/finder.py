@@ -34,6 +34,7 @@ class FinderScreen(Screen):
     FinderScreen { layout: vertical; }
     FinderScreen #title { height: 1; background: $panel; padding: 0 1; }
     FinderScreen Input { height: 3; }
+    FinderScreen #path { display: none; }
     FinderScreen #message { height: 1; padding: 0 1; color: $text-muted; }
     FinderScreen ProgressBar { padding: 0 1; height: 1; }
     FinderScreen OptionList, FinderScreen OptionList:focus { height: 1fr; border: none; padding: 0; }
@@ -43,6 +44,7 @@ class FinderScreen(Screen):
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
         Binding("k", "karpathy", "Karpathy view", id="finder.karpathy"),
         Binding("g", "saturation", "Saturation", id="finder.saturation"),
+        Binding("o", "open_file", "Open file", id="finder.open"),
     ]
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
@@ -59,6 +61,7 @@ class FinderScreen(Screen):
         yield Static(Text("Find the neurons", style="bold"), id="title")
         yield Input(placeholder="regular expression: ranks every unit by it as you type (/ to come back here)",
                     id="regex")
+        yield Input(placeholder="a text file to analyse (Enter to open, Escape to cancel)", id="path")
         yield Static("", id="message")
         yield ProgressBar(total=100, show_eta=False, id="progress")
         yield OptionList(id="ranking")
@@ -183,6 +186,45 @@ class FinderScreen(Screen):
     def action_focus_regex(self) -> None:
         self.query_one("#regex", Input).focus()
 
+    def action_open_file(self) -> None:
+        path = self.query_one("#path", Input)
+        path.display = True
+        path.focus()
+
+    @on(Input.Submitted, "#path")
+    def _path_done(self, event: Input.Submitted) -> None:
+        """Analyse the file on a worker, as on opening; any problem with it is a message."""
+        from ...core.text import read_text
+
+        event.input.display = False
+        event.input.value = ""
+        self.query_one(OptionList).focus()
+        name = event.value.strip()
+        if not name:
+            return
+        ckpt = self.analysis.ckpt if self.analysis else None
+        try:
+            text = read_text(name)
+        except UserError as e:
+            self._message(safe_text(str(e)))
+            return
+        if ckpt is None:
+            return
+        from .analysed import analyse
+
+        source = f"file {safe_text(name.rsplit('/', 1)[-1], 40)}"
+        self.job = lambda progress: analyse(ckpt, text, source, progress)
+        self.regex_ranking = None
+        self.query_one(OptionList).clear_options()
+        self.query_one(ProgressBar).display = True
+        self._message(f"analysing {source}…")
+        self._run()
+
     def action_close(self) -> None:
+        path = self.query_one("#path", Input)
+        if path.display:  # Escape first closes the file prompt
+            path.display = False
+            self.query_one(OptionList).focus()
+            return
         self.workers.cancel_all()
         self.app.pop_screen()
