@@ -79,28 +79,37 @@ class Ranking:
 class Moments:
     """Each unit's mean and standard deviation over the text (of its codes), computed once per capture."""
 
-    def __init__(self, n: int, s1: np.ndarray, s2: np.ndarray):
+    def __init__(self, n: int, s1: np.ndarray, s2: np.ndarray, shift: np.ndarray):
+        centred = s1 / max(n, 1)  # the mean of code − shift
         self.n = n
-        self.sum = s1
-        self.mean = s1 / max(n, 1)
-        self.std = np.sqrt(np.maximum(s2 / max(n, 1) - self.mean**2, 0.0))
+        self.mean = centred + shift
+        self.std = np.sqrt(np.maximum(s2 / max(n, 1) - centred**2, 0.0))
 
 
 def _products(cap: Capture, F: np.ndarray) -> np.ndarray:
-    """codesᵀ·F (U, k), in blocks of rows; the capture's moments are computed in the same pass the first time."""
+    """Σ (code − shift)·(f − mean f) per unit and feature (U, k), in blocks of rows; the capture's moments are
+    computed in the same pass the first time.
+
+    Both sides are centred (codes on each unit's first value, exactly, since they are integers) so that a
+    nearly constant unit, a gate that sits at 1, does not drown its small variations in float32 rounding.
+    """
     T = len(cap)
     need = "_moments" not in cap.__dict__
+    shift = cap.codes[0].astype(np.float32)
     s1 = np.zeros(cap.units, np.float64)
     s2 = np.zeros(cap.units, np.float64)
+    Fc = (F - F.mean(axis=0, dtype=np.float64)).astype(np.float32)
     xtf = np.zeros((cap.units, F.shape[1]), np.float64)
     for a in range(0, T, ROWS):
         x = cap.codes[a : a + ROWS].astype(np.float32)
-        xtf += x.T @ F[a : a + ROWS]
+        x -= shift
+        xtf += x.T @ Fc[a : a + ROWS]
         if need:
             s1 += x.sum(axis=0, dtype=np.float64)
-            s2 += np.einsum("tu,tu->u", x, x)  # float32 per block is exact enough: < 2048·255² each
+            x *= x  # integers below 2^16: exact in float32, summed in float64
+            s2 += x.sum(axis=0, dtype=np.float64)
     if need:
-        cap.__dict__["_moments"] = Moments(T, s1, s2)
+        cap.__dict__["_moments"] = Moments(T, s1, s2, shift)
     return xtf
 
 
@@ -145,13 +154,12 @@ def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
 
 def _pearson(xtf: np.ndarray, f: np.ndarray, mom: Moments) -> np.ndarray | None:
     n = mom.n
-    f = f.astype(np.float64)
-    sf = f.std()
+    sf = f.astype(np.float64).std()
     if n < 2 or sf == 0:
         return None
-    cov = xtf / n - mom.mean * f.mean()
-    moving = mom.std > 0  # a unit that never moves correlates with nothing
-    return np.where(moving, cov / np.where(moving, mom.std, 1.0) / sf, 0.0)
+    cov = xtf / n  # the feature was centred: no product of means to subtract
+    moving = mom.std > 1e-6  # a unit that never moves correlates with nothing
+    return np.clip(np.where(moving, cov / np.where(moving, mom.std, 1.0) / sf, 0.0), -1.0, 1.0)
 
 
 def _hit(cap: Capture, feature: Feature, u: int, metric: str, value: float, mono: float | None = None) -> Hit:

@@ -102,3 +102,22 @@ def test_auc_from_histograms_equals_the_pairwise_definition():
     for k in range(3):
         a, b = codes[on, k][:, None].astype(int), codes[~on, k][None, :].astype(int)
         assert got[k] == pytest.approx(((a > b) + 0.5 * (a == b)).mean())
+
+
+def test_r_of_a_nearly_constant_unit_matches_numpy_and_stays_within_one():
+    from rnn_tui.analysis.capture import Capture
+
+    text = ("x" * 37 + "\n") * 200
+    T = len(text)
+    rng = np.random.default_rng(0)
+    codes = np.full((T, 3), 255, np.uint8)  # unit 0: a gate stuck open, but for a few dips
+    codes[rng.choice(T, 9, replace=False), 0] = 254
+    codes[:, 1] = rng.integers(0, 256, T)
+    codes[:, 2] = np.minimum(255, np.arange(T) % 38 * 6)  # a line counter
+    cap = Capture(text, np.zeros(T, np.int64), np.zeros(T, bool), codes, np.zeros(3, np.float32),
+                  np.ones(3, np.float32), 1, ("h",), 3, frozenset(), "rnn")
+    hits = {h.unit: h.value for h in rank_one(cap, BY_KEY["line-pos"]).hits}
+    pos = BY_KEY["line-pos"](text)
+    for u in range(3):
+        assert hits[u] == pytest.approx(np.corrcoef(codes[:, u].astype(float), pos)[0, 1], abs=1e-6)
+    assert max(abs(v) for v in hits.values()) <= 1

@@ -81,3 +81,13 @@ def sparkline(values: np.ndarray, width: int) -> str:
     lo, hi = float(means.min()), float(means.max())
     k = np.zeros(width, int) if hi <= lo else np.rint((means - lo) / (hi - lo) * 8).astype(int)
     return "".join(SPARK[max(1, i)] for i in k)
+
+
+def passage_job(ckpt: Checkpoint, fallback: str, fallback_source: str):
+    """What the finder analyses when opened: the model's own held-out passage if it ships one, else `fallback`
+    (the generated text). Returns the job for FinderScreen."""
+    from ...analysis.known_cells import passage
+
+    shipped = passage(ckpt)
+    text, source = (shipped[0], "its held-out passage") if shipped else (fallback, fallback_source)
+    return lambda progress: analyse(ckpt, text, source, progress)
