@@ -13,8 +13,9 @@
   correlation (one matrix product for all units), which is monotone enough in
   the AUC that the best unit is always among them.
 
-A feature that does not occur in the text (or is the same everywhere) is not
-ranked: `Ranking.note` says so, rather than listing the noise that would top it.
+A feature that does not occur in the text, occurs fewer than MIN_RUNS times,
+or is the same everywhere is not ranked: `Ranking.note` says so, rather than
+listing the noise that would top it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .capture import Capture
 from .features import ONOFF, Feature, line_ids
 
 CANDIDATES = 32  # exact AUCs computed for this many units per feature
+MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
 MIN_LINE = 5
 ROWS = 2048  # codes converted to float in blocks of this many characters
 
@@ -174,6 +176,10 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray
     ranking.occurrences = n1
     if n1 == 0:
         ranking.note = "does not occur in this text; nothing to rank"
+        return
+    runs = int(on[0]) + int(np.count_nonzero(on[1:] & ~on[:-1]))
+    if runs < MIN_RUNS:
+        ranking.note = f"occurs only {runs} time{'s' if runs > 1 else ''} in this text; too rare to rank"
         return
     if n1 == T or cand is None:
         ranking.note = "holds for every character of this text; nothing to rank"

@@ -55,7 +55,8 @@ class KnownCell:
 
 
 def choose(rankings: list[Ranking], max_cells: int = MAX_CELLS) -> list[KnownCell]:
-    """The best unit of each feature that passes the bar (|r| ≥ 0.5, AUC ≥ 0.9), each unit once, best first."""
+    """The best unit of each feature that passes the bar (|r| ≥ 0.5, AUC ≥ 0.9), each unit once, best first
+    (the line-position cell leads, if found)."""
     picked: list[tuple[float, KnownCell]] = []
     used: set[int] = set()
     for rk in rankings:
@@ -64,7 +65,8 @@ def choose(rankings: list[Ranking], max_cells: int = MAX_CELLS) -> list[KnownCel
             continue
         used.add(hit.index)
         picked.append((_merit(hit), _from_hit(rk.feature.key, hit)))
-    picked.sort(key=lambda p: -p[0])
+    # the line-position cell first, when there is one: the cell the article is remembered for
+    picked.sort(key=lambda p: (p[1].feature != "line-pos", -p[0]))
     return [c for _, c in picked[:max_cells]]
 
 

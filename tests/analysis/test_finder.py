@@ -121,3 +121,11 @@ def test_r_of_a_nearly_constant_unit_matches_numpy_and_stays_within_one():
     for u in range(3):
         assert hits[u] == pytest.approx(np.corrcoef(codes[:, u].astype(float), pos)[0, 1], abs=1e-6)
     assert max(abs(v) for v in hits.values()) <= 1
+
+
+def test_a_feature_seen_only_a_few_times_is_too_rare_to_rank(wired):
+    _, cap = wired
+    twelve = rank_one(cap, regex_feature("A short one"))
+    assert twelve.hits and twelve.note is None
+    rare = rank_one(cap, regex_feature(r"\A.{0,40}"))  # the text's first 40 characters: one occurrence
+    assert rare.hits == [] and rare.note == "occurs only 1 time in this text; too rare to rank"
