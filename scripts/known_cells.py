@@ -75,6 +75,15 @@ def process(name: str, path: Path, passage_chars: int, rank_chars: int, extra: d
         print(f"  {c.label():<12} {c.name:<30} {c.describe()}")
 
 
+def print_table(names: list[str], n: int) -> int:
+    print("| model | unit | tracks | score |")
+    print("|---|---|---|---|")
+    for name in names:
+        for c in known_cells.known_cells(load(bundled_models()[name]))[:n]:
+            print(f"| `{name}` | {c.label()} | {c.name} | {c.describe()} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("names", nargs="*", help="bundled models (default: all)")
@@ -82,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rank-chars", type=int, default=100_000)
     p.add_argument("--provenance", action="append", default=[], metavar="KEY=VALUE",
                    help="add a provenance entry (e.g. python=3.11.7)")
+    p.add_argument("--table", type=int, metavar="N", help="print the README's table (first N cells per model) "
+                                                         "from what the checkpoints hold, and stop")
     args = p.parse_args(argv)
+    if args.table:
+        return print_table(args.names or list(bundled_models()), args.table)
     extra = dict(kv.split("=", 1) for kv in args.provenance)
     models = bundled_models()
     for name in args.names or list(models):
