@@ -178,3 +178,13 @@ async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, 
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.analysis.source == "file notes.txt" and len(app.screen.analysis.text) == 16 * 40
+
+
+@sync
+async def test_H_analyses_the_generated_text(analysis):
+    app = Host(lambda app: FinderScreen(analysis, app.select, history=lambda: 'said "yes" and "no"\n' * 30))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("H")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.analysis.source == "the text generated so far" and len(app.screen.analysis.text) == 600

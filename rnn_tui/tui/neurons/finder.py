@@ -45,11 +45,14 @@ class FinderScreen(Screen):
         Binding("k", "karpathy", "Karpathy view", id="finder.karpathy"),
         Binding("g", "saturation", "Saturation", id="finder.saturation"),
         Binding("o", "open_file", "Open file", id="finder.open"),
+        Binding("H", "history", "Generated text", id="finder.history"),
     ]
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
-                 on_ready: Callable[[Analysis], None] | None = None) -> None:
+                 on_ready: Callable[[Analysis], None] | None = None,
+                 history: Callable[[], str] | None = None) -> None:
         super().__init__()
+        self.history = history  # the text generated so far, analysed on H
         self.job = job
         self.on_select = on_select
         self.on_ready = on_ready
@@ -202,17 +205,24 @@ class FinderScreen(Screen):
         name = event.value.strip()
         if not name:
             return
-        ckpt = self.analysis.ckpt if self.analysis else None
         try:
             text = read_text(name)
         except UserError as e:
             self._message(safe_text(str(e)))
             return
-        if ckpt is None:
+        self._analyse(text, f"file {safe_text(name.rsplit('/', 1)[-1], 40)}")
+
+    def action_history(self) -> None:
+        if self.history is not None:
+            self._analyse(self.history(), "the text generated so far")
+
+    def _analyse(self, text: str, source: str) -> None:
+        """Start again on another text (a file, the generated text) with the same model."""
+        if self.analysis is None:
             return
         from .analysed import analyse
 
-        source = f"file {safe_text(name.rsplit('/', 1)[-1], 40)}"
+        ckpt = self.analysis.ckpt
         self.job = lambda progress: analyse(ckpt, text, source, progress)
         self.regex_ranking = None
         self.query_one(OptionList).clear_options()
