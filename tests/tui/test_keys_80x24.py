@@ -27,8 +27,11 @@ EFFECT = {
     # (the units may be in another order by now: test_tui checks the directions in index order)
     **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
     **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
+    # a random model carries no known cells: u says so and changes nothing (test_neurons: a bundled one)
+    "known_cell": lambda a, b: b[4] == a[4],
 }
-DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
+DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
+           "find": "FinderScreen"}
 
 
 @sync

@@ -188,3 +188,23 @@ async def test_H_analyses_the_generated_text(analysis):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.analysis.source == "the text generated so far" and len(app.screen.analysis.text) == 600
+
+
+@sync
+async def test_the_viewer_opens_on_the_known_line_position_cell_and_u_and_a_reach_the_others():
+    from rnn_tui.core.checkpoint import bundled_models
+    from rnn_tui.tui.app import build_app
+
+    app = build_app(bundled_models()["shakespeare-lstm"], seed=1, prime="ROMEO:\n")
+    async with app.run_test(size=(100, 30)) as pilot:
+        v = app.view
+        assert (v.layer, app.config.quantities[v.quantity], v.unit) == (1, "c", 74)
+        await pilot.press("u")
+        assert (app.view.layer, app.view.unit) != (1, 74)
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, FinderScreen) and app.analysis.source == "its held-out passage"
+        await pilot.press("enter")  # the passage's best line-position unit: selected in the main view
+        await pilot.press("escape", "escape")
+        assert (app.view.layer, app.config.quantities[app.view.quantity]) == (1, "c")

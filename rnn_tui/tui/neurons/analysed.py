@@ -67,8 +67,12 @@ def analyse(ckpt: Checkpoint, text: str, source: str,
     return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
 
 
-def cell_style(level: int, signed: bool, **attrs: bool) -> Style:
-    return palette.text_on(int(level), signed, **attrs)
+_DEFAULT_MAPS = palette.Maps()
+
+
+def cell_style(app, level: int, signed: bool) -> Style:
+    """A character on a unit's colour, from the app's maps (theme and colour system; dark defaults elsewhere)."""
+    return getattr(app, "maps", _DEFAULT_MAPS).text_on(int(level), signed)
 
 
 def sparkline(values: np.ndarray, width: int) -> str:

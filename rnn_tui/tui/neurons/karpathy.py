@@ -26,6 +26,7 @@ from ...analysis.export import normalise, to_html, to_svg, top_guesses, wrap
 from ...analysis.select_match import Match, select_match
 from ...core.atomic import atomic_write_bytes
 from ...core.safe import glyph, safe_text
+from .. import palette
 from .analysed import Analysis, SelectUnit, cell_style
 
 GUESSES = 5
@@ -92,7 +93,7 @@ class KarpathyText(Widget):
             if r:
                 out.append("\n")
             for t in range(start, end):
-                style = cell_style(levels[t], self.signed)
+                style = cell_style(self.app, levels[t], self.signed)
                 if t == self.cursor:
                     style += CURSOR
                 elif sel[0] <= t < sel[1] or matched[t]:
@@ -104,7 +105,7 @@ class KarpathyText(Widget):
                     out.append("\n")
                     for col in g:
                         ch, p = col[j]
-                        out.append(glyph(ch), cell_style(round(p * 16), False))
+                        out.append(glyph(ch), cell_style(self.app, round(p * (palette.LEVELS - 1)), False))
                 out.append("\n")
         return out
 
