@@ -208,3 +208,19 @@ async def test_the_viewer_opens_on_the_known_line_position_cell_and_u_and_a_reac
         await pilot.press("enter")  # the passage's best line-position unit: selected in the main view
         await pilot.press("escape", "escape")
         assert (app.view.layer, app.config.quantities[app.view.quantity]) == (1, "c")
+
+
+@sync
+async def test_dragging_over_a_quoted_span_selects_it_and_a_click_only_moves(analysis):
+    app = Host(lambda app: KarpathyScreen(analysis, analysis.cap.unit_index(0, "c", QUOTE), app.select))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")  # text only: one screen row per text row
+        view = app.screen.query_one(KarpathyText)
+        await pilot.click(KarpathyText, offset=(3, 0))
+        assert view.cursor == 3 and view.mark is None and view.match is None
+        row = 2  # 'She answered "no" twice, then "yes, of course" at last.'
+        line = analysis.text.split("\n")[row]
+        x0 = line.index('"yes')
+        await pilot.mouse_down(KarpathyText, offset=(x0, row))
+        await pilot.mouse_up(KarpathyText, offset=(x0 + 4, row))
+        assert view.match is not None and analysis.cap.unit_name(view.match.units[0].index)[2] == QUOTE

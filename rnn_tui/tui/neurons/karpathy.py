@@ -4,8 +4,9 @@ As in the figure of "The Unreasonable Effectiveness of Recurrent Neural
 Networks": each line of text is followed by five rows, the likeliest next
 characters after each character, shaded by probability. Keys move a cursor,
 jump to the next or previous place the unit is strongly on (top 5 % of its
-values) or off (bottom 5 %), colour by surprisal instead, select a span to find
-the units that mark it (select & match), and export the picture.
+values) or off (bottom 5 %), colour by surprisal instead, select a span (v … v,
+or drag with the mouse) to find the units that mark it (select & match), and
+export the picture. A character outside the vocabulary is struck through.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ GUESSES = 5
 EXPORT_CHARS = 1200
 CURSOR = Style(reverse=True, bold=True)
 MARKED = Style(underline=True, bold=True)
+OOV = Style(strike=True, italic=True)
 
 
 class KarpathyText(Widget):
@@ -94,6 +96,8 @@ class KarpathyText(Widget):
                 out.append("\n")
             for t in range(start, end):
                 style = cell_style(self.app, levels[t], self.signed)
+                if a.cap.oov[t]:
+                    style += OOV  # fed as a space: the model never saw this character
                 if t == self.cursor:
                     style += CURSOR
                 elif sel[0] <= t < sel[1] or matched[t]:
@@ -121,11 +125,32 @@ class KarpathyText(Widget):
                 out[s:e] = True
         return out
 
-    def on_click(self, event: events.Click) -> None:
-        row = self.top + event.y // self.block
+    def at(self, x: int, y: int) -> int | None:
+        """The character at a cell of the widget, if the cell shows one (not a guess row)."""
+        row = self.top + y // self.block
         rows = self.rows()
-        if event.y % self.block == 0 and row < len(rows):
-            self.move_to(min(rows[row][0] + event.x, rows[row][1] - 1))
+        if y % self.block == 0 and row < len(rows):
+            return min(rows[row][0] + x, rows[row][1] - 1)
+        return None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Press on a character to move there; drag to another and release to select the span between."""
+        t = self.at(event.x, event.y)
+        if t is not None:
+            self.move_to(t)
+            self.mark, self.match = t, None
+            self.screen.refresh_status()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        t = self.at(event.x, event.y)
+        if self.mark is None:
+            return
+        if t is None or t == self.mark:
+            self.mark = None  # a click: the cursor moved, nothing selected
+            self.refresh()
+            return
+        self.move_to(t)
+        self.screen.action_select()
 
 
 class KarpathyScreen(Screen):
@@ -171,6 +196,9 @@ class KarpathyScreen(Screen):
         return self.query_one(KarpathyText)
 
     def on_mount(self) -> None:
+        self._update()
+
+    def refresh_status(self) -> None:
         self._update()
 
     def _label(self) -> str:
