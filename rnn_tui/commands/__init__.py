@@ -6,4 +6,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train a model on a text file (needs PyTorch)"),
     "eval": ("eval", "score a model on a text, in nats and bits per character"),
     "info": ("info", "describe a model, or list the bundled ones"),
+    "analyze": ("analyze", "find the neurons: rank every unit by how well it tracks features of a text"),
 }

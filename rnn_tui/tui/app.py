@@ -92,6 +92,8 @@ class RnnApp(FrameLoop):
         _b("o", "order", "Order units", "order"),
         _b("z", "zoom", "Zoom the heatmaps", "zoom"),
         _b("n", "goto_unit", "Go to unit", "goto_unit"),
+        _b("a", "find", "Find the neurons", "find", tooltip="Rank every unit by features of a text"),
+        _b("u", "known_cell", "Next known cell", "known_cell"),
         _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k"),
         _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j"),
         _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h"),
@@ -270,6 +272,32 @@ class RnnApp(FrameLoop):
             self.view = self.view.select(n)
 
         self.push_screen(TextPrompt("Go to unit", f"A number from 0 to {hidden - 1}.", integer=True), done)
+
+    # -- actions: the neuron finder (tui/neurons/) --------------------------------------------
+
+    analysis = None  # the last analysis, kept so that the finder reopens at once
+
+    def action_find(self) -> None:
+        from .neurons.analysed import passage_job
+        from .neurons.finder import FinderScreen
+
+        job = self.analysis or passage_job(self.checkpoint, self.session.text(), "the text generated so far")
+        self.push_screen(FinderScreen(job, self.show_unit, lambda a: setattr(self, "analysis", a),
+                                      history=self.session.text))
+
+    def action_known_cell(self) -> None:
+        from .neurons.known import next_known
+
+        v, q = self.view, self.config.quantities
+        cell = next_known(self.checkpoint, v.layer, q[v.quantity], v.unit)
+        if cell is None:
+            self.notify("this model carries no known cells: a finds them", timeout=3)
+            return
+        self.show_unit(cell.layer, cell.quantity, cell.unit)
+        self.notify(f"{cell.label()}: {cell.name}, {cell.describe()}", timeout=3, markup=False)
+
+    def show_unit(self, layer: int, quantity: str, unit: int) -> None:
+        self.view = self.view.show(layer, self.config.quantities.index(quantity), unit)
 
     # -- actions: other ------------------------------------------------------------------
 

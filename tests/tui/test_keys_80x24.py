@@ -32,8 +32,11 @@ EFFECT = {
     **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
     **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
     **dict.fromkeys(("train_earlier", "train_later"), lambda a, b: b[9] is not a[9]),
+    # a random model carries no known cells: u says so and changes nothing (test_neurons: a bundled one)
+    "known_cell": lambda a, b: b[4] == a[4],
 }
-DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
+DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
+           "find": "FinderScreen"}
 
 
 @sync
