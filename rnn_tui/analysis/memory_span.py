@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.cells import Model
+from ..core.cells import CELLS, Model
+from ..core.checkpoint import Checkpoint, bundled_models, load
 
 DEFAULT_MAX_LAG = 200
 DEFAULT_REPLACEMENTS = 1
@@ -61,13 +62,34 @@ class SpanCurve:
         return int(self.lags[above[-1]]) if len(above) else 0
 
 
-def lag_grid(max_lag: int, dense_to: int = 10, points: int = 24) -> np.ndarray:
-    """1…dense_to, then roughly log-spaced to max_lag: a median over many positions at a twentieth of the cost."""
-    dense = np.arange(1, min(dense_to, max_lag) + 1)
-    if max_lag <= dense_to:
-        return dense
-    tail = np.geomspace(dense_to + 1, max_lag, points - len(dense)).round().astype(np.int64)
-    return np.unique(np.concatenate([dense, tail]))
+def lag_grid(max_lag: int, dense_to: int = 10) -> np.ndarray:
+    """1…dense_to, then round lags to max_lag: a median over many positions at a twentieth of the cost."""
+    tail = [k for k in (12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300, 500) if dense_to < k < max_lag]
+    return np.unique([*range(1, min(dense_to, max_lag) + 1), *tail, max_lag])
+
+
+def spread_positions(n_chars: int, max_lag: int, count: int) -> np.ndarray:
+    """Up to `count` cursor positions spread evenly over a text, each with `max_lag` characters behind it."""
+    first = max_lag - 1
+    if n_chars - 1 < first:
+        raise ValueError(f"a median over positions needs more than {max_lag} characters of text; "
+                         f"there are {n_chars}")
+    return np.unique(np.linspace(first, n_chars - 1, count).round().astype(np.int64))
+
+
+def bundled_per_cell(text: str, corpus: str | None = None) -> dict[str, Checkpoint]:
+    """One bundled model of each cell type that knows every character of `text`, preferring
+    models trained on `corpus`, so that the curves differ by architecture and not by training text."""
+    found: dict[str, Checkpoint] = {}
+    for path in bundled_models().values():
+        ckpt = load(path)
+        cell = ckpt.config.cell
+        if ckpt.vocab.unknown(text):
+            continue
+        same = corpus is not None and ckpt.provenance.get("corpus") == corpus
+        if cell not in found or (same and found[cell].provenance.get("corpus") != corpus):
+            found[cell] = ckpt
+    return {cell: found[cell] for cell in CELLS if cell in found}
 
 
 def random_replacements(originals: np.ndarray, vocab_size: int, count: int, rng: np.random.Generator) -> np.ndarray:

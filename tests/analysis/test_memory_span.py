@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.memory_span import lag_grid, memory_span, random_replacements, straightforward_span
+from rnn_tui.analysis.memory_span import (
+    bundled_per_cell,
+    lag_grid,
+    memory_span,
+    random_replacements,
+    spread_positions,
+    straightforward_span,
+)
 from rnn_tui.core.cells import Config, Model
 from tests.factories import random_tensors
 
@@ -90,5 +97,19 @@ def test_the_median_over_positions_is_taken_lag_by_lag():
 def test_the_lag_grid_is_dense_near_and_sparse_far():
     grid = lag_grid(200)
     assert grid[:10].tolist() == list(range(1, 11))
-    assert grid[-1] == 200 and len(grid) <= 24 and np.all(np.diff(grid) > 0)
+    assert grid[-1] == 200 and 20 in grid and len(grid) <= 24 and np.all(np.diff(grid) > 0)
     assert lag_grid(5).tolist() == [1, 2, 3, 4, 5]
+
+
+def test_positions_for_a_median_are_spread_over_the_text_with_a_full_window_behind_each():
+    pos = spread_positions(1000, 200, 5)
+    assert pos.tolist() == [199, 399, 599, 799, 999]
+    with pytest.raises(ValueError, match="more than 200 characters"):
+        spread_positions(150, 200, 5)
+
+
+def test_one_bundled_model_per_cell_type_that_knows_the_text_prefers_the_same_corpus():
+    found = bundled_per_cell("ROMEO:\nWhat, ho!", "shakespeare.txt")
+    assert set(found) <= {"rnn", "gru", "lstm"}
+    assert all(not c.vocab.unknown("ROMEO:\nWhat, ho!") for c in found.values())
+    assert all(c.provenance.get("corpus") == "shakespeare.txt" for c in found.values())
