@@ -77,3 +77,30 @@ def describe(pins: Iterable[Pin]) -> str:
     """For the status line: "clamp L2 h[37]=0, L1 f[all]=1"; empty when nothing is held."""
     labels = [p.label() for p in pins]
     return "clamp " + ", ".join(labels) if labels else ""
+
+
+CLEAR_WORDS = ("off", "clear", "none")
+
+
+def parse_pin(text: str, config: Config, layer: int) -> Pin | None:
+    """What a person types: "h 37 0.5", "L2 f all 1", "c 12" (no value: ablate, i.e. hold at 0),
+    "off" (None: release every clamp). `layer` (0-based) is used when no "L<n>" is given."""
+    words = text.replace("=", " ").split()
+    if not words:
+        raise ValueError("type a quantity and a unit, e.g. 'h 37 0' or 'L2 f all 1'; 'off' releases")
+    if len(words) == 1 and words[0].lower() in CLEAR_WORDS:
+        return None
+    if words[0][:1] in ("L", "l") and words[0][1:].isdigit():
+        layer = int(words[0][1:]) - 1
+        words = words[1:]
+    if len(words) not in (2, 3):
+        raise ValueError("expected: [L<layer>] <quantity> <unit or 'all'> [value], e.g. 'h 37 0'")
+    quantity, unit = words[0], words[1]
+    try:
+        units = None if unit.lower() == "all" else (int(unit),)
+        value = float(words[2]) if len(words) == 3 else 0.0
+    except ValueError:
+        raise ValueError(f"the unit must be a number or 'all', and the value a number: {text!r}") from None
+    pin = Pin(layer, quantity, value, units)
+    check_pin(config, pin)
+    return pin

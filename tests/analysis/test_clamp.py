@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.clamp import Pin, check_pin, describe, model_clamp, value_range
+from rnn_tui.analysis.clamp import Pin, check_pin, describe, model_clamp, parse_pin, value_range
 from rnn_tui.core.cells import CELLS, Config
 from rnn_tui.core.sampling import softmax
 
@@ -87,3 +87,19 @@ def test_later_pins_win_and_the_description_lists_every_pin():
     assert clamp[0]["z"][0].tolist() == [0, 1, 2, 3]
     assert describe(pins) == "clamp L2 h[1,2]=0.5, L2 h[2]=-0.5, L1 z[all]=1"
     assert model_clamp(config, []) is None and describe([]) == ""
+
+
+def test_what_a_person_types_becomes_a_checked_pin():
+    config = Config("lstm", 2, 16, 5)
+    assert parse_pin("h 3 0.5", config, layer=1) == Pin(1, "h", 0.5, (3,))
+    assert parse_pin("L1 f all = 1", config, layer=1) == Pin(0, "f", 1.0, None)
+    assert parse_pin("c 12", config, layer=0) == Pin(0, "c", 0.0, (12,))  # no value: ablate
+    assert parse_pin("off", config, layer=0) is None
+    with pytest.raises(ValueError, match="o lies in 0…1"):
+        parse_pin("o 2 -1", config, layer=0)
+    with pytest.raises(ValueError, match="expected"):
+        parse_pin("h", config, layer=0)
+    with pytest.raises(ValueError, match="must be a number"):
+        parse_pin("h x 1", config, layer=0)
+    with pytest.raises(ValueError, match="type a quantity"):
+        parse_pin("  ", config, layer=0)
