@@ -11,13 +11,17 @@ all of them.
 
 from __future__ import annotations
 
+import numpy as np
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Footer
 
 from ...analysis.side_by_side import SideBySide
 from ...core.safe import glyph, safe_text
@@ -28,6 +32,11 @@ LABEL = 12  # the left column: model letters, row names
 MIN_COLUMN = 20  # "p 0.123  12.3 bits" and a top-5 row must fit
 PLAY_HZ = 30.0
 SURPRISE = (Style(color="#56b4e9"), Style(color="#e6e6e6"), Style(color="#e69f00"), Style(color="#d55e00"))
+PLAIN, DIM, BOLD, ITALIC = Style(), Style(dim=True), Style(bold=True), Style(italic=True)
+# a bar glyph in a surprise colour, made once: a row is one Segment per character while playing
+BAR_SEGMENTS = [[Segment(bar, style) for style in SURPRISE] for bar in BARS]
+
+Line = list[Segment]
 
 
 def columns_fit(width: int, models: int) -> bool:
@@ -44,9 +53,7 @@ class SideBySideScreen(Screen):
     ]
     DEFAULT_CSS = """
     SideBySideScreen { layout: vertical; overflow: hidden; }
-    SideBySideScreen #sbs-title { height: auto; }
-    SideBySideScreen #sbs-text { height: auto; }
-    SideBySideScreen #sbs-columns { height: 1fr; }
+    SideBySideScreen LinesView { height: 1fr; }
     """
 
     def __init__(self, sbs: SideBySide) -> None:
@@ -55,11 +62,10 @@ class SideBySideScreen(Screen):
         self.forcing = False
         self.timer = None
         self.message = ""
+        self.hz = PLAY_HZ  # steps a second while playing
 
     def compose(self) -> ComposeResult:
-        yield Static(id="sbs-title")
-        yield Static(id="sbs-text")
-        yield Static(id="sbs-columns")
+        yield LinesView()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -72,7 +78,7 @@ class SideBySideScreen(Screen):
 
     def action_play(self) -> None:
         if self.timer is None:
-            self.timer = self.set_interval(1 / PLAY_HZ, self.action_step)
+            self.timer = self.set_interval(1 / self.hz, self.action_step)
         else:
             self.timer.stop()
             self.timer = None
@@ -114,52 +120,40 @@ class SideBySideScreen(Screen):
         width = self.app.size.width
         n = len(self.sbs.entries)
         playing = "playing" if self.timer is not None else "paused"
-        title = Text(f"Side by side — {n} models read the same characters; the first samples ({playing})",
-                     style="bold")
-        for line in (self.sbs.note, self.message):
-            if line:
-                title.append("\n" + line, style="italic")
-        self.query_one("#sbs-title", Static).update(title)
-        if not columns_fit(width, n):
-            need = LABEL + n * MIN_COLUMN
-            self.query_one("#sbs-text", Static).update(Text(
-                f"{n} models need {need} columns side by side; this terminal has {width}. "
-                "Widen it, or compare fewer models.", style="bold"))
-            self.query_one("#sbs-columns", Static).update("")
-            return
-        self.query_one("#sbs-text", Static).update(self._aligned_text(width))
-        self.query_one("#sbs-columns", Static).update(self._columns(width))
+        lines: list[Line] = [[Segment(f"Side by side — {n} models read the same characters; "
+                                      f"the first samples ({playing})", BOLD)]]
+        lines += [[Segment(line, ITALIC)] for line in (self.sbs.note, self.message) if line]
+        if columns_fit(width, n):
+            lines += self._aligned_text(width) + [[]] + self._columns(width)
+        else:
+            lines.append([Segment(f"{n} models need {LABEL + n * MIN_COLUMN} columns side by side; this terminal "
+                                  f"has {width}. Widen it, or compare fewer models.", BOLD)])
+        self.query_one(LinesView).show(lines)
 
-    def _aligned_text(self, width: int) -> Text:
+    def _aligned_text(self, width: int) -> list[Line]:
         """The last characters fed, and under each one a bar per model for its surprisal."""
-        span = width - LABEL
-        text = self.sbs.text[-span:]
-        out = Text(f"{'text':<{LABEL}}", style="dim")
-        out.append("".join(glyph(ch) for ch in text))
+        text = self.sbs.text[-(width - LABEL) :]
+        lines = [[Segment(f"{'text':<{LABEL}}", DIM), Segment("".join(glyph(ch) for ch in text))]]
         first = len(self.sbs.text) - len(text)  # position of the first character shown
         for k, e in enumerate(self.sbs.entries):
             shown = self.sbs.surprisal(k)[max(first - 1, 0) :]  # bits[j − 1] is character j's
-            row = Text("\n" + f"{e.model.config.label:<{LABEL}}"[:LABEL], style="dim")
-            row.append(" " * (len(text) - len(shown)))
-            for b in shown:
-                level = min(len(BARS) - 1, int(b / MAX_BITS * len(BARS)))
-                row.append(BARS[level], SURPRISE[min(3, int(b / 2))])
-            out.append_text(row)
-        return out
+            levels = np.minimum((shown * (len(BARS) / MAX_BITS)).astype(int), len(BARS) - 1)
+            colours = np.minimum((shown / 2).astype(int), len(SURPRISE) - 1)
+            row = [Segment(f"{e.model.config.label:<{LABEL}}"[:LABEL], DIM), Segment(" " * (len(text) - len(shown)))]
+            row += [BAR_SEGMENTS[b][c] for b, c in zip(levels.tolist(), colours.tolist(), strict=True)]
+            lines.append(row)
+        return lines
 
-    def _columns(self, width: int) -> Text:
+    def _columns(self, width: int) -> list[Line]:
         cols = self.sbs.columns()
         w = (width - LABEL) // len(cols)
         last = glyph(self.sbs.text[-1]) if self.sbs.text else ""
 
-        def row(label: str, cells: list[str], style: str = "") -> Text:
-            t = Text(f"{label:<{LABEL}}"[:LABEL], style="dim")
-            for c in cells:
-                t.append(f"{c:<{w}}"[:w], style)
-            return t
+        def row(label: str, cells: list[str], style: Style = PLAIN) -> Line:
+            return [Segment(f"{label:<{LABEL}}"[:LABEL], DIM), Segment("".join(f"{c:<{w}}"[:w] for c in cells), style)]
 
         lines = [
-            row("", [safe_text(c.name) for c in cols], "bold"),
+            row("", [safe_text(c.name) for c in cols], BOLD),
             row("", [c.label for c in cols]),
             row(f"'{last}' came" if last else "", [f"p {c.p_actual:.3f}  {c.bits:4.1f} bits" if c.bits == c.bits
                                                    else "–" for c in cols]),
@@ -167,5 +161,30 @@ class SideBySideScreen(Screen):
             row("next top-5", ["" for _ in cols]),
         ]
         for i in range(self.sbs.top):
-            lines.append(row("", [f" {c.top[i][0]:<2} {c.top[i][1]:.3f}" if i < len(c.top) else "" for c in cols]))
-        return Text("\n").join(lines)
+            lines.append(row("", [f" {visible(c.top[i][0]):<2} {c.top[i][1]:.3f}" if i < len(c.top) else ""
+                                  for c in cols]))
+        return lines
+
+
+def visible(g: str) -> str:
+    return "␣" if g == " " else g
+
+
+class LinesView(Widget):
+    """Lines of segments drawn with the Line API: no markup to parse, no layout to redo per frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strips: list[Strip] = []
+
+    def show(self, lines: list[Line]) -> None:
+        width = self.size.width or self.app.size.width
+        new = [Strip(segs).crop_extend(0, width, None) for segs in lines]
+        old, self.strips = self.strips, new
+        changed = [Region(0, y, width, 1) for y in range(max(len(new), len(old)))
+                   if y >= len(new) or y >= len(old) or list(new[y]) != list(old[y])]
+        if changed:
+            self.refresh(*changed)
+
+    def render_line(self, y: int) -> Strip:
+        return self.strips[y] if y < len(self.strips) else Strip.blank(self.size.width)
