@@ -10,6 +10,7 @@ and is imported only then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,7 @@ from ...analysis.memory_span import (
     spread_positions,
 )
 from ...core.cells import Model
+from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
 from .curve_plot import Curve, plot
@@ -56,6 +58,8 @@ class SpanRequest:
     text: str  # up to CONTEXT characters ending at the cursor, for comparisons and medians
     corpus: str | None = None
     curves: dict[str, Curve] = field(default_factory=dict)
+    # the models compared by cell type: one bundled model per cell that knows the text
+    candidates: Callable[[str, str | None], dict[str, Checkpoint]] = bundled_per_cell
 
 
 class MemorySpanScreen(Screen):
@@ -115,7 +119,7 @@ class MemorySpanScreen(Screen):
     @work(thread=True, exclusive=True, group="span")
     def run_compare(self, median: bool) -> None:
         r = self.request
-        models = bundled_per_cell(r.text, r.corpus)
+        models = r.candidates(r.text, r.corpus)
         if not models:
             self.app.call_from_thread(self._update, {}, "no bundled model knows every character of this text", None)
             return
