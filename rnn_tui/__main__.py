@@ -1,7 +1,10 @@
 """The `rnn-tui` command: pin the BLAS threads, then dispatch to one command module.
 
 Each command imports only what it needs: the viewer never imports torch
-(1.7 s and 220 MB), and `--version` imports nothing heavy at all.
+(1.7 s and 220 MB), and `--version` imports nothing heavy at all. This is the
+one place where an error becomes a line and an exit status: a UserError is
+exit 2, a closed output pipe (`rnn-tui info | head -2`) a quiet exit, and
+anything unexpected one line and exit 1, with the traceback kept in a file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from .commands import COMMANDS  # noqa: E402
 
+PREFIX = "rnn-tui: error: "
+BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE, as `cat` would be
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -30,15 +36,61 @@ def main(argv: list[str] | None = None) -> int:
         from importlib import import_module
 
         module = import_module(f".commands.{COMMANDS[command][0]}", __package__)
-        return module.main(rest)
+        status = _run(module.main, rest)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
         return 130
-    except UserError as e:  # the one place where an error becomes a line and an exit status
-        from .core.safe import safe_text
-
-        print(f"rnn-tui: error: {safe_text(str(e))}", file=sys.stderr)
+    except BrokenPipeError:
+        # the reader went away (`| head`): nothing more to say, and nothing left to flush into the pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+    except UserError as e:
+        _say(PREFIX, str(e))
         return 2
+    except Exception as e:  # a bug: one line for the user, the traceback in a file for the report
+        where = _save_report(e)
+        _say("rnn-tui: internal error: ", f"{type(e).__name__}: {e}" + (f" (details in {where})" if where else ""))
+        return 1
+
+
+def _run(command, argv: list[str]) -> int:
+    try:
+        return command(argv)
+    except SystemExit as e:  # argparse's --help, --version and usage errors, flushed like any output
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        raise
+
+
+def _say(prefix: str, message: str) -> None:
+    """One line on stderr, at most MAX_MESSAGE characters, with nothing from outside raw."""
+    from .core.safe import MAX_MESSAGE, safe_text
+
+    line = prefix + safe_text(message, MAX_MESSAGE - len(prefix))
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (BrokenPipeError, ValueError):  # stderr closed too: the exit status is all that is left
+        pass
+
+
+def _save_report(error: BaseException) -> str | None:
+    """The traceback (or the app's own report) in a file in the temp folder; its path, or None."""
+    import tempfile
+    import time
+    import traceback
+    from pathlib import Path
+
+    from .core.atomic import atomic_write_bytes
+
+    report = getattr(error, "report", None) or "".join(traceback.format_exception(error))
+    path = Path(tempfile.gettempdir()) / f"rnn-tui-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    try:
+        atomic_write_bytes(path, report.encode("utf-8", "backslashreplace"))
+    except OSError:
+        return None
+    return str(path)
 
 
 if __name__ == "__main__":

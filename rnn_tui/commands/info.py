@@ -1,39 +1,64 @@
-"""`rnn-tui info [MODEL]`: what a checkpoint is and where it came from; no argument lists the bundled ones."""
+"""`rnn-tui info [MODEL]`: what a checkpoint is and where it came from; no argument lists the bundled ones.
+
+Everything printed that came from the file (its name, the provenance strings a
+classmate wrote) goes through `safe_text`, clipped to one line; since every safe
+character is one cell wide, the columns line up by length.
+"""
 
 from __future__ import annotations
 
-import argparse
 import math
+from typing import Any
 
 from ..core.checkpoint import bundled_models, load
+from ..core.safe import safe_text
 from ..interop import load_model
+from ._args import OneLineParser
+
+VALUE_WIDTH = 100  # characters of a provenance value shown; a stored text passage can be 64 KiB
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="rnn-tui info", description="Describe a model, or list the bundled models.")
+    p = OneLineParser(prog="rnn-tui info", description="Describe a model, or list the bundled models.")
     p.add_argument("model", nargs="?", help="a bundled model's name or a checkpoint file")
-    args = p.parse_args(argv)
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
     if args.model is None:
         models = bundled_models()
         if not models:
             print("no bundled models found")
             return 1
+        names = {name: safe_text(name, 40) for name in models}
+        width = max(map(len, names.values()))
         for name, path in models.items():
-            print(f"{name:<20} {summary(load(path))}")
+            print(f"{names[name]:<{width}}  {summary(load(path))}")
         return 0
     ckpt = load_model(args.model)
     c = ckpt.config
-    print(f"{ckpt.name}: {summary(ckpt)}")
-    print(f"  file        {ckpt.path}")
-    print(f"  input       {'embedding ' + str(c.embed_dim) if c.embed_dim else 'one-hot'}, {c.vocab_size} characters")
-    print(f"  parameters  {c.parameters():,}")
-    for key, value in sorted(ckpt.provenance.items()):
-        print(f"  {key:<11} {value}")
+    rows = [
+        ("file", str(ckpt.path)),
+        ("input", f"{'embedding ' + str(c.embed_dim) if c.embed_dim else 'one-hot'}, {c.vocab_size} characters"),
+        ("parameters", f"{c.parameters():,}"),
+        *sorted(ckpt.provenance.items()),
+    ]
+    shown = [(safe_text(key, 24), safe_text(_plain(value), VALUE_WIDTH)) for key, value in rows]
+    width = max(len(key) for key, _ in shown)
+    print(f"{safe_text(ckpt.name, 60)}: {summary(ckpt)}")
+    for key, value in shown:
+        print(f"  {key:<{width}}  {value}")
     return 0
 
 
 def summary(ckpt) -> str:
     c = ckpt.config
     loss = ckpt.provenance.get("val_loss")
-    score = f", val {loss:.3f} nats/char ({loss / math.log(2):.3f} bits/char)" if isinstance(loss, (int, float)) else ""
+    usable = isinstance(loss, (int, float)) and not isinstance(loss, bool) and 0 <= loss < 1e6
+    score = f", val {loss:.3f} nats/char ({loss / math.log(2):.3f} bits/char)" if usable else ""
     return f"{c.cell.upper()} {c.layers}×{c.hidden}, {c.parameters():,} parameters{score}"
+
+
+def _plain(value: Any) -> str:
+    """A provenance value as text: strings as they are, anything else as compact JSON-like text."""
+    return value if isinstance(value, str) else repr(value)

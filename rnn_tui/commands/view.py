@@ -13,6 +13,8 @@ from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
 from ..interop import load_model
+from . import _terminal
+from ._args import OneLineParser
 
 
 def parse_kbps(text: str) -> float:
@@ -31,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     from . import COMMANDS
 
     others = "\n".join(f"  {name:<7} {line}" for name, (_, line) in COMMANDS.items())
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="rnn-tui",
         description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
         epilog=f"commands (each takes --help):\n{others}",
@@ -65,13 +67,13 @@ def launch(args: argparse.Namespace) -> int:
     if prime:
         unknown = ckpt.vocab.unknown(prime)
         if unknown:
-            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown))!r}")
+            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
     if not args.fps > 0 or args.fps > 240:
         raise UserError(f"--fps must be between 0 and 240, got {args.fps}")
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
+    _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=args.fps,
-              max_kbps=max_kbps).run()
-    return 0
+    return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
+                                       fps=args.fps, max_kbps=max_kbps))

@@ -12,13 +12,16 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from . import bounded_json
 from .atomic import atomic_write_bytes
 from .cells import CELLS, Config, Model
 from .errors import CheckpointError
+from .files import FileProblem, open_regular, read_exactly, size_text
+from .safe import safe_text
 from .vocab import Vocab
 
 FORMAT = "rnn-tui-checkpoint"
@@ -29,6 +32,15 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = next((d for d in (_PACKAGE / "checkpoints", _PACKAGE.parent / "checkpoints") if d.is_dir()),
                    _PACKAGE / "checkpoints")
 DEFAULT_MODEL = "shakespeare-lstm"
+
+# Limits on what a file may ask of the loader, all checked before the bytes they govern are read.
+MAX_FILE_BYTES = 1 << 30  # 1 GiB; an LSTM 3×2048 is 400 MB
+MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the document
+MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
+MAX_VOCAB = 65_536  # characters
+MAX_LAYERS, MAX_HIDDEN = 8, 8192
+_BF16 = np.dtype("<u2")
+_DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
 
 @dataclass
@@ -97,59 +109,131 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
 
 
 def load(path: str | os.PathLike) -> Checkpoint:
-    """Read and validate a checkpoint; any problem raises CheckpointError."""
+    """Read and validate a checkpoint; any problem raises CheckpointError.
+
+    Everything that can be checked before the weights are read is: the file's
+    kind and size, the header's length and JSON, the document, and every
+    tensor's dtype, shape and byte range. Only then are the bytes read.
+    """
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(path, "no such file")
-    if path.is_dir():
-        raise CheckpointError(path, "is a directory, not a checkpoint file")
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise CheckpointError(path, f"cannot read: {e.strerror or e}") from None
-    metadata, tensors = _parse(path, raw)
-    return from_parts(path, metadata, tensors)
+        with open_regular(path, MAX_FILE_BYTES, "checkpoint file") as f:
+            size = os.fstat(f.fileno()).st_size
+            header, metadata, data_start = _read_header(path, f, size)
+            config, vocab, provenance = parse_document(path, _document(path, metadata))
+            table = _tensor_table(path, header, config, data_start, size)
+            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
+    check_tensors(path, config, tensors)
+    return Checkpoint(path, config, vocab, tensors, provenance)
 
 
-def _parse(path: Path, raw: bytes) -> tuple[dict[str, str], dict[str, np.ndarray]]:
-    # Check the framing ourselves first, so a random or truncated file gets a clear message
-    if len(raw) < 8:
-        raise CheckpointError(path, "not a safetensors file (too short)")
-    (n,) = struct.unpack("<Q", raw[:8])
-    if n > len(raw) - 8 or n > 100_000_000:
-        raise CheckpointError(path, "not a safetensors file, or truncated (bad header length)")
+def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """The safetensors header (tensor name -> entry), its metadata, and where the tensors' bytes start."""
+    if size < 8:
+        raise CheckpointError(path, f"not a safetensors file (too short: {size} bytes)")
+    (n,) = struct.unpack("<Q", read_exactly(f, 8))
+    if n > size - 8:
+        raise CheckpointError(path, f"not a safetensors file, or truncated (bad header length {n:,} "
+                                    f"in a {size:,}-byte file)")
+    if n > MAX_HEADER_BYTES:
+        raise CheckpointError(path, f"its header is {size_text(n)}, over the {size_text(MAX_HEADER_BYTES)} limit")
     try:
-        header = json.loads(raw[8 : 8 + n])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CheckpointError(path, "not a safetensors file (header is not JSON)") from None
+        header = bounded_json.loads(read_exactly(f, n), max_string=MAX_DOCUMENT_BYTES)
+    except bounded_json.JSONLimitError as e:
+        raise CheckpointError(path, f"not a safetensors file (header: {e})") from None
     if not isinstance(header, dict):
         raise CheckpointError(path, "not a safetensors file (header is not a JSON object)")
-    try:
-        needed = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
-    except (TypeError, KeyError, ValueError, IndexError):
-        raise CheckpointError(path, "not a safetensors file (malformed header)") from None
-    if needed > len(raw) - 8 - n:
-        raise CheckpointError(path, f"truncated: {len(raw):,} bytes, but its header describes {8 + n + needed:,}")
-    from safetensors.numpy import load as st_load
-
-    try:
-        tensors = st_load(raw)
-    except Exception as e:  # safetensors raises its own SafetensorError types
-        raise CheckpointError(path, f"damaged safetensors data ({str(e).splitlines()[0][:120]})") from None
-    metadata = header.get("__metadata__") or {}
-    return metadata, tensors
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise CheckpointError(path, "not a safetensors file (its __metadata__ is not a map of strings)")
+    return header, metadata, 8 + n
 
 
-def from_parts(path: Path, metadata: dict[str, str], tensors: dict[str, np.ndarray]) -> Checkpoint:
+def _document(path: Path, metadata: dict[str, str]) -> Any:
     if META_KEY not in metadata:
         raise CheckpointError(path, "a safetensors file, but not an rnn-tui checkpoint (no 'rnn_tui' metadata)")
+    raw = metadata[META_KEY].encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise CheckpointError(path, f"the rnn_tui metadata is {size_text(len(raw))}, over the "
+                                    f"{size_text(MAX_DOCUMENT_BYTES)} limit")
     try:
-        doc = json.loads(metadata[META_KEY])
-    except json.JSONDecodeError:
-        raise CheckpointError(path, "the rnn_tui metadata is not valid JSON") from None
-    config, vocab, provenance = parse_document(path, doc)
-    check_tensors(path, config, tensors)
-    return Checkpoint(path, config, vocab, {k: tensors[k] for k in config.shapes()}, provenance)
+        return bounded_json.loads(raw)
+    except bounded_json.JSONLimitError as e:
+        raise CheckpointError(path, f"the rnn_tui metadata is not usable JSON: {e}") from None
+
+
+def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start: int,
+                  size: int) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
+    """name -> (dtype, shape, file offset) for every tensor the configuration needs, each checked.
+
+    The byte ranges must tile the data section exactly, as the format requires:
+    the file is then no bigger than its tensors, which the configuration bounds.
+    """
+    def bad(problem: str) -> CheckpointError:
+        return CheckpointError(path, problem)
+
+    ranges = []
+    for name, entry in header.items():
+        shown = safe_text(name, 60)
+        if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= entry.keys():
+            raise bad(f"not a safetensors file (malformed entry for tensor {shown!r})")
+        begin_end, shape = entry["data_offsets"], entry["shape"]
+        if not (isinstance(begin_end, list) and len(begin_end) == 2 and all(_count(x) for x in begin_end)
+                and begin_end[0] <= begin_end[1]):
+            raise bad(f"not a safetensors file (bad data_offsets for tensor {shown!r})")
+        if not (isinstance(shape, list) and len(shape) <= 8 and all(_count(x) for x in shape)):
+            raise bad(f"not a safetensors file (bad shape for tensor {shown!r})")
+        ranges.append((begin_end[0], begin_end[1], name))
+    ranges.sort()
+    end = 0
+    for begin, stop, name in ranges:
+        if begin != end:
+            raise bad(f"not a safetensors file (tensor {safe_text(name, 60)!r}'s bytes overlap or leave a gap)")
+        end = stop
+    if data_start + end != size:
+        if data_start + end > size:
+            raise bad(f"truncated: {size:,} bytes, but its header describes {data_start + end:,}")
+        raise bad(f"{size - data_start - end:,} unexplained bytes after the tensors (not a safetensors file?)")
+    expected = config.shapes()
+    missing = [k for k in expected if k not in header]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise bad(f"missing tensor {missing[0]!r}{more}")
+    table = {}
+    for name, want in expected.items():
+        entry = header[name]
+        code, shape = entry["dtype"], tuple(entry["shape"])
+        if shape != want:
+            raise bad(f"tensor {name!r} has shape {safe_text(shape, 40)}, expected {want} for a {_what(config)}")
+        dtype = _DTYPES.get(code) if isinstance(code, str) else None
+        if dtype is None:
+            raise bad(f"tensor {name!r} has dtype {safe_text(code, 20)!r}, expected floating point "
+                      f"({', '.join(_DTYPES)})")
+        begin, stop = entry["data_offsets"]
+        if stop - begin != dtype.itemsize * int(np.prod(shape)):
+            raise bad(f"tensor {name!r}: {stop - begin:,} bytes for {shape} of {code}")
+        table[name] = (dtype, shape, data_start + begin)
+    return table
+
+
+def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
+    f.seek(offset)
+    raw = np.frombuffer(read_exactly(f, dtype.itemsize * int(np.prod(shape))), dtype)
+    if dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
+        raw = (raw.astype(np.uint32) << 16).view(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
+        return raw.astype(np.float32).reshape(shape)
+
+
+def _count(x: Any) -> bool:
+    """A non-negative JSON integer."""
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _what(config: Config) -> str:
+    return f"{config.cell} {config.layers}×{config.hidden} with {config.vocab_size} characters"
 
 
 def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]:
@@ -160,28 +244,30 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
         raise bad("the metadata is not an rnn-tui checkpoint document")
     version = doc.get("version")
     if version != VERSION:
-        raise bad(f"format version {version!r} is not supported (this rnn-tui reads version {VERSION}); "
+        raise bad(f"format version {_shown(version)} is not supported (this rnn-tui reads version {VERSION}); "
                   "upgrade rnn-tui or re-export the model")
     cell = doc.get("cell")
-    if cell not in CELLS:
-        raise bad(f"unknown cell {cell!r} (expected one of {', '.join(CELLS)})")
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)})")
     layers, hidden = doc.get("layers"), doc.get("hidden")
-    if not _positive_int(layers) or layers > 8:
-        raise bad(f"layers must be an integer from 1 to 8, got {layers!r}")
-    if not _positive_int(hidden) or hidden > 8192:
-        raise bad(f"hidden must be an integer from 1 to 8192, got {hidden!r}")
+    if not _int_in(layers, MAX_LAYERS):
+        raise bad(f"layers must be an integer from 1 to {MAX_LAYERS}, got {_shown(layers)}")
+    if not _int_in(hidden, MAX_HIDDEN):
+        raise bad(f"hidden must be an integer from 1 to {MAX_HIDDEN}, got {_shown(hidden)}")
     enc = doc.get("input")
     embed_dim = doc.get("embed_dim")
     if enc == "one-hot":
         embed_dim = None
     elif enc == "embedding":
-        if not _positive_int(embed_dim):
-            raise bad(f"embedding input needs a positive embed_dim, got {embed_dim!r}")
+        if not _int_in(embed_dim, MAX_HIDDEN):
+            raise bad(f"embedding input needs an embed_dim from 1 to {MAX_HIDDEN}, got {_shown(embed_dim)}")
     else:
-        raise bad(f"input encoding must be 'one-hot' or 'embedding', got {enc!r}")
+        raise bad(f"input encoding must be 'one-hot' or 'embedding', got {_shown(enc)}")
     chars = doc.get("vocab")
     if not isinstance(chars, list) or not chars:
         raise bad("vocab must be a non-empty list of characters")
+    if len(chars) > MAX_VOCAB:
+        raise bad(f"vocab has {len(chars):,} characters (the limit is {MAX_VOCAB:,})")
     try:
         vocab = Vocab(chars)
     except ValueError as e:
@@ -193,6 +279,7 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
 
 
 def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
+    """Every tensor the configuration needs, of its shape, floating point and finite; then a probe run."""
     expected = config.shapes()
     missing = [k for k in expected if k not in tensors]
     if missing:
@@ -201,13 +288,35 @@ def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) ->
     for name, shape in expected.items():
         t = tensors[name]
         if tuple(t.shape) != shape:
-            what = f"{config.cell} {config.layers}×{config.hidden} with {config.vocab_size} characters"
-            raise CheckpointError(path, f"tensor {name!r} has shape {tuple(t.shape)}, expected {shape} for a {what}")
+            raise CheckpointError(path, f"tensor {name!r} has shape {tuple(t.shape)}, expected {shape} "
+                                        f"for a {_what(config)}")
         if not np.issubdtype(t.dtype, np.floating):
             raise CheckpointError(path, f"tensor {name!r} has dtype {t.dtype}, expected floating point")
         if not np.isfinite(t).all():
             raise CheckpointError(path, f"tensor {name!r} holds NaN or infinite values")
+    probe(path, config, tensors)
 
 
-def _positive_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 1
+def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
+    """Two steps on a few characters: finite weights can still overflow (3e38 passes `isfinite`).
+
+    Such a model would score "nan nats/char" and always pick the same character;
+    refusing it here is one clear line instead.
+    """
+    ids = np.unique(np.linspace(0, config.vocab_size - 1, num=8).astype(np.int64))
+    with np.errstate(all="ignore"):
+        model = Model(config, {k: tensors[k] for k in config.shapes()})
+        state, logits, _ = model.forward(np.stack([ids, ids[::-1]], axis=1))
+        finite = np.isfinite(model.input_table).all() and np.isfinite(logits).all() and np.isfinite(state).all()
+    if not finite:
+        raise CheckpointError(path, "its weights overflow: a probe step gives infinite or NaN activations or "
+                                    "scores (weights too large for float32 arithmetic)")
+
+
+def _int_in(x: Any, top: int) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= top
+
+
+def _shown(value: Any) -> str:
+    """A value from the file, as it may appear in a message: short and safe."""
+    return safe_text(repr(value), 40)

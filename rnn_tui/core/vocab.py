@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -16,10 +17,10 @@ class Vocab:
         chars = tuple(chars)
         for ch in chars:
             if not isinstance(ch, str) or len(ch) != 1:
-                raise ValueError(f"vocabulary entry {ch!r} is not a single character")
-        if len(set(chars)) != len(chars):
-            dupes = sorted({c for c in chars if chars.count(c) > 1})
-            raise ValueError(f"vocabulary has duplicate characters: {safe_text(''.join(dupes))!r}")
+                raise ValueError(f"vocabulary entry {safe_text(repr(ch), 40)} is not a single character")
+        if len(set(chars)) != len(chars):  # linear: a file may hold 100,000 copies of one character
+            dupes = sorted(c for c, n in Counter(chars).items() if n > 1)
+            raise ValueError(f"vocabulary has duplicate characters: {safe_text(''.join(dupes), 40)!r}")
         if not chars:
             raise ValueError("vocabulary is empty")
         self.chars = chars
@@ -43,7 +44,7 @@ class Vocab:
     def encode(self, text: str) -> np.ndarray:
         missing = self.unknown(text)
         if missing:
-            raise ValueError(f"characters not in the model's vocabulary: {safe_text(''.join(missing))!r}")
+            raise ValueError(f"characters not in the model's vocabulary: {safe_text(''.join(missing), 40)!r}")
         return np.fromiter((self.index[ch] for ch in text), dtype=np.int64, count=len(text))
 
     def decode(self, ids: Iterable[int]) -> str:

@@ -22,9 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from ..core import bounded_json
 from ..core.cells import CELLS, Config
-from ..core.checkpoint import Checkpoint, check_tensors
+from ..core.checkpoint import MAX_FILE_BYTES, MAX_HIDDEN, MAX_LAYERS, MAX_VOCAB, Checkpoint, check_tensors
 from ..core.errors import CheckpointError
+from ..core.files import FileProblem, open_regular
+from ..core.safe import safe_text
 from ..core.vocab import Vocab
 
 _PREFIXES = {
@@ -39,6 +42,8 @@ def rename(state_dict: dict[str, Any]) -> dict[str, Any]:
     """Map common module names to the checkpoint's (`lstm.weight_ih_l0` → `rnn.weight_ih_l0`, `fc.` → `head.`)."""
     out: dict[str, Any] = {}
     for key, value in state_dict.items():
+        if not isinstance(key, str):
+            raise ValueError(f"'state_dict' has a key {safe_text(repr(key), 40)} that is not a name")
         key = key.removeprefix("module.")  # saved from DataParallel
         prefix, dot, rest = key.partition(".")
         new = f"{_RENAME.get(prefix, prefix)}{dot}{rest}"
@@ -52,18 +57,21 @@ def infer_config(cell: str, tensors: dict[str, np.ndarray], vocab_size: int) -> 
     """Layers, hidden size and input encoding from the tensors' shapes."""
     if "rnn.weight_hh_l0" not in tensors:
         raise ValueError("no recurrent weights (expected a key like 'rnn.weight_hh_l0' or 'lstm.weight_hh_l0')")
-    gates, hidden = tensors["rnn.weight_hh_l0"].shape
-    if gates != CELLS[cell].gates * hidden:
-        raise ValueError(f"rnn.weight_hh_l0 has shape {tuple(tensors['rnn.weight_hh_l0'].shape)}, "
-                         f"which is not a {cell} (expected {CELLS[cell].gates}·hidden rows)")
+    shape = tuple(tensors["rnn.weight_hh_l0"].shape)
+    if len(shape) != 2 or shape[0] != CELLS[cell].gates * shape[1] or not 1 <= shape[1] <= MAX_HIDDEN:
+        raise ValueError(f"rnn.weight_hh_l0 has shape {shape}, which is not a {cell}'s (expected "
+                         f"{CELLS[cell].gates}·hidden × hidden, hidden at most {MAX_HIDDEN})")
+    hidden = shape[1]
     layers = 0
     while f"rnn.weight_hh_l{layers}" in tensors:
         layers += 1
+    if layers > MAX_LAYERS:
+        raise ValueError(f"{layers} layers (the limit is {MAX_LAYERS})")
     extra = sorted(k for k in tensors if re.search(r"_reverse$", k))
     if extra:
         raise ValueError("bidirectional networks cannot generate text one character at a time")
     embed = tensors.get("embed.weight")
-    embed_dim = int(embed.shape[1]) if embed is not None and embed.ndim == 2 else None
+    embed_dim = int(embed.shape[1]) if embed is not None and embed.ndim == 2 and embed.shape[1] else None
     return Config(cell, layers, int(hidden), vocab_size, embed_dim)
 
 
@@ -75,9 +83,12 @@ def load_pt(path: str | os.PathLike) -> Checkpoint:
     except ImportError:
         raise CheckpointError(path, "reading .pt files needs PyTorch: pip install 'rnn-tui[train]'") from None
     try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # pickle errors, refused globals, truncated zips...
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        with open_regular(path, MAX_FILE_BYTES, "PyTorch file") as f:
+            obj = torch.load(f, weights_only=True, map_location="cpu")
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
+    except Exception as e:  # pickle errors, refused globals, truncated zips, nesting too deep...
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise CheckpointError(path, f"cannot read as a safe PyTorch file (weights_only): {first}") from None
     if not isinstance(obj, dict):
         raise CheckpointError(path, f"expected a dict with 'state_dict', 'vocab' and 'cell', got {type(obj).__name__}")
@@ -86,22 +97,11 @@ def load_pt(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(path, f"missing key(s) {', '.join(map(repr, missing))}; expected "
                                     "{'state_dict': model.state_dict(), 'vocab': [chars], 'cell': 'lstm'}")
     cell = obj["cell"]
-    if cell not in CELLS:
-        raise CheckpointError(path, f"unknown cell {cell!r} (expected one of {', '.join(CELLS)})")
-    chars = obj["vocab"]
-    if isinstance(chars, str):
-        chars = list(chars)
-    if not isinstance(chars, (list, tuple)) or not chars:
-        raise CheckpointError(path, "'vocab' must be a non-empty list of characters")
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise CheckpointError(path, f"unknown cell {safe_text(repr(cell), 40)} (expected one of {', '.join(CELLS)})")
+    vocab = _vocab(path, obj["vocab"])
     try:
-        vocab = Vocab(chars)
-    except ValueError as e:
-        raise CheckpointError(path, str(e)) from None
-    sd = obj["state_dict"]
-    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise CheckpointError(path, "'state_dict' must map names to tensors")
-    try:
-        tensors = {k: v.detach().to(torch.float32).cpu().numpy() for k, v in rename(sd).items()}
+        tensors = {k: _array(torch, k, v) for k, v in rename(_state_dict(torch, obj["state_dict"])).items()}
         config = infer_config(cell, tensors, len(vocab))
     except ValueError as e:
         raise CheckpointError(path, str(e)) from None
@@ -110,5 +110,42 @@ def load_pt(path: str | os.PathLike) -> Checkpoint:
     if unexpected:
         raise CheckpointError(path, f"unexpected tensor {unexpected[0]!r} for a {cell} {config.layers}×{config.hidden}")
     provenance = obj.get("provenance") if isinstance(obj.get("provenance"), dict) else {}
+    try:
+        bounded_json.check_plain(provenance)
+    except bounded_json.JSONLimitError as e:
+        raise CheckpointError(path, f"'provenance' is not plain data within limits: {e}") from None
     provenance = {"imported_from": path.name, **provenance}
     return Checkpoint(path, config, vocab, {k: tensors[k] for k in config.shapes()}, provenance)
+
+
+def _vocab(path: Path, chars: Any) -> Vocab:
+    if isinstance(chars, str):
+        chars = list(chars)
+    if not isinstance(chars, (list, tuple)) or not chars:
+        raise CheckpointError(path, "'vocab' must be a non-empty list of characters")
+    if len(chars) > MAX_VOCAB:
+        raise CheckpointError(path, f"'vocab' has {len(chars):,} characters (the limit is {MAX_VOCAB:,})")
+    try:
+        return Vocab(chars)
+    except ValueError as e:
+        raise CheckpointError(path, str(e)) from None
+
+
+def _state_dict(torch: Any, sd: Any) -> dict[Any, Any]:
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError("'state_dict' must map names to tensors")
+    return sd
+
+
+def _array(torch: Any, name: str, t: Any) -> np.ndarray:
+    """A real, dense float tensor as a float32 array; anything else (sparse, complex, meta, integer) refused."""
+    shown = safe_text(repr(name), 60)
+    if t.layout != torch.strided:
+        raise ValueError(f"tensor {shown} is sparse ({str(t.layout).removeprefix('torch.')}); save it dense")
+    if t.device.type == "meta":
+        raise ValueError(f"tensor {shown} is on the 'meta' device: it has a shape but no values")
+    if t.is_complex() or not t.is_floating_point():
+        raise ValueError(f"tensor {shown} has dtype {str(t.dtype).removeprefix('torch.')}, expected real floating "
+                         "point")
+    with np.errstate(over="ignore"):
+        return t.detach().to(torch.float32).cpu().numpy()

@@ -1,0 +1,99 @@
+"""Can this terminal show the viewer? Checked before the screen switches, each failure one line.
+
+Textual reads keys from stdin and draws on stderr, in UTF-8, with xterm's
+escape sequences. So:
+- stdin must be a terminal (`rnn-tui </dev/null` could never be quit with q);
+- if stderr is redirected (`rnn-tui 2>err.log`) but stdout is the terminal, the
+  viewer draws on stdout instead, and an error at the end still goes to the file;
+- a terminal that calls itself `dumb` or a VT100-family one cannot draw it;
+- a locale that says the terminal is not UTF-8 (LANG=C) is refused with how to
+  fix it: the heatmaps are half-block characters, which have no ASCII form that
+  keeps two units a cell.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from ..core.errors import UserError
+from ..core.safe import safe_text
+
+# Python's own start-up sets LC_CTYPE to one of these when the locale is C (PEP 538), so
+# LC_CTYPE holding one of them then says nothing about the user's terminal.
+_COERCED = ("C.UTF-8", "C.utf8", "UTF-8")
+
+
+def check(env: Mapping[str, str] | None = None) -> None:
+    """Raise a UserError if the viewer cannot run on this terminal."""
+    env = os.environ if env is None else env
+    if not sys.stdin.isatty():
+        raise UserError("the viewer reads keys from a terminal, but stdin is not one (redirected from a file or "
+                        "/dev/null?); run rnn-tui in a terminal, or use 'rnn-tui info' and 'rnn-tui eval' in scripts")
+    if not (sys.stderr.isatty() or sys.stdout.isatty()):
+        raise UserError("the viewer draws on a terminal, but neither stdout nor stderr is one")
+    term = env.get("TERM", "")
+    if term in ("", "dumb", "unknown") or term.startswith("vt"):
+        shown = f"TERM={safe_text(term, 30)}" if term else "TERM is not set: the terminal"
+        raise UserError(f"{shown} cannot draw the viewer (it needs colour and cursor movement); "
+                        "run it in a terminal emulator such as xterm, or set TERM=xterm-256color if yours is one")
+    var, value = locale_setting(env)
+    if value and "utf-8" not in value.lower() and "utf8" not in value.lower():
+        raise UserError(f"the viewer draws with Unicode block characters, but {var}={safe_text(value, 30)} is not "
+                        "a UTF-8 locale; run it as LC_ALL=C.UTF-8 rnn-tui (or with any UTF-8 locale)")
+
+
+def locale_setting(env: Mapping[str, str]) -> tuple[str, str]:
+    """The variable that decides the character set and its value, as the user set them ('' if none)."""
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(var, "")
+        if var == "LC_CTYPE" and value in _COERCED and sys.flags.utf8_mode:
+            continue  # set by Python itself over a C locale: the user's choice is in LANG
+        if value:
+            return var, value
+    return "", ""
+
+
+class AppCrashed(Exception):
+    """The app stopped on an exception of its own; `report` is what Textual would have printed."""
+
+    def __init__(self, what: str, report: str):
+        super().__init__(what)
+        self.report = report
+
+
+def run_app(app: Any) -> int:
+    """Run a Textual app; an exception inside it becomes AppCrashed (one line and exit 1), never exit 0."""
+    from rich.console import Console
+
+    report = io.StringIO()
+    # Textual prints a crash's traceback (with local variables) on this console when the screen closes
+    app.error_console = Console(file=report, width=120, color_system=None, markup=False, highlight=False)
+    with _draw_on_terminal():
+        app.run()
+    if app.return_code:
+        error = getattr(app, "_exception", None)
+        what = f"{type(error).__name__}: {error}" if error is not None else "the viewer stopped on an error"
+        raise AppCrashed(what, report.getvalue())
+    return 0
+
+
+@contextmanager
+def _draw_on_terminal() -> Iterator[None]:
+    """Textual draws on stderr: while it runs, point stderr at the terminal if only stdout is one."""
+    if sys.stderr.isatty() or not sys.stdout.isatty():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(1, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
