@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.clamp import Pin, check_pin, describe, model_clamp, parse_pin, value_range
+from rnn_tui.analysis.clamp import (
+    Pin,
+    check_pin,
+    describe,
+    loss_both_ways,
+    model_clamp,
+    parse_pin,
+    value_range,
+)
 from rnn_tui.core.cells import CELLS, Config
 from rnn_tui.core.sampling import softmax
 
@@ -103,3 +111,14 @@ def test_what_a_person_types_becomes_a_checked_pin():
         parse_pin("h x 1", config, layer=0)
     with pytest.raises(ValueError, match="type a quantity"):
         parse_pin("  ", config, layer=0)
+
+
+def test_the_loss_both_ways_scores_without_and_with_the_clamp_and_leaves_the_model_alone(tmp_path):
+    ckpt = one_unit_drives_a_logit(tmp_path / "gru.safetensors", cell="gru")
+    model = ckpt.model()
+    ids = ckpt.vocab.encode("xyzzyxzyx")
+    clamp = model_clamp(ckpt.config, [Pin(0, "h", 0.0, (2,))])
+    free, held = loss_both_ways(model, ids, clamp)
+    assert free == pytest.approx(model.nll(ids, streams=1))
+    assert held == pytest.approx(float(-np.log(softmax(BIASES)[ids[1:]]).mean()), abs=1e-5)
+    assert model.clamp is None
