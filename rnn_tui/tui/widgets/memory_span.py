@@ -43,6 +43,8 @@ MARKERS = {"rnn": ("R", Style(color="#e69f00")), "gru": ("G", Style(color="#56b4
            "lstm": ("L", Style(color="#009e73"))}
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
+DENSITY = "░▒▓█"
+SPAN_THRESHOLD = 1e-3  # nats: "remembers" a lag whose replacement moves the distribution this much
 RAMP = ("#1f2a44", "#2c4a6e", "#2f6f8f", "#2f9a9a", "#4cc38a", "#a6d96a", "#fee08b")
 
 
@@ -73,7 +75,7 @@ class MemorySpanScreen(Screen):
     MemorySpanScreen { layout: vertical; }
     MemorySpanScreen #span-title { height: 1; text-style: bold; }
     MemorySpanScreen #span-plot { height: 1fr; }
-    MemorySpanScreen #span-text { height: auto; max-height: 3; }
+    MemorySpanScreen #span-text { height: auto; max-height: 2; }
     MemorySpanScreen #span-note { height: auto; color: $text-muted; }
     """
 
@@ -114,7 +116,8 @@ class MemorySpanScreen(Screen):
             note = (f"mean over {k + 1} random replacement{'s' if k else ''} per lag"
                     + (f"; only {len(curve.lags)} characters of history, so lags stop there"
                        if curve.clipped else ""))
-            self.app.call_from_thread(self._update, {label: self._curve(label, r.name, curve.lags, mean)}, note, mean)
+            curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean)}
+            self.app.call_from_thread(self._update, curves, note, mean)
 
     @work(thread=True, exclusive=True, group="span")
     def run_compare(self, median: bool) -> None:
@@ -138,7 +141,7 @@ class MemorySpanScreen(Screen):
                 span = memory_span(ckpt.model(), ids, lags=np.arange(1, DEFAULT_MAX_LAG + 1))
             if get_current_worker().is_cancelled:
                 return
-            curves[cell] = self._curve(cell, safe_text(ckpt.name), span.lags, span.median())
+            curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median())
             what = (f"median over {len(positions)} positions of the text" if median
                     else "the same text up to the cursor, one random replacement per lag")
             self.app.call_from_thread(self._update, dict(curves), f"bundled models, {what}", None)
@@ -185,9 +188,9 @@ class MemorySpanScreen(Screen):
         self._draw()
 
     def _title(self) -> None:
-        what = {"cursor": "at the cursor", "compare": "cell types compared", "median": "median over positions"}
+        what = {"cursor": "at the cursor", "compare": "cell types", "median": "median over positions"}
         self.query_one("#span-title", Static).update(
-            f"Memory span {what[self.mode]} — KL(p ‖ p with the character k back replaced), nats")
+            Text(f"Memory span, {what[self.mode]}: KL nats when the character k back is replaced", style="bold"))
 
     def _draw(self) -> None:
         if not self.is_mounted:
@@ -197,7 +200,8 @@ class MemorySpanScreen(Screen):
         size = plot_widget.size
         if curves:
             lines = plot(curves, size.width or self.app.size.width, max(3, (size.height or 10) - 3))
-            legend = Text("   ").join(Text(f"{c.marker} {c.label}", style=c.style) for c in curves)
+            legend = Text("   ").join(Text(f"{c.marker} {c.label}" + _span_words(c), style=c.style)
+                                        for c in curves)
             plot_widget.update(Text("\n").join([*lines, legend]))
         else:
             plot_widget.update(Text("computing…", style="dim"))
@@ -205,18 +209,29 @@ class MemorySpanScreen(Screen):
         self.query_one("#span-note", Static).update(Text(self.note))
 
     def _influence_text(self, width: int) -> Text:
-        """The characters before the cursor, each on a background as strong as its influence."""
+        """The characters before the cursor, each on a background as strong as its influence, and
+        under them the same as glyph density (for grey screens and NO_COLOR)."""
         if self.influence is None:
             return Text("")
         r = self.request
         n = min(len(self.influence), len(r.window), max(1, width - 10))
         glyphs = [r.vocab.glyphs[int(i)] for i in r.window[len(r.window) - n :]]
-        kl = self.influence[:n][::-1]  # lag n … lag 1, in reading order
-        out = Text("influence ", style="dim")
-        for g, v in zip(glyphs, kl, strict=True):
-            if not np.isfinite(v) or v < 1e-4:
-                out.append(g)
+        kl = np.nan_to_num(self.influence[:n][::-1])  # lag n … lag 1, in reading order
+        levels = np.clip(np.log10(np.maximum(kl, 1e-12) / 1e-4) / 5 * len(RAMP), -1, len(RAMP) - 1).astype(int)
+        chars, density = Text("influence ", style="dim"), Text(f"{'nats':>9} ", style="dim")
+        for g, level in zip(glyphs, levels.tolist(), strict=True):
+            if level < 0:
+                chars.append(g)
+                density.append(" ")
                 continue
-            level = min(len(RAMP) - 1, int(np.log10(v / 1e-4) / 5 * (len(RAMP) - 1) + 0.5))
-            out.append(g, Style(bgcolor=RAMP[level], color="#ffffff" if level < 4 else "#000000"))
-        return out
+            chars.append(g, Style(bgcolor=RAMP[level], color="#ffffff" if level < 4 else "#000000"))
+            density.append(DENSITY[level * len(DENSITY) // len(RAMP)])
+        return Text("\n").join([chars, density])
+
+
+def _span_words(curve: Curve) -> str:
+    """" span 21": the last lag whose influence reaches 1e-3 nats (gradient curves have no span)."""
+    if curve.marker == SALIENCY[0]:
+        return ""
+    above = curve.lags[np.nan_to_num(curve.values) >= SPAN_THRESHOLD]
+    return f" (span {int(above[-1]) if len(above) else 0})"
