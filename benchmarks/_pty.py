@@ -13,10 +13,13 @@ import time
 
 
 class PtyProgram:
-    def __init__(self, argv: list[str], cols: int = 120, rows: int = 40, env: dict | None = None):
+    def __init__(self, argv: list[str], cols: int = 120, rows: int = 40, env: dict | None = None,
+                 cwd: str | os.PathLike | None = None):
         self.started = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:
+            if cwd is not None:  # `python -m` finds the package in the working directory first
+                os.chdir(cwd)
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.execvpe(argv[0], argv, {**os.environ, "TERM": "xterm-256color", **(env or {})})
         self.pid, self.fd = pid, fd

@@ -6,7 +6,7 @@ Targets (issue #3): RSS <= 120 MB after 100,000 generated steps, growing by
 App rows: the viewer itself runs headless (`App.run_test`, 120×40, default model) and generates
 through `action_step`, the method the → key calls (its frame is coalesced, so the screen is brought
 up to date every 1,000 steps, not every step). Rewinds go through `action_back(n)`, the method ← and
-[ call, followed by the `_sync` the key's frame runs (the widgets take the rewound state); each
+[ call, followed by the `sync` the key's frame runs (the widgets take the rewound state); each
 is timed from the end of the text to a random earlier step. Session rows: the bare session in the
 same process set-up, as before. About a minute in all.
 
@@ -66,7 +66,7 @@ async def app_rows(steps: int) -> tuple[list[tuple[str, str]], bool]:
             target = rng.randrange(0, end)
             t0 = time.perf_counter()
             app.action_back(s.cursor - target)
-            app._sync()
+            app.sync()
             times.append(time.perf_counter() - t0)
             assert s.cursor == target
             s.seek(end)  # back to the end, untimed
@@ -75,7 +75,7 @@ async def app_rows(steps: int) -> tuple[list[tuple[str, str]], bool]:
         for n in [1, 10] * 50:
             t0 = time.perf_counter()
             app.action_back(n)
-            app._sync()
+            app.sync()
             near.append(time.perf_counter() - t0)
         await pilot.pause()
     worst = max(times)

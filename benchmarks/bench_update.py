@@ -4,7 +4,7 @@ Target (issue #3): <= 10 ms. Method: the real app runs headless (`App.run_test`,
 model, paused). One update, timed with perf_counter and nothing awaited inside it, is:
 
 1. `session.step()`, the step alone (the baseline row);
-2. `app._sync()`, what every key press runs: the widgets take the new state and refresh the cells
+2. `app.sync()`, what every key press runs: the widgets take the new state and refresh the cells
    that changed;
 3. `refresh()` of every widget on the screen, then `screen._compositor.render_strips()`: the
    compositor asks every visible widget for every line (`render_line` for the Line API widgets,
@@ -59,18 +59,18 @@ async def measure(model: str | None) -> list[tuple[str, list[float]]]:
 
         def step_sync() -> None:
             app.session.step()
-            app._sync()
+            app.sync()
 
         def full() -> None:
             app.session.step()
-            app._sync()
+            app.sync()
             for w in widgets:
                 w.refresh()
             screen._compositor.render_strips()
 
         def full_encoded() -> None:
             app.session.step()
-            app._sync()
+            app.sync()
             for w in widgets:
                 w.refresh()
             update = screen._compositor.render_update(full=True)
@@ -92,8 +92,8 @@ async def measure(model: str | None) -> list[tuple[str, list[float]]]:
             rows.append((name, times))
 
         # sustained play: the real timer, the real frames
-        app.byte_budget = 0
-        app.speed = 500
+        app.player.max_kbps = 0
+        app.player.speed = 500
         s = app.session
         start = s.cursor
         app.action_play_pause()

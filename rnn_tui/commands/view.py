@@ -8,7 +8,9 @@ terminal switches to the app, so it prints as one line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..core.checkpoint import bundled_models
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
@@ -62,14 +64,15 @@ def main(argv: list[str]) -> int:
 
 def launch(args: argparse.Namespace) -> int:
     max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
+    if not 0 < args.fps <= 240:
+        raise UserError(f"--fps must be more than 0 and at most 240 frames a second, got {args.fps:g}")
+    check_model_name(args.model)
     ckpt = load_model(args.model)
     prime = unescape(args.prime) if args.prime else None
     if prime:
         unknown = ckpt.vocab.unknown(prime)
         if unknown:
             raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
-    if not args.fps > 0 or args.fps > 240:
-        raise UserError(f"--fps must be between 0 and 240, got {args.fps}")
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
     _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
@@ -77,3 +80,11 @@ def launch(args: argparse.Namespace) -> int:
 
     return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
                                        fps=args.fps, max_kbps=max_kbps))
+
+
+def check_model_name(name: str | None) -> None:
+    """A name that is neither a file nor a bundled model gets the list of bundled names."""
+    if name is None or Path(name).exists() or name in bundled_models():
+        return
+    names = ", ".join(bundled_models()) or "none installed"
+    raise UserError(f"no model file or bundled model named {safe_text(name, 60)!r}; bundled models: {names}")

@@ -190,7 +190,7 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
     end = 0
     for begin, stop, name in ranges:
         if begin != end:
-            raise bad(f"not a safetensors file (tensor {safe_text(name, 60)!r}'s bytes overlap or leave a gap)")
+            raise bad(f"not a safetensors file (the bytes of tensor {safe_text(name, 60)!r} overlap or leave a gap)")
         end = stop
     if data_start + end != size:
         if data_start + end > size:

@@ -39,7 +39,8 @@ def _describe(t: Any) -> str:
     c = t.config
     enc = f"embedding {c.embed_dim}" if c.embed_dim else "one-hot"
     k = t.corpus
-    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {k.name}: "
+    name = safe_text(k.name, 60)  # a file name: anyone's choice of characters
+    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {name}: "
             f"{len(k.train_ids):,} training / {len(k.val_ids):,} held-out characters, {len(k.vocab)} symbols, "
             f"{t.hardware}" + (f", resumed at step {t.step}" if t.opts.resume else ""))
 
@@ -51,11 +52,12 @@ def _bits(nats: float) -> str:
 def _final_line(t: Any, result: Any, signal_name: str) -> str:
     best = (f"best val {_bits(result.best_val)} at step {result.best_step}" if result.best_val is not None
             else "no checkpoint")
+    out = safe_text(result.out, 100)
     if result.interrupted:
-        return (f"stopped by {signal_name or 'request'} after step {result.steps}: {best} saved to {result.out}; "
+        return (f"stopped by {signal_name or 'request'} after step {result.steps}: {best} saved to {out}; "
                 f"continue with --resume")
     return (f"done: {result.steps} steps in {_fmt_time(result.seconds)} ({result.chars_per_second:,.0f} chars/s), "
-            f"{best} saved to {result.out}")
+            f"{best} saved to {out}")
 
 
 class QuietReporter:

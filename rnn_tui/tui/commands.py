@@ -1,4 +1,4 @@
-"""Every key binding as a command in the ctrl+p palette, found by its description."""
+"""Every key binding as a command in the ctrl+p palette, found by its description (or its tooltip)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,23 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 class BindingCommands(Provider):
     """Commands built from the app's own bindings, so palette and keys never disagree."""
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        app = self.app
+    def commands(self) -> list[tuple[str, str, str]]:
+        """(text searched, action, key) for every binding with a description."""
         out = []
-        for b in app.BINDINGS:
-            if b.description and b.action not in ("command_palette",):
-                out.append((b.description, b.action, b.key_display or b.key))
+        for b in self.app.BINDINGS:
+            if b.description:
+                extra = f" ({b.tooltip})" if b.tooltip and b.tooltip != b.description else ""
+                text = b.description + extra
+                out.append((text, b.action, b.key_display or b.key))
         return out
 
     async def discover(self) -> Hits:
-        for description, action, keys in self._commands():
-            yield DiscoveryHit(description, partial(self.app.run_action, action), help=f"key: {keys}")
+        for text, action, keys in self.commands():
+            yield DiscoveryHit(text, partial(self.app.run_action, action), help=f"key: {keys}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for description, action, keys in self._commands():
-            score = matcher.match(description)
+        for text, action, keys in self.commands():
+            score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(description), partial(self.app.run_action, action),
-                          help=f"key: {keys}")
+                yield Hit(score, matcher.highlight(text), partial(self.app.run_action, action), help=f"key: {keys}")

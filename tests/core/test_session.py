@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rnn_tui.core.cells import Config, Model
+from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler, entropy, uniform
 from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, Session
 from tests.factories import ASCII_VOCAB, random_tensors
@@ -35,7 +36,7 @@ def test_state_after_rewind_equals_a_fresh_run_to_that_point():
     final, logits, acts = s.model.run(s.ids())
     assert np.array_equal(s.state, final)
     assert np.array_equal(s.logits, logits[-1])
-    window_acts, window_logits = s.window(0, s.cursor + 1)  # display values: equal to rounding
+    window_acts, window_logits = DisplayCache(s).window(0, s.cursor + 1)  # display values: equal to rounding
     assert np.abs(window_acts - acts).max() <= 1e-5 and np.abs(window_logits - logits).max() <= 1e-5
 
 
@@ -146,9 +147,10 @@ def test_bad_sampler_settings_are_refused():
 
 def test_series_matches_window_and_revision_counts_branches():
     s = make_session()
+    cache = DisplayCache(s)
     s.forward(60)
-    acts, _ = s.window(10, 50)
-    assert np.array_equal(s.series(10, 50, 1, 2, slice(3, 9)), acts[:, 1, 2, 3:9])
+    acts, _ = cache.window(10, 50)
+    assert np.array_equal(cache.series(10, 50, 1, 2, slice(3, 9)), acts[:, 1, 2, 3:9])
     assert s.kinds(0, 6) == bytes([PRIMED] * 5 + [SAMPLED])
     ids = s.ids()
     s.step()  # a caller holding ids() must not block the timeline from growing
@@ -164,31 +166,69 @@ def test_series_matches_window_and_revision_counts_branches():
 
 def test_display_blocks_never_leak_into_the_exact_state():
     s = make_session(interval=16)
-    s._cached_blocks = 3  # force evictions and recomputation
+    cache = DisplayCache(s)
+    cache.max_blocks = 3  # force evictions and recomputation
     s.forward(200)
     text, state = s.text(), s.state.copy()
     for start in (0, 40, 120, 7):
-        s.series(start, start + 70, 1, 0)  # batched display values, blocks recomputed
+        cache.series(start, start + 70, 1, 0)  # batched display values, blocks recomputed
     s.back(150)
     final, logits, acts = s.model.run(s.ids())
     assert np.array_equal(s.state, final) and np.array_equal(s.logits, logits[-1])
     s.forward(150)
     assert s.text() == text and np.array_equal(s.state, state)
     all_acts = s.model.run(s.ids())[2]
-    assert np.abs(s.series(0, s.length, 0, 2) - all_acts[:, 0, 2]).max() <= 1e-5
+    assert np.abs(cache.series(0, s.length, 0, 2) - all_acts[:, 0, 2]).max() <= 1e-5
 
 
 def test_prepare_on_a_worker_thread_while_the_timeline_branches():
     import threading
 
     s = make_session(interval=16)
+    cache = DisplayCache(s)
     s.forward(300)
-    worker = threading.Thread(target=s.prepare, args=(0, 305))
+    worker = threading.Thread(target=cache.prepare, args=(0, 305))
     worker.start()
     s.back(100)
     s.choose((int(s.ids(s.cursor + 1, s.cursor + 2)[0]) + 1) % len(ASCII_VOCAB))
     s.forward(50)
     worker.join()
     _, _, acts = s.model.run(s.ids())
-    assert np.abs(s.series(0, s.length, 1, 0) - acts[:, 1, 0]).max() <= 1e-5
-    assert s.missing(0, s.length) == 0
+    assert np.abs(cache.series(0, s.length, 1, 0) - acts[:, 1, 0]).max() <= 1e-5
+    assert cache.missing(0, s.length) == 0
+
+
+def test_a_rewind_through_recent_steps_uses_their_exact_activations_and_a_far_one_replays():
+    s = make_session(interval=16)
+    s.forward(100)
+    s.back(20)  # within the ring of recent steps
+    final, logits, acts = s.model.run(s.ids())
+    assert np.array_equal(s.state, final) and np.array_equal(s.acts, acts[-1])
+    s._ring_at[:] = -1  # as if those steps had left the ring: a replay from a snapshot
+    s.forward(20)
+    s.back(60)
+    final, logits, acts = s.model.run(s.ids())
+    assert np.array_equal(s.state, final) and np.array_equal(s.logits, logits[-1])
+
+
+def test_the_display_cache_follows_the_session_and_forgets_a_branch():
+    s = make_session(interval=16)
+    cache = DisplayCache(s)
+    s.forward(40)
+    assert cache.missing(16, s.cursor + 1) == 0  # played steps fill their blocks as they happen
+    before = cache.series(0, s.length, 1, 0).copy()
+    s.back(10)
+    s.choose((int(s.ids(s.cursor + 1, s.cursor + 2)[0]) + 1) % len(ASCII_VOCAB))
+    s.forward(9)
+    after = cache.series(0, s.length, 1, 0)
+    _, _, acts = s.model.run(s.ids())
+    assert np.abs(after - acts[:, 1, 0]).max() <= 1e-5
+    assert np.array_equal(after[:35], before[:35]) and not np.array_equal(after[36:], before[36:])
+
+
+def test_logits_at_a_recent_position_are_the_exact_ones():
+    s = make_session()
+    cache = DisplayCache(s)
+    s.forward(30)
+    _, logits, _ = s.model.run(s.ids())
+    assert np.array_equal(cache.logits_at(s.cursor - 1), logits[-2])

@@ -14,10 +14,11 @@ from rnn_tui.core.cells import CELLS
 from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED
 from rnn_tui.core.text import unescape
 from rnn_tui.tui import palette
-from rnn_tui.tui.app import MIN_SIZE, SPEEDS, build_app
-from rnn_tui.tui.heatmap import HeatmapPanel, grid_layout
-from rnn_tui.tui.predictions import top_ids
-from rnn_tui.tui.textview import TextView
+from rnn_tui.tui.app import MIN_SIZE, build_app
+from rnn_tui.tui.budget import SPEEDS
+from rnn_tui.tui.widgets import HeatmapPanel, TextPanel, TimelinePanel
+from rnn_tui.tui.widgets.heatmap import grid_layout
+from rnn_tui.tui.widgets.predictions import top_ids
 from tests.conftest import ASCII_CHARS
 
 SIZE = (100, 30)
@@ -95,18 +96,21 @@ async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_c
     async with app.run_test(size=(120, 40)) as pilot:
         s = app.session
         s.forward(3000)
-        s._blocks.clear()  # as if that history had long left the cache
+        app.cache.clear()  # as if that history had long left the cache
         app.action_back(1500)
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        frame = app.text_view.frame
+        frame = app.query_one(TextPanel).frame
         assert frame.levels is not None
-        expected = s.series(frame.start, s.cursor + 1, app.layer, app.quantity, slice(app.unit, app.unit + 1))[:, 0]
-        signed = app.quantities[app.quantity] in CELLS[app.config.cell].signed
-        assert (frame.levels == palette.quantise(expected, signed)).all()
-        strip = app.timeline.frame  # the strip caught up with the cursor too
-        assert strip.start + len(strip.ids) == s.cursor + 1 and not app.timeline.stale
+        v = app.view
+        expected = app.cache.series(frame.start, s.cursor + 1, v.layer, v.quantity, slice(v.unit, v.unit + 1))[:, 0]
+        signed = app.config.quantities[v.quantity] in CELLS[app.config.cell].signed
+        scale = app.stats.scale[v.layer, v.quantity, v.unit]
+        assert (frame.levels == palette.quantise(expected, signed, scale)).all()
+        timeline = app.query_one(TimelinePanel)
+        strip = timeline.frame  # the strip caught up with the cursor too
+        assert strip.start + len(strip.ids) == s.cursor + 1 and not timeline.stale
 
 
 @sync
@@ -222,10 +226,10 @@ async def test_m_cycles_the_sampling_mode(lstm_checkpoint):
     app = app_for(lstm_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
         modes = []
-        for _ in range(3):
+        for _ in range(4):
             await press(pilot, "m")
             modes.append(app.session.sampler.mode)
-        assert modes == ["argmax", "top-k", "sample"]
+        assert modes == ["argmax", "top-k", "top-p", "sample"]  # core.sampling.MODES, from "sample" on
 
 
 @sync
@@ -250,14 +254,14 @@ async def test_space_plays_and_each_tick_advances_speed_over_fps_steps(lstm_chec
     async with app.run_test(size=SIZE) as pilot:
         s = app.session
         await press(pilot, "space")
-        assert app.playing
+        assert app.player.playing
         app.timer.pause()  # drive the frames by hand, not by the clock
         start = s.cursor
         app.tick()
         app.tick()
         assert s.cursor == start + 4  # 20 steps/s at 10 fps: 2 a frame
         await press(pilot, "space")
-        assert not app.playing
+        assert not app.player.playing
 
 
 @sync
@@ -276,11 +280,11 @@ async def test_plus_and_minus_change_the_play_speed(lstm_checkpoint):
     app = app_for(lstm_checkpoint, speed=10)
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "plus")
-        assert app.speed == 20
+        assert app.player.speed == 20
         await press(pilot, "minus", "minus")
-        assert app.speed == 5
+        assert app.player.speed == 5
         await press(pilot, *["minus"] * 10)
-        assert app.speed == SPEEDS[0]
+        assert app.player.speed == SPEEDS[0]
 
 
 # -- what to look at ----------------------------------------------------------------------
@@ -290,11 +294,11 @@ async def test_plus_and_minus_change_the_play_speed(lstm_checkpoint):
 async def test_l_and_shift_l_cycle_layers(lstm_checkpoint):
     app = app_for(lstm_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.layer == 1
+        assert app.view.layer == 1
         await press(pilot, "l")
-        assert app.layer == 0
+        assert app.view.layer == 0
         await press(pilot, "L")
-        assert app.layer == 1
+        assert app.view.layer == 1
 
 
 @sync
@@ -303,13 +307,13 @@ async def test_g_cycles_the_colouring_quantity_and_c_toggles_colouring(lstm_chec
     async with app.run_test(size=SIZE) as pilot:
         names = []
         for _ in range(6):
-            names.append(app.quantities[app.quantity])
+            names.append(app.config.quantities[app.view.quantity])
             await press(pilot, "g")
         assert names == ["h", "i", "f", "g", "o", "c"]
-        assert app.coloured
+        assert app.view.coloured
         await press(pilot, "c")
-        assert not app.coloured
-        assert app.query_one(TextView).frame.levels is None
+        assert not app.view.coloured
+        assert app.query_one(TextPanel).frame.levels is None
 
 
 @sync
@@ -317,14 +321,17 @@ async def test_arrow_keys_move_the_selected_unit_across_the_grid(lstm_checkpoint
     app = app_for(lstm_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
         cols = app.query_one(HeatmapPanel).layout_.cols
+        app.view = app.view.select(0)
         await press(pilot, "down")
-        assert app.unit == cols
-        await press(pilot, "shift+right", "shift+right")
-        assert app.unit == cols + 2
-        await press(pilot, "up", "shift+left")
-        assert app.unit == 1
+        assert app.view.unit == cols
+        await press(pilot, "shift+right", "semicolon")
+        assert app.view.unit == cols + 2
+        await press(pilot, "k", "h")
+        assert app.view.unit == 1
         await press(pilot, "up", "shift+left", "shift+left")
-        assert app.unit == 0  # clamped at the first unit
+        assert app.view.unit == 0  # clamped at the first unit
+        await press(pilot, "j")
+        assert app.view.unit == cols
 
 
 @sync
@@ -334,11 +341,11 @@ async def test_n_goes_to_a_unit_by_number(lstm_checkpoint):
         await press(pilot, "n")
         await pilot.press("4", "2", "enter")
         await pilot.pause()
-        assert app.unit == 42
+        assert app.view.unit == 42
         await press(pilot, "n")
         await pilot.press("9", "9", "9", "enter")
         await pilot.pause()
-        assert app.unit == 42
+        assert app.view.unit == 42
 
 
 @sync
@@ -349,7 +356,7 @@ async def test_a_click_on_a_heatmap_cell_selects_its_unit(lstm_checkpoint):
         lay = heat.layout_
         await pilot.click(HeatmapPanel, offset=(3, 2))  # title row is 0: row 2 is the second cell row
         await pilot.pause()
-        assert app.unit == 2 * lay.cols + 3
+        assert app.view.unit == 2 * lay.cols + 3
 
 
 # -- other keys -----------------------------------------------------------------------------
@@ -382,7 +389,7 @@ async def test_every_binding_is_in_the_command_palette(lstm_checkpoint):
     app = app_for(lstm_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
         provider = BindingCommands(app.screen)
-        actions = {a for _, a, _ in provider._commands()}
+        actions = {a for _, a, _ in provider.commands()}
         assert {b.action for b in app.BINDINGS} <= actions
         await press(pilot, "ctrl+p")
         assert type(app.screen).__name__ == "CommandPalette"
@@ -467,10 +474,10 @@ def test_unescape_reads_backslash_escapes():
     assert unescape(r"a\nb\tc\\d\x41\q") == "a\nb\tc\\dA\\q"
 
 
-def test_grid_layout_shows_every_grid_at_120_by_40_and_most_at_80_by_24():
-    assert len(grid_layout(118, 18, 256, 6, 5).shown) == 6
-    small = grid_layout(78, 9, 256, 6, 5)
-    assert 5 in small.shown and len(small.shown) >= 3
+def test_grid_layout_shows_every_grid_at_120_by_40_and_the_first_ranked_at_80_by_24():
+    assert len(grid_layout(118, 18, 256, 6, [5, 4, 0, 1, 2, 3]).shown) == 6
+    small = grid_layout(78, 9, 256, 6, [0, 5, 4, 1, 2, 3])
+    assert {0, 5, 4} <= set(small.shown) and len(small.shown) >= 3
 
 
 def test_ascii_vocab_fixture_has_the_newline():
@@ -480,12 +487,14 @@ def test_ascii_vocab_fixture_has_the_newline():
 # -- snapshots --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"], ids=["dark", "light"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_snapshot(snap_compare, make_checkpoint, cell, size):
+def test_snapshot(snap_compare, make_checkpoint, cell, size, theme):
     app = build_app(make_checkpoint(cell), seed=7, prime="First Citizen:\n", glyphs=False)
 
     async def run_before(pilot) -> None:
+        app.theme = theme
         await pilot.press(*["right"] * 30, "down", "shift+right")
         await pilot.pause()
 
@@ -497,7 +506,7 @@ def test_snapshot(snap_compare, make_checkpoint, cell, size):
 
 def text_rows(app) -> list[str]:
     """The text view's painted lines, as plain text."""
-    view = app.query_one(TextView)
+    view = app.query_one(TextPanel)
     return ["".join(seg.text for seg in view.render_line(y)) for y in range(view.size.height)]
 
 
@@ -537,10 +546,10 @@ async def test_with_no_byte_budget_every_play_frame_repaints_the_maps(lstm_check
     async with app.run_test(size=(120, 40)) as pilot:
         await press(pilot, "space")
         app.timer.pause()  # frames by hand
-        app.meter.add(10_000_000)  # a flood of bytes written changes nothing without a budget
+        app.player.meter.add(10_000_000)  # a flood of bytes written changes nothing without a budget
         for _ in range(5):
             app.tick()
-            assert not app.maps_behind
+            assert not app.behind
         assert not app.heatmap.stale
 
 
@@ -552,14 +561,14 @@ async def test_a_tiny_byte_budget_holds_the_maps_back_and_marks_them(lstm_checkp
         app.timer.pause()
         levels = app.heatmap.levels.copy()
         for _ in range(5):
-            app.meter.add(5_000)  # what a terminal would have been sent for each frame
+            app.player.meter.add(5_000)  # what a terminal would have been sent for each frame
             app.tick()
-        assert app.maps_behind and app.heatmap.stale and app.timeline.stale
+        assert app.behind and app.heatmap.stale and app.query_one(TimelinePanel).stale
         assert (app.heatmap.levels == levels).all()  # the maps did not repaint
         await pilot.pause()
         assert "h≈" in painted(app)  # "h≈hidden", cut to the grid's width
         await press(pilot, "space")  # pausing repaints everything, at the cursor
-        assert not app.maps_behind and not app.heatmap.stale
+        assert not app.behind and not app.heatmap.stale
         assert "h≈" not in painted(app)
 
 
@@ -584,28 +593,24 @@ def test_max_kbps_is_in_the_help_and_defaults_to_40():
 async def test_sixteen_colours_use_their_own_maps_and_render(lstm_checkpoint, monkeypatch):
     import textual.constants
 
-    from rnn_tui.tui import palette
-
     monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
     app = app_for(lstm_checkpoint)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await press(pilot, "right_square_bracket", "g", "l", "question_mark")
-            assert palette.standard_colours()
-            # +1 and -1 of a tanh map are different colours, and 0 is black
-            assert palette.color(0, True) != palette.color(palette.LEVELS - 1, True)
-            assert palette.color(palette.MID, True).number == 0
-            assert "KB/s" in painted(app)  # the help screen names the budget
-            await press(pilot, "escape")
-            assert app.is_running and "▀" in painted(app)
-    finally:
-        palette.use_standard_colours(False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "right_square_bracket", "g", "l", "question_mark")
+        maps = app.maps
+        assert maps.standard
+        # +1 and -1 of a signed map are different colours, and 0 is the background
+        assert maps.number(0, True) != maps.number(palette.LEVELS - 1, True)
+        assert maps.number(palette.MID, True) is None
+        assert "KB/s" in painted(app)  # the help screen names the budget
+        await press(pilot, "escape")
+        assert app.is_running and "▀" in painted(app)
 
 
 def test_a_space_candidate_is_shown_as_a_visible_mark():
     import numpy as np
 
-    from rnn_tui.tui.predictions import predict
+    from rnn_tui.tui.widgets.predictions import predict
 
     p = predict(np.array([0.7, 0.3]), (" ", "a"), 2, 0, np.array([0.7, 0.3]))
     assert p.candidates[0][0] == "␣" and p.taken == "␣"

@@ -3,7 +3,8 @@
 Probabilities are the model's own (softmax of the logits at temperature 1), so
 they do not change when the temperature does; the sampler's line says how the
 next character will actually be drawn. Information is in bits, which students
-meet first.
+meet first. While playing over the byte budget the panel can be a few steps
+behind the text; its heading then shows ≈.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
+from textual.geometry import Region
 
-from ..core.sampling import entropy
+from ...core.sampling import entropy, softmax
+from ..scene import Scene
+from .base import Panel
 
-BAR_STYLE = Style(color="#5fafd7")
-DIM = Style(dim=True)
-BOLD = Style(bold=True)
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 LN2 = math.log(2)
+TOP_K = 5
 
 
 @dataclass(frozen=True)
@@ -40,16 +40,16 @@ def visible(glyph: str) -> str:
 
 def predict(probs: np.ndarray, glyphs: tuple[str, ...], k: int, taken: int | None,
             taken_probs: np.ndarray | None) -> Prediction:
-    order = np.argsort(-probs, kind="stable")[:k]
+    order = top_ids(probs, k)
     return Prediction(
-        tuple((visible(glyphs[int(i)]), float(probs[i])) for i in order),
+        tuple((visible(glyphs[i]), float(probs[i])) for i in order),
         None if taken is None else visible(glyphs[taken]),
         None if taken is None or taken_probs is None else float(taken_probs[taken]),
         entropy(probs) / LN2,
     )
 
 
-def top_ids(probs: np.ndarray, k: int) -> list[int]:
+def top_ids(probs: np.ndarray, k: int = TOP_K) -> list[int]:
     return [int(i) for i in np.argsort(-probs, kind="stable")[:k]]
 
 
@@ -59,45 +59,56 @@ def bar(fraction: float, width: int) -> str:
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
 
 
-class PredictionsPanel(Widget):
+class PredictionsPanel(Panel):
+    COMPONENT_CLASSES = {"predictions--bar"}
     DEFAULT_CSS = """
     PredictionsPanel { width: 30; height: 1fr; }
+    PredictionsPanel > .predictions--bar { color: $primary; }
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.prediction: Prediction | None = None
 
-    def update_prediction(self, prediction: Prediction) -> int:
-        """Show `prediction`; returns how many cells that repaints (0 when nothing changed)."""
+    def show(self, scene: Scene) -> int:
+        """Show the prediction at the cursor; returns how many cells that repaints (0 when nothing changed)."""
+        s = scene.session
+        cur = s.cursor
+        self.shown_at = (s.revision, cur)
+        taken = int(s.ids(cur, cur + 1)[0]) if cur >= 0 else None
+        prev = softmax(scene.cache.logits_at(cur - 1).astype(np.float64)) if cur >= 1 else None
+        prediction = predict(s.probabilities(), scene.vocab.glyphs, TOP_K, taken, prev)
         if prediction == self.prediction:
             return 0
         self.prediction = prediction
         self.refresh()
         return self.size.area
 
+    def stale_regions(self) -> list[Region]:
+        return [Region(0, 0, self.size.width, 1)]
+
     def render(self) -> Text:
         p = self.prediction
         text = Text(no_wrap=True, overflow="crop")
         if p is None:
             return text
+        bar_style = self.get_component_rich_style("predictions--bar")
         bar_w = max(4, self.size.width - 12)
         if self.size.height >= 8:
-            text.append("next char", BOLD)
-            text.append("  (key takes it)\n", DIM)
+            text.append("next char" + (" ≈" if self.stale else ""), "bold")
+            text.append("  (key takes it)\n", "dim")
         for n, (g, prob) in enumerate(p.candidates, 1):
-            text.append(f"{n} ", BOLD)
-            text.append(f"{g} ", BOLD)
-            text.append(bar(prob, bar_w), BAR_STYLE)
+            text.append(f"{n} ", "bold")
+            text.append(f"{g} ", "bold")
+            text.append(bar(prob, bar_w), bar_style)
             text.append(f"{prob:5.1%}\n" if prob < 0.9995 else " 100%\n")
-        text.append(f"entropy {p.entropy_bits:.2f} bits\n", DIM)
+        text.append(f"entropy {p.entropy_bits:.2f} bits\n", "dim")
+        text.append("took ", "dim")
         if p.taken_p is None:
-            text.append("took ", DIM)
-            text.append(p.taken or "-", BOLD)
-            text.append(" (primed first)", DIM)
+            text.append(p.taken or "-", "bold")
+            text.append(" (primed first)", "dim")
         else:
             surprisal = -math.log2(max(p.taken_p, 1e-300))
-            text.append("took ", DIM)
-            text.append(p.taken or "", BOLD)
+            text.append(p.taken or "", "bold")
             text.append(f" {p.taken_p:.1%} · {surprisal:.2f} bits")
         return text

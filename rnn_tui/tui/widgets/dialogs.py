@@ -1,7 +1,10 @@
 """Modal screens: help, typing a prime, forcing a character, going to a unit.
 
 A modal screen stops the app's bindings, so while one is open every key
-(including q, space and digits) goes to it.
+(including q, space and digits) goes to it. A dialog answers once: keys that
+arrive in the same burst after its answer (a paste, a fast typist, a slow SSH
+link) are dropped rather than dismissing it a second time, which used to pop
+the main screen and crash with ScreenStackError.
 """
 
 from __future__ import annotations
@@ -22,19 +25,29 @@ class Dialog(ModalScreen):
     DEFAULT_CSS = """
     Dialog { align: center middle; }
     Dialog > Vertical {
-        width: 64; max-width: 100%; height: auto; padding: 0 1;
+        width: 64; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
         border: round $accent; background: $surface;
     }
     Dialog Input { margin: 1 0 0 0; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = False
+
+    def answer(self, value) -> None:
+        """Dismiss with `value`, the first time only."""
+        if not self.answered and self.is_current:
+            self.answered = True
+            self.dismiss(value)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.answer(None)
 
 
 class TextPrompt(Dialog):
-    """One line of input; dismisses with the text, or None on Escape."""
+    """One line of input; answers the text (Enter on an empty line takes the placeholder), or None."""
 
     def __init__(self, title: str, hint: str, placeholder: str = "", integer: bool = False) -> None:
         super().__init__()
@@ -48,7 +61,8 @@ class TextPrompt(Dialog):
                         select_on_focus=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        event.stop()
+        self.answer(event.value or self.placeholder)
 
 
 class ForceChar(Dialog):
@@ -63,20 +77,20 @@ class ForceChar(Dialog):
         event.stop()
         event.prevent_default()
         if event.key == "escape":
-            self.dismiss(None)
+            self.answer(None)
         elif event.key == "enter":
-            self.dismiss("\n")
+            self.answer("\n")
         elif event.key == "tab":
-            self.dismiss("\t")
+            self.answer("\t")
         elif event.character is not None and event.is_printable:
-            self.dismiss(event.character)
+            self.answer(event.character)
 
 
 class HelpScreen(Dialog):
     """Every key, generated from the app's bindings so it cannot drift from them."""
 
     DEFAULT_CSS = """
-    HelpScreen > Vertical { width: 76; height: auto; max-height: 100%; overflow-y: auto; }
+    HelpScreen > Vertical { width: 78; overflow-y: auto; }
     """
     BINDINGS = [
         Binding("escape,question_mark,q", "cancel", "Close", id="help.close"),
@@ -89,7 +103,7 @@ class HelpScreen(Dialog):
     def compose(self) -> ComposeResult:
         half = (len(self.rows) + 1) // 2
         left, right = self.rows[:half], self.rows[half:]
-        grid = Table.grid(padding=(0, 3))
+        grid = Table.grid(padding=(0, 2))
         grid.add_column()
         grid.add_column()
         grid.add_row(*[self._table(p) for p in (left, right)])

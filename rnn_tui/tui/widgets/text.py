@@ -4,37 +4,40 @@ This is Karpathy's view: read the text and watch one neuron light up where it
 means something (inside quotes, end of line…). Characters are shown through
 their safe glyphs only. How each character came to be is visible: primed text
 is dim, picked characters bold, forced ones underlined italic; the newest
-character (the cursor) is reversed. After a rewind, the characters ahead of
-the cursor (what stepping forward will replay) follow it in grey, like a redo
-trail. Without colour (NO_COLOR) each line of text gets a row beneath it whose
-glyph density is the selected unit's value, since backgrounds are stripped.
+character (the cursor) is reversed. After a rewind, the characters ahead of the
+cursor (what stepping forward will replay) follow it in grey, like a redo trail.
+Without colour (NO_COLOR) each line of text gets a row beneath it whose glyph
+density is the selected unit's value, since backgrounds are stripped.
 
-Line API: the text is wrapped into lines of positions, each line a Strip cached
-under what it shows; after an update only the cells that changed are refreshed,
-one region per run of changed cells, so a step usually writes two cells.
+Lines wrap at a space where they can (a word is split only when it is longer
+than the line). Line API: each line is a Strip cached under what it shows; after
+an update only the cells that changed are refreshed, so a step usually writes
+two cells. Scrolling rewrites the whole pane, so while playing over the byte
+budget the pane waits to scroll until the budget has room (the text catches up
+in one jump, a fraction of a second later).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
-from textual.widget import Widget
 
-from ..core.session import FORCED, PICKED, PRIMED
-from . import palette
-from .palette import NULL
+from ...core.session import FORCED, PICKED, PRIMED
+from ..messages import FrameWanted
+from ..palette import NULL, Maps, glyph_for, quantise
+from ..scene import Scene
+from .base import LinePanel
 
-KIND_ATTRS: dict[int, dict[str, bool]] = {
-    PRIMED: {"dim": True},
-    PICKED: {"bold": True},
-    FORCED: {"underline": True, "italic": True},
+KIND_ATTRS: dict[int, frozenset[str]] = {
+    PRIMED: frozenset({"dim"}),
+    PICKED: frozenset({"bold"}),
+    FORCED: frozenset({"underline", "italic"}),
 }
-PLAIN = {k: Style(**a) for k, a in KIND_ATTRS.items()}
+PLAIN = {k: Style(**dict.fromkeys(a, True)) for k, a in KIND_ATTRS.items()}
 CURSOR = Style(reverse=True, bold=True)
 AHEAD = Style(color="grey50")  # the redo trail: readable on a projector, clearly not yet "written"
 AHEAD_MONO = Style(dim=True)  # NO_COLOR strips the grey; dim survives
@@ -58,21 +61,43 @@ class TextFrame:
         return self.cursor - self.start + 1
 
 
-class TextView(Widget):
+def wrap(ids: list[int], width: int, newline: int | None, space: int | None) -> list[tuple[int, int]]:
+    """[start, end) of each line: a newline ends one; a full line breaks after its last space, if any."""
+    lines: list[tuple[int, int]] = []
+    begin, last_space = 0, -1
+    for k, i in enumerate(ids):
+        if i == newline:
+            lines.append((begin, k + 1))
+            begin, last_space = k + 1, -1
+            continue
+        if i == space:
+            last_space = k
+        if k + 1 - begin >= width and k + 1 < len(ids) and ids[k + 1] != newline:
+            cut = last_space + 1 if last_space >= begin and ids[k + 1] != space and i != space else k + 1
+            lines.append((begin, cut))
+            begin, last_space = cut, -1
+    if begin < len(ids) or not lines:
+        lines.append((begin, len(ids)))
+    return lines
+
+
+class TextPanel(LinePanel):
+    DETAIL = False  # follows every frame (scrolling waits for the budget, see above)
+
     DEFAULT_CSS = """
-    TextView { height: 1fr; }
+    TextPanel { height: 1fr; }
     """
 
-    def __init__(self, glyphs: tuple[str, ...], newline: int | None, value_rows: bool = False, **kwargs) -> None:
+    def __init__(self, glyphs: tuple[str, ...], newline: int | None, space: int | None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.glyph_table = glyphs
-        self.newline = newline
-        self.value_rows = value_rows  # NO_COLOR: a glyph row under each text line shows the unit
+        self.newline, self.space = newline, space
+        self.value_rows = False  # NO_COLOR: a glyph row under each text line shows the unit
+        self.maps = Maps()
         self.frame: TextFrame | None = None
         self._lines: list[tuple[int, int]] = []  # (start index, end index) into frame arrays
         self._keys: list[tuple] = []
         self._codes = np.zeros((0, 0), dtype=np.int64)  # what each screen cell shows, for diffs
-        self._cache: OrderedDict[tuple, Strip] = OrderedDict()
 
     @property
     def _rows_per_line(self) -> int:
@@ -82,41 +107,45 @@ class TextView(Widget):
         """How many characters could be on screen at most (the window to ask the session for)."""
         return max(1, self.size.width) * max(1, self.size.height)
 
-    def update_frame(self, frame: TextFrame) -> int:
-        """Show `frame`; refresh only the cells that changed. Returns how many cells that is."""
+    def show(self, scene: Scene) -> int:
+        """Show the frame; refresh only the cells that changed. Returns how many cells that is."""
+        if not self.size.area:
+            return 0  # not laid out yet: a resize will ask for the frame again
+        self.restyle(scene)
+        s, v = scene.session, scene.view
+        cur = s.cursor
+        start = max(0, cur + 1 - self.capacity())
+        end = min(s.length, cur + 1 + self.size.width * 3)
+        signed = scene.signed()
+        levels = None
+        if v.coloured:
+            values = scene.values(start, cur + 1)
+            if values is not None:
+                scale = scene.scale(units=v.unit) if signed else None
+                levels = quantise(values, signed, scale)
+        frame = TextFrame(start, s.ids(start, end), s.kinds(start, end), cur, levels, signed)
+        old = (self.frame, self._lines, self._keys, self._codes)
+        self.value_rows, self.maps = scene.glyphs, scene.maps
+        top = self._lines[0] if self._lines and self.frame else None
+        top_at = None if top is None else self.frame.start + top[0]
         self.frame = frame
-        old = self._codes
         self._layout()
-        new = self._codes
-        if old.shape != new.shape:
-            self.refresh()
-            return new.size
-        changed = old != new
-        return palette.refresh_spans(self, [(y, a, b) for y in np.flatnonzero(changed.any(axis=1)).tolist()
-                                            for a, b in palette.spans(changed[y])])
+        scrolled = top_at is not None and self._lines and frame.start + self._lines[0][0] != top_at
+        if scrolled and not scene.detail:  # over the budget: keep the old frame until it has room
+            self.frame, self._lines, self._keys, self._codes = old
+            return 0
+        self.shown_at = (s.revision, cur)
+        return self.refresh_changed(old[3], self._codes)
 
     def on_resize(self) -> None:
-        if self.frame is not None:
-            self._layout()
-        self.refresh()
+        self.post_message(FrameWanted())
 
     def _layout(self) -> None:
-        """Wrap the frame into lines (a newline glyph ends its line) and pick the lines to show.
-
-        The cursor's line is shown with up to AHEAD_LINES of the redo trail below it, and as much
-        history above as fits.
-        """
+        """Wrap the frame into lines and pick the lines to show: the cursor's line with up to
+        AHEAD_LINES of the redo trail below it, and as much history above as fits."""
         f = self.frame
         width, height = max(1, self.size.width), max(1, self.size.height)
-        ids = f.ids.tolist()
-        lines: list[tuple[int, int]] = []
-        begin = 0
-        for k, i in enumerate(ids):
-            if i == self.newline or k + 1 - begin >= width:
-                lines.append((begin, k + 1))
-                begin = k + 1
-        if begin < len(ids) or not lines:
-            lines.append((begin, len(ids)))
+        lines = wrap(f.ids.tolist(), width, self.newline, self.space)
         cur = f.written - 1
         at = next((n for n, (a, b) in enumerate(lines) if a <= cur < b), len(lines) - 1)
         last = min(len(lines), at + 1 + AHEAD_LINES)
@@ -126,7 +155,7 @@ class TextView(Widget):
         self._keys = [
             (f.start + a, f.ids[a:b].tobytes(), f.kinds[a:b], cur - a if a <= cur < b else -1,
              min(b, max(a, f.written)) - a, None if lv is None else lv[a:min(b, f.written)].tobytes(),
-             f.signed, width)
+             f.signed, width, self.maps.key, self.value_rows)
             for a, b in self._lines
         ]
         self._codes = self._cell_codes(width, height)
@@ -153,22 +182,17 @@ class TextView(Widget):
             for sub in range(rows):
                 y = k * rows + sub
                 if y < height:
-                    codes[y, : min(width, b - a)] = code[a : a + min(width, b - a)]
+                    codes[y, : min(width, b - a)] = code[a : a + min(width, b - a)] + sub
         return codes
 
     def render_line(self, y: int) -> Strip:
         rows = self._rows_per_line
         line, sub = divmod(y, rows)
         if self.frame is None or line >= len(self._lines):
-            return Strip.blank(self.size.width, NULL)
+            return self.blank()
+        a, b = self._lines[line]
         key = (*self._keys[line], sub)
-        strip = self._cache.get(key)
-        if strip is None:
-            a, b = self._lines[line]
-            strip = self._cache[key] = self._values(a, b) if sub else self._build(a, b, self._keys[line][3])
-            if len(self._cache) > 512:
-                self._cache.popitem(last=False)
-        return strip
+        return self.cached(key, lambda: self._values(a, b) if sub else self._build(a, b, self._keys[line][3]))
 
     def _build(self, a: int, b: int, cursor_at: int) -> Strip:
         f = self.frame
@@ -181,17 +205,17 @@ class TextView(Widget):
             if k >= f.written:
                 style = AHEAD_MONO if self.value_rows else AHEAD
             elif colour:
-                style = palette.text_on(int(f.levels[k]), f.signed, **KIND_ATTRS.get(kind, {}))
+                style = self.maps.text_on(int(f.levels[k]), f.signed, KIND_ATTRS.get(kind, frozenset()))
             else:
                 style = PLAIN.get(kind, NULL)
             if k - a == cursor_at:
                 style = style + CURSOR
             segs.append(Segment(ch, style))
-        return Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width, NULL)
+        return self.finish(Strip(Segment.simplify(segs), b - a).adjust_cell_length(self.size.width, NULL))
 
     def _values(self, a: int, b: int) -> Strip:
         """The NO_COLOR row under a text line: the selected unit's value at each character as a glyph."""
         f = self.frame
         end = min(b, f.written)
-        text = "".join(palette.glyph_for(int(lv), f.signed) for lv in f.levels[a:end].tolist())
-        return Strip([Segment(text, NULL)], len(text)).adjust_cell_length(self.size.width, NULL)
+        text = "".join(glyph_for(int(lv), f.signed) for lv in f.levels[a:end].tolist())
+        return self.finish(Strip([Segment(text, NULL)], len(text)).adjust_cell_length(self.size.width, NULL))

@@ -1,0 +1,124 @@
+"""How fast play goes and how many bytes it may write: the play clock, the byte meter, the policy.
+
+Over SSH every byte counts (issue #3: <= 40 KB/s). An estimate of the bytes a
+repaint costs drifts with the colour system, the terminal size and Textual's own
+update strategy; the driver's `write` is where every byte goes out, so counting
+there gives the true figure whatever changes. Textual has no public hook for
+it: `meter_driver` is the one place that wraps the driver, and
+`tests/tui/test_budget.py` fails loudly if Textual stops writing through
+`driver.write`.
+
+The policy: the text and the status follow every frame. Every other panel (the
+maps, the strip, the predictions: ~80 % of the map cells change colour at every
+step) repaints only when the bytes measured so far have drained at the budget's
+rate (a leaky bucket), so over any stretch of play the bytes written stay within
+budget × time plus one frame. The text pane is held to the budget too: it
+scrolls by whole lines, and a frame that would scroll it waits, like the maps,
+while the bucket is over (`scroll_due`). Paused, every key repaints everything.
+"""
+
+from __future__ import annotations
+
+import time
+
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # steps per second while playing
+DEFAULT_SPEED = 5  # slow enough for a class to read the text as it is written
+DEFAULT_MAX_KBPS = 40.0
+# One map repaint is ~40 KB in truecolor: the bucket holds play to the budget × time plus one frame, so
+# over the few seconds anyone measures that frame would be ~10 % over; the bucket drains at 90 %.
+DRAIN = 0.9
+RATE_WINDOW = 2.0  # seconds over which the achieved steps/s is measured
+
+
+class ByteMeter:
+    """Bytes written to the terminal, as a leaky bucket: `debt` is what has not drained at the budget.
+
+    Constant memory: a total and the bucket's level. (An earlier meter kept a list of every write
+    and never trimmed it: ~160 B a step on a real pty.)
+    """
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._debt = 0.0  # bytes written beyond the budget, not yet drained
+        self._debt_at = time.monotonic()
+
+    def add(self, n: int) -> None:
+        self.total += n
+        self._debt += n
+
+    def debt(self, budget: float, now: float | None = None) -> float:
+        """Bytes written beyond `budget` bytes a second that have not drained yet (0 = within budget)."""
+        now = time.monotonic() if now is None else now
+        self._debt = max(0.0, self._debt - (now - self._debt_at) * budget)
+        self._debt_at = now
+        return self._debt
+
+    def forgive(self) -> None:
+        """Empty the bucket: the budget is for play, and what a pause or a key wrote is not play."""
+        self._debt, self._debt_at = 0.0, time.monotonic()
+
+
+def meter_driver(driver, meter: ByteMeter) -> None:
+    """Count what `driver` writes: wraps `write` on the instance (Textual 8 calls it as
+    `self._driver.write(...)`, so an instance attribute wins over the class's method). UTF-8 is what
+    the drivers encode to ('▀' is 3 bytes)."""
+    write = driver.write
+
+    def counted_write(data: str) -> None:
+        meter.add(len(data.encode("utf-8", "replace")))
+        write(data)
+
+    driver.write = counted_write
+
+
+class Player:
+    """The play clock (steps per frame at a speed setting, and the rate really achieved) and the budget."""
+
+    def __init__(self, fps: float, speed: int = DEFAULT_SPEED, max_kbps: float = DEFAULT_MAX_KBPS) -> None:
+        self.fps = fps
+        self.speed = speed
+        self.max_kbps = max_kbps
+        self.meter = ByteMeter()
+        self.playing = False
+        self._carry = 0.0
+        self._marks: list[tuple[float, int]] = []  # (time, steps) of recent frames, RATE_WINDOW long
+
+    @property
+    def byte_budget(self) -> int:
+        """Bytes a second while playing; 0 = unlimited."""
+        return int(self.max_kbps * 1024)
+
+    def start(self) -> None:
+        self.playing, self._carry = True, 0.0
+        self._marks.clear()
+        self.meter.forgive()
+
+    def stop(self) -> None:
+        self.playing = False
+
+    def change_speed(self, delta: int) -> None:
+        k = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, k + delta))]
+        self._marks.clear()
+
+    def steps_due(self, now: float | None = None) -> int:
+        """Steps for this frame: speed/fps, the fraction carried over to the next frame."""
+        self._carry += self.speed / self.fps
+        n = int(self._carry)
+        self._carry -= n
+        now = time.monotonic() if now is None else now
+        self._marks.append((now, n))
+        while self._marks and self._marks[0][0] < now - RATE_WINDOW:
+            self._marks.pop(0)
+        return n
+
+    def achieved(self) -> float | None:
+        """Steps a second really made over the last frames, or None before there is a second of them."""
+        if len(self._marks) < 2 or self._marks[-1][0] - self._marks[0][0] < 0.5:
+            return None
+        steps = sum(n for _, n in self._marks[1:])
+        return steps / (self._marks[-1][0] - self._marks[0][0])
+
+    def detail_due(self) -> bool:
+        """Is there room in the budget for a repaint of the costly panels in this frame?"""
+        return not self.byte_budget or self.meter.debt(self.byte_budget * DRAIN) == 0.0

@@ -1,0 +1,182 @@
+"""How a change reaches the screen: one `Scene` a frame, handed to every panel.
+
+Every key only changes the session or the view and calls `touch()` (a change of
+`view` does it by itself); the panels are brought up to date once per frame in
+`sync()` (coalesced with `call_later` for key presses, once per timer tick while
+playing). Panels refresh only the lines that changed, and nothing changes the
+layout except a resize, a zoom, a layer or quantity change, or a new model.
+
+While playing, the costly panels (`Panel.DETAIL`) repaint only when the byte
+budget has room (budget.py); a far jump's history is computed on a worker
+thread and the screen repaints once it is ready.
+"""
+
+from __future__ import annotations
+
+import textual.constants
+from textual import work
+from textual.app import App
+from textual.color import Color
+from textual.reactive import reactive
+
+from ..core.checkpoint import Checkpoint
+from ..core.display_cache import DisplayCache
+from ..core.safe import safe_text
+from ..core.sampling import Sampler
+from ..core.session import Session
+from .budget import Player, meter_driver
+from .messages import FrameWanted
+from .palette import Maps
+from .scene import Scene
+from .unit_stats import measure, opening_unit
+from .view_state import ViewState
+from .widgets import Panel
+
+
+class FrameLoop(App):
+    """The viewer's engine room: session, view, play clock, colours, and the frame that joins them."""
+
+    view: reactive[ViewState | None] = reactive(None, init=False, always_update=False)
+
+    def __init__(self, checkpoint: Checkpoint, *, seed: int, temperature: float, prime: str, fps: float,
+                 glyphs: bool | None, speed: int, max_kbps: float) -> None:
+        super().__init__()
+        self.checkpoint = checkpoint
+        self.config = c = checkpoint.config
+        self.vocab = checkpoint.vocab
+        self.model_name = safe_text(checkpoint.name, 40)
+        # Textual takes NO_COLOR out of the environment and records it here
+        self.glyph_mode = self.no_color if glyphs is None else glyphs
+        self.prime = prime
+        mode = "argmax" if temperature == 0 else "sample"
+        model = checkpoint.model()
+        self.session = Session(model, self.vocab, prime=prime,
+                               sampler=Sampler(temperature=temperature, mode=mode, seed=seed))
+        self.cache = DisplayCache(self.session)
+        self.stats = measure(model, self.vocab)
+        self.player = Player(fps, speed, max_kbps)
+        layer, quantity = c.layers - 1, len(c.quantities) - 1  # the top layer's h: where readable units tend to be
+        self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden, layer, quantity,
+                                                    opening_unit(self.stats, layer, quantity)))
+        self.maps = Maps()
+        self._pending = False
+
+    # -- setting up -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.main = self.screen  # the panels live here; dialogs and other screens go on top
+        if self._driver is not None:
+            meter_driver(self._driver, self.player.meter)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.use_theme())
+        self.use_theme()
+
+    def use_theme(self) -> None:
+        """Colour maps for the theme's background and the terminal's colour system (zero = background).
+
+        TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
+        detected, except headless (tests, benchmarks), where there is no terminal to detect.
+        """
+        forced = textual.constants.COLOR_SYSTEM
+        system = forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+        dark = self.current_theme.dark
+        try:
+            bg = Color.parse(self.get_css_variables()["background"])
+            background = (bg.r, bg.g, bg.b)
+        except Exception:  # an ANSI theme's "default" background: no colour to match, so the usual one
+            background = (18, 18, 18) if dark else (255, 255, 255)
+        self.maps = Maps(background, dark, system in ("standard", "windows"))
+        for panel in self.panels():
+            panel.refresh()
+        self.touch()
+
+    def panels(self) -> list[Panel]:
+        return list(self.main.query(Panel)) if hasattr(self, "main") else []
+
+    def watch_view(self) -> None:
+        self.touch()
+
+    def on_frame_wanted(self, message: FrameWanted) -> None:
+        self.touch()
+
+    # -- the frame ---------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Ask for one `sync` after the keys already queued: many presses, one frame."""
+        if not self._pending:
+            self._pending = True
+            self.call_later(self._sync_pending)
+
+    def _sync_pending(self) -> None:
+        self._pending = False
+        self.sync()
+
+    def play(self, on: bool) -> None:
+        """Start or stop the play clock. The timer exists only while playing: a paused one left
+        pending at exit made asyncio print "Task was destroyed but it is pending"."""
+        if on and not self.player.playing:
+            self.player.start()
+            self.timer = self.set_interval(1 / self.player.fps, self.tick)
+        elif not on and self.player.playing:
+            self.player.stop()
+            self.timer.stop()  # the key's own sync repaints everything at the cursor
+        self.touch()
+
+    def tick(self) -> None:
+        """One frame of play: speed/fps steps (carried over when fractional), then one sync.
+
+        A frame without a step still repaints the costly panels when they are behind and the budget
+        has room again, so they catch up as soon as the bandwidth allows rather than at the next step.
+        """
+        n = self.player.steps_due()
+        if n:
+            self.session.forward(n)
+        if n or self.behind:
+            detail = self.player.detail_due()
+            if n or detail:
+                self.sync(detail=detail)
+
+    @property
+    def behind(self) -> bool:
+        """Does any costly panel show an earlier step than the session is at?"""
+        s = self.session
+        return any(p.shown_at != (s.revision, s.cursor) for p in self.panels() if p.DETAIL and p.display)
+
+    def scene(self, detail: bool = True) -> Scene:
+        return Scene(self.session, self.cache, self.view, self.config, self.vocab, self.stats, self.maps,
+                     self.glyph_mode, self.player, detail, self.model_name)
+
+    def sync(self, detail: bool = True) -> int:
+        """Bring the panels up to date; `detail` False leaves the costly ones as they are.
+
+        Returns how many cells it asked to repaint (0 when nothing changed).
+        """
+        if not hasattr(self, "main") or self.main.has_class("-too-small"):
+            return 0
+        scene = self.scene(detail or not self.player.playing)
+        cells = 0
+        for panel in self.panels():
+            if scene.detail or not panel.DETAIL:
+                cells += panel.show(scene)
+            panel.follow(scene)
+        if scene.wanted:
+            self._prepare_display(*scene.wanted)
+        return cells
+
+    @work(thread=True, exclusive=True, group="display")
+    def _prepare_display(self, start: int, end: int) -> None:
+        self.cache.prepare(start, end)
+        try:
+            self.call_from_thread(self.touch)
+        except RuntimeError:  # the app closed while this ran: nothing left to colour
+            pass
+
+    # -- the end -------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error ends the app with status 1 and one line, not a page of traceback.
+
+        Textual has no public hook for this; tests/tui/test_crash.py fails if the override stops
+        taking effect."""
+        super()._handle_exception(error)
+        line = f"rnn-tui: internal error: {type(error).__name__}: {safe_text(str(error))}"[:300]
+        self._exit_renderables[:] = [line]

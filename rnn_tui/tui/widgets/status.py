@@ -1,0 +1,78 @@
+"""One line: play state and the speed achieved, model, layer, the selected unit's value (large), step,
+sampler, seed. Repainted only when its text changes, and a few times a second at most while playing."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+
+from ..scene import Scene
+from .base import Panel
+
+STATUS_FPS = 4  # repaints a second while playing: the whole line at 30 fps was ~25 KB/s of 40
+
+
+class StatusPanel(Panel):
+    DETAIL = False
+    COMPONENT_CLASSES = {"status--value"}
+    DEFAULT_CSS = """
+    StatusPanel { height: 1; background: $panel; }
+    StatusPanel > .status--value { background: $accent; color: $text; text-style: bold; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+        self._at = 0.0
+
+    def show(self, scene: Scene) -> int:
+        now = time.monotonic()
+        if scene.player.playing and not scene.detail and now - self._at < 1 / STATUS_FPS:
+            return 0
+        self._at = now
+        text = status_text(scene, self.size.width or 80, self.get_component_rich_style("status--value"))
+        if text.plain == self.text.plain:
+            return 0
+        self.text = text
+        self.refresh()
+        return self.size.width
+
+    def render(self) -> Text:
+        return self.text
+
+
+def speed_text(scene: Scene) -> str:
+    """The speed setting, and while playing the rate really achieved when it falls short of it."""
+    p = scene.player
+    if not p.playing:
+        return f"❚❚ {p.speed}/s"
+    got = p.achieved()
+    if got is not None and got < 0.9 * p.speed:
+        return f"▶ {got:.0f}/s of {p.speed}"
+    return f"▶ {p.speed}/s"
+
+
+def status_text(scene: Scene, width: int, value_style) -> Text:
+    s, c, v = scene.session, scene.config, scene.view
+    value = float(s.acts[v.layer, v.quantity, v.unit]) if s.cursor >= 0 else 0.0
+    wide = width >= 110
+    sampler = s.sampler
+    parts = [
+        (speed_text(scene), "bold reverse" if scene.player.playing else "bold"),
+        (scene.name, "bold"),
+        (c.label, "") if width >= 100 else None,
+        (f"layer {v.layer + 1}/{c.layers}" if wide else f"L{v.layer + 1}", ""),
+        (f" {scene.quantity_name}{v.unit} {value:+.2f} ", value_style),
+        (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1}" if s.can_redo else ""), ""),
+        (f"T{sampler.temperature:.1f} {sampler.describe()}" if sampler.temperature else sampler.describe(), ""),
+        (f"seed {sampler.seed}", ""),
+        (("shared scale" if v.shared_scale else "unit scale") + ("" if v.order == "index" else f" · by {v.order}"),
+         "dim") if wide else None,
+    ]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for k, (part, style) in enumerate(p for p in parts if p):
+        if k:
+            text.append(" │ ", "dim")
+        text.append(part, style)
+    return text

@@ -1,0 +1,65 @@
+"""Every key the help lists does what it says at 80×24, the smallest common SSH window."""
+
+from __future__ import annotations
+
+from rnn_tui.tui.app import RnnApp, help_rows
+
+from .test_tui import app_for, press, sync
+
+
+def snapshot(app) -> tuple:
+    s, v, p = app.session, app.view, app.player
+    return (s.cursor, s.length, s.text(), s.sampler, v, p.speed, p.playing, len(app.screen_stack),
+            type(app.screen).__name__)
+
+
+# what changes when the key is pressed: each key must change something, and the right thing
+EFFECT = {
+    "play": lambda a, b: b[6] != a[6], "step": lambda a, b: b[0] == a[0] + 1, "back": lambda a, b: b[0] == a[0] - 1,
+    "forward10": lambda a, b: b[0] == a[0] + 10, "back10": lambda a, b: b[0] == a[0] - 10,
+    "faster": lambda a, b: b[5] > a[5], "slower": lambda a, b: b[5] < a[5],
+    "cooler": lambda a, b: b[3].temperature < a[3].temperature, "hotter": lambda a, b: b[3].temperature > a[3].temperature,
+    "mode": lambda a, b: b[3].mode != a[3].mode, "reset": lambda a, b: b[1] < a[1],
+    "layer_next": lambda a, b: b[4].layer != a[4].layer, "layer_prev": lambda a, b: b[4].layer != a[4].layer,
+    "quantity": lambda a, b: b[4].quantity != a[4].quantity, "colour": lambda a, b: b[4].coloured != a[4].coloured,
+    "scale": lambda a, b: b[4].shared_scale != a[4].shared_scale, "order": lambda a, b: b[4].order != a[4].order,
+    "zoom": lambda a, b: b[4].zoom != a[4].zoom,
+    # (the units may be in another order by now: test_tui checks the directions in index order)
+    **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
+    **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
+}
+DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
+
+
+@sync
+async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_for(lstm_checkpoint, prime="The cat")
+    tried = set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *["right_square_bracket"] * 4)
+        app.view = app.view.select(app.config.hidden // 2)
+        await pilot.pause()
+        for b in RnnApp.BINDINGS:
+            if b.id == "quit":
+                continue
+            for key in b.key.split(","):
+                if b.id == "reset":
+                    await press(pilot, "right")
+                before = snapshot(app)
+                await press(pilot, key)
+                after = snapshot(app)
+                if b.id in DIALOGS:
+                    assert after[8] == DIALOGS[b.id], key
+                    await press(pilot, "escape")
+                elif b.id == "screenshot":
+                    assert list(tmp_path.glob("*.svg")), key
+                else:
+                    assert EFFECT[b.id](before, after), key
+                if b.id == "play":
+                    await press(pilot, key)  # pause again
+                tried.add(b.id)
+        await press(pilot, "q")
+        assert not app.is_running
+    assert tried | {"quit"} == {b.id for b in RnnApp.BINDINGS}
+    assert len(help_rows(RnnApp.BINDINGS)) >= 25
