@@ -8,7 +8,6 @@ quantity's range, and turned into that dict.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,15 +106,7 @@ def parse_pin(text: str, config: Config, layer: int) -> Pin | None:
     return pin
 
 
-def with_clamp(model: Model, clamp: dict | None) -> Model:
-    """The same weights under another clamp: a shallow copy, so a worker can score while the
-    viewer keeps stepping the original."""
-    other = copy.copy(model)
-    other.clamp = clamp
-    return other
-
-
 def loss_both_ways(model: Model, ids, clamp: dict | None) -> tuple[float, float]:
     """Loss (nats/char, one stream from a zero state) on `ids` without any clamp and with `clamp`:
     what holding the units costs the model on that text."""
-    return with_clamp(model, None).nll(ids, streams=1), with_clamp(model, clamp).nll(ids, streams=1)
+    return model.with_clamp(None).nll(ids, streams=1), model.with_clamp(clamp).nll(ids, streams=1)

@@ -31,6 +31,7 @@ from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
+from . import experiments
 from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
 from .frames import FrameLoop
@@ -47,6 +48,7 @@ from .widgets import (
     TimelinePanel,
 )
 from .widgets.predictions import top_ids
+from .widgets.unit_equation import UnitEquationPanel
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
@@ -93,6 +95,12 @@ class RnnApp(FrameLoop):
         _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j"),
         _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h"),
         _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;"),
+        _b("e", "equation", "Unit's equations on/off", "equation", tooltip="the selected unit's step, with numbers"),
+        _b("x", "clamp", "Clamp a unit or gate", "clamp", tooltip="hold at a value, or zero (ablate)"),
+        _b("X", "release", "Release clamps", "release"),
+        _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
+        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM)", "side_by_side"),
+        _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
         _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
         _b("q", "quit", "Quit", "quit", show=True),
@@ -107,6 +115,7 @@ class RnnApp(FrameLoop):
             with Horizontal(id="top"):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
+            yield UnitEquationPanel(id="equation")
             yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")
@@ -136,7 +145,8 @@ class RnnApp(FrameLoop):
         timeline_rows = 4 if compact else (8 if height < 48 else 12)
         text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
         gaps = 0 if compact else 2
-        room = height - 2 - timeline_rows - text_rows - gaps
+        equation_rows = self.query_one(UnitEquationPanel).rows
+        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows
         self.query_one(TimelinePanel).styles.height = timeline_rows
         self.heatmap.set_space(width - 2, max(3, room))
 
@@ -259,6 +269,28 @@ class RnnApp(FrameLoop):
 
         self.push_screen(TextPrompt("Go to unit", f"A number from 0 to {hidden - 1}.", integer=True), done)
 
+    # -- actions: experiments (experiments.py) ---------------------------------------------
+
+    def action_equation(self) -> None:
+        self.query_one(UnitEquationPanel).toggle()
+        self.arrange(self.size.width, self.size.height)
+        self.touch()
+
+    def action_clamp(self) -> None:
+        experiments.clamp(self)
+
+    def action_release(self) -> None:
+        experiments.release(self)
+
+    def action_memory_span(self) -> None:
+        experiments.memory_span(self)
+
+    def action_side_by_side(self) -> None:
+        experiments.side_by_side(self)
+
+    def action_sampling(self) -> None:
+        experiments.sampling(self)
+
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
@@ -268,7 +300,7 @@ class RnnApp(FrameLoop):
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
-        legend = ("Text: dim = primed, bold = picked, underlined italic = forced, reversed = newest. "
+        legend = ("Text: dim = primed, bold = picked, underlined italic = forced, italic = clamped, reversed = newest. "
                   "Gates (i f o r z) 0…1; signed quantities (g n h, and c, which is unbounded) on a "
                   "blue…background…red scale over each unit's own range (s: one range per grid; the legend "
                   "shows the selected unit's). Zoom: " + " → ".join(f"{z}" for z in ("½", "2×1", "4×2")[:len(ZOOMS)])
@@ -278,11 +310,14 @@ class RnnApp(FrameLoop):
         self.push_screen(HelpScreen(help_rows(self.BINDINGS), legend))
 
 
+EXPERIMENTS = ("equation", "clamp", "release", "memory_span", "side_by_side", "sampling")  # one help row
+
+
 def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
     """(keys, what) for the help: every binding, the five candidates as one row, t/T and l/L together."""
     rows: list[tuple[str, str]] = []
     for b in bindings:
-        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev"):
+        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev", *EXPERIMENTS[1:]):
             continue
         keys = b.key_display or b.key
         what = b.description
@@ -292,6 +327,8 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
             keys, what = "t / T", "Temperature down / up"
         elif b.id == "layer_next":
             keys, what = "l / L", "Next / previous layer"
+        elif b.id == EXPERIMENTS[0]:
+            keys, what = "e x/X M v d", "Experiments (ctrl+p lists them)"
         rows.append((keys, what))
     return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import functools
 
 import numpy as np
 import pytest
@@ -17,14 +15,9 @@ from rnn_tui.tui.widgets.memory_span import MemorySpanScreen, SpanRequest
 from rnn_tui.tui.widgets.sampling import SamplingScreen
 from rnn_tui.tui.widgets.side_by_side import LinesView, SideBySideScreen
 
+from .test_tui import sync
+
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n" * 6
-
-
-def sync(test):
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-    return run
 
 
 class Harness(App):

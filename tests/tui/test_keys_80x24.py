@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.tui.app import RnnApp, help_rows
+from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
 
 from .test_tui import app_for, press, sync
 
@@ -10,7 +11,7 @@ from .test_tui import app_for, press, sync
 def snapshot(app) -> tuple:
     s, v, p = app.session, app.view, app.player
     return (s.cursor, s.length, s.text(), s.sampler, v, p.speed, p.playing, len(app.screen_stack),
-            type(app.screen).__name__)
+            type(app.screen).__name__, s.clamp_label, app.query_one(UnitEquationPanel).has_class("-on"))
 
 
 # what changes when the key is pressed: each key must change something, and the right thing
@@ -27,8 +28,11 @@ EFFECT = {
     # (the units may be in another order by now: test_tui checks the directions in index order)
     **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
     **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
+    "equation": lambda a, b: b[10] != a[10], "release": lambda a, b: a[9] and not b[9],
 }
-DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
+DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
+           "clamp": "TextPrompt", "memory_span": "MemorySpanScreen", "side_by_side": "SideBySideScreen",
+           "sampling": "SamplingScreen"}
 
 
 @sync
@@ -46,6 +50,10 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
             for key in b.key.split(","):
                 if b.id == "reset":
                     await press(pilot, "right")
+                if b.id == "release":  # something to release
+                    app.session.set_clamp({0: {"h": ([0], [0.0])}}, "clamp L1 h[0]=0")
+                if b.id == "side_by_side":  # text every bundled model knows (a random model writes anything)
+                    app.session.reset("The cat")
                 before = snapshot(app)
                 await press(pilot, key)
                 after = snapshot(app)

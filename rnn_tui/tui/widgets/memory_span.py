@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -64,15 +64,15 @@ class SpanRequest:
     candidates: Callable[[str, str | None], dict[str, Checkpoint]] = bundled_per_cell
 
 
-class MemorySpanScreen(Screen):
+class MemorySpanScreen(ModalScreen):
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="span.close"),
+        Binding("escape,q", "dismiss", "Back", id="span.close"),
         Binding("c", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
         Binding("m", "median", "Median", id="span.median", tooltip="median over many positions of this text"),
         Binding("g", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
     ]
     DEFAULT_CSS = """
-    MemorySpanScreen { layout: vertical; }
+    MemorySpanScreen { layout: vertical; background: $background; }
     MemorySpanScreen #span-title { height: 1; text-style: bold; }
     MemorySpanScreen #span-plot { height: 1fr; }
     MemorySpanScreen #span-text { height: auto; max-height: 2; }

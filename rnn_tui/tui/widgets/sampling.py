@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ...analysis.sampling_view import stages
@@ -34,9 +34,9 @@ def bar(p: float, width: int, full_at: float = 1.0) -> str:
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
 
 
-class SamplingScreen(Screen):
+class SamplingScreen(ModalScreen):
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="sampling.close"),
+        Binding("escape,q", "dismiss", "Back", id="sampling.close"),
         Binding("plus,equals_sign,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter"),
         Binding("minus,down", "temperature(0.8)", "t ×0.8", id="sampling.colder"),
         Binding("m", "mode", "Mode", id="sampling.mode", tooltip="sample, argmax, top-k, top-p"),
@@ -44,7 +44,7 @@ class SamplingScreen(Screen):
         Binding("left_square_bracket,left", "cut(-1)", "k/p down", id="sampling.fewer"),
     ]
     DEFAULT_CSS = """
-    SamplingScreen { layout: vertical; overflow: hidden; }
+    SamplingScreen { layout: vertical; overflow: hidden; background: $background; }
     SamplingScreen #sampling-bars { height: 1fr; }
     SamplingScreen #sampling-words { height: auto; }
     """

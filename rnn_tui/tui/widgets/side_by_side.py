@@ -18,7 +18,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Region
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -43,16 +43,16 @@ def columns_fit(width: int, models: int) -> bool:
     return (width - LABEL) // models >= MIN_COLUMN
 
 
-class SideBySideScreen(Screen):
+class SideBySideScreen(ModalScreen):
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="sbs.close"),
+        Binding("escape,q", "dismiss", "Back", id="sbs.close"),
         Binding("space", "play", "Play/pause", id="sbs.play"),
         Binding("right,l", "step", "Step", id="sbs.step"),
         Binding("left,h", "back", "Back one", id="sbs.back"),
         Binding("f", "force", "Force", id="sbs.force", tooltip="the next key typed goes into every model"),
     ]
     DEFAULT_CSS = """
-    SideBySideScreen { layout: vertical; overflow: hidden; }
+    SideBySideScreen { layout: vertical; overflow: hidden; background: $background; }
     SideBySideScreen LinesView { height: 1fr; }
     """
 

@@ -67,6 +67,7 @@ def status_text(scene: Scene, width: int, value_style) -> Text:
         (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1}" if s.can_redo else ""), ""),
         (f"T{sampler.temperature:.1f} {sampler.describe()}" if sampler.temperature else sampler.describe(), ""),
         (f"seed {sampler.seed}", ""),
+        (s.clamp_label, "bold reverse") if s.clamp_label else None,
         (("shared scale" if v.shared_scale else "unit scale") + ("" if v.order == "index" else f" · by {v.order}"),
          "dim") if wide else None,
     ]
