@@ -14,8 +14,11 @@ from rnn_tui.core.sampling import Sampler
 from rnn_tui.tui.widgets.memory_span import MemorySpanScreen, SpanRequest
 from rnn_tui.tui.widgets.sampling import SamplingScreen
 from rnn_tui.tui.widgets.side_by_side import LinesView, SideBySideScreen
+from rnn_tui.tui.widgets.status import StatusPanel
+from rnn_tui.tui.widgets.text import CLAMPED, TextPanel
+from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
 
-from .test_tui import sync
+from .test_tui import app_for, press, sync
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n" * 6
 
@@ -153,3 +156,63 @@ def test_the_memory_span_screen_module_does_not_import_torch():
 
     assert "rnn_tui.tui.widgets.memory_span" in sys.modules
     assert np is not None  # the viewer's modules load numpy, never torch (test_layering checks it fresh)
+
+
+# -- through the viewer's keys -------------------------------------------------------------
+
+
+@sync
+async def test_a_clamp_typed_in_the_viewer_holds_the_units_shows_in_the_status_and_survives_a_rewind(
+        lstm_checkpoint):
+    app = app_for(lstm_checkpoint, prime="The cat ")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "right", "right")
+        free_p = app.session.probabilities()
+        await press(pilot, "x")
+        await pilot.press(*"L2 h all 0")
+        await press(pilot, "enter")
+        await app.workers.wait_for_complete()
+        s = app.session
+        assert s.clamp_label == "clamp L2 h[all]=0"
+        assert "clamp L2 h[all]=0" in app.query_one(StatusPanel).text.plain
+        await press(pilot, "right", "right", "right")
+        assert np.all(s.acts[1, -1] == 0)  # the top layer's h is held at 0
+        held_p, text = s.probabilities(), s.text()
+        # with the top h at 0 the prediction is the head's bias alone, whatever came before
+        assert not np.allclose(held_p, free_p)
+        await press(pilot, "left", "left", "left", "left", "left")
+        assert s.clamp_label == ""  # back before the clamp: the text ahead was written without it
+        await press(pilot, "right", "right", "right", "right", "right")
+        assert s.text() == text and np.array_equal(s.probabilities(), held_p)
+        kinds = np.frombuffer(app.query_one(TextPanel).frame.kinds, dtype=np.uint8)
+        clamped = (kinds & CLAMPED) > 0
+        assert clamped.sum() == 3 and clamped[-3:].all()  # the characters written under the clamp
+        await press(pilot, "X")
+        assert s.clamp_label == "" and "clamp" not in app.query_one(StatusPanel).text.plain
+
+
+@sync
+async def test_a_clamp_outside_the_range_is_refused_in_one_line(lstm_checkpoint):
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "x")
+        await pilot.press(*"f 3 1.5")
+        await press(pilot, "enter")
+        assert app.session.clamp_label == ""
+        assert any("f lies in 0…1; 1.5 is outside its range" in str(n.message) for n in app._notifications)
+
+
+@sync
+async def test_the_equation_panel_follows_the_cursor_and_the_selected_unit(lstm_checkpoint):
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await press(pilot, "right", "e")
+        panel = app.query_one(UnitEquationPanel)
+        first = panel.equation
+        assert first is not None and first.unit == app.view.unit and first.layer == app.view.layer
+        await press(pilot, "right")
+        assert panel.equation.values["c_prev"] == pytest.approx(first.values["c"], abs=1e-5)
+        await press(pilot, "shift+right")
+        assert panel.equation.unit == app.view.unit != first.unit
+        await press(pilot, "e")
+        assert not panel.has_class("-on")

@@ -60,6 +60,7 @@ def status_text(scene: Scene, width: int, value_style) -> Text:
     sampler = s.sampler
     parts = [
         (speed_text(scene), "bold reverse" if scene.player.playing else "bold"),
+        (s.clamp_label, "bold reverse") if s.clamp_label else None,  # early: a narrow line must still say it
         (scene.name, "bold"),
         (c.label, "") if width >= 100 else None,
         (f"layer {v.layer + 1}/{c.layers}" if wide else f"L{v.layer + 1}", ""),
@@ -67,7 +68,6 @@ def status_text(scene: Scene, width: int, value_style) -> Text:
         (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1}" if s.can_redo else ""), ""),
         (f"T{sampler.temperature:.1f} {sampler.describe()}" if sampler.temperature else sampler.describe(), ""),
         (f"seed {sampler.seed}", ""),
-        (s.clamp_label, "bold reverse") if s.clamp_label else None,
         (("shared scale" if v.shared_scale else "unit scale") + ("" if v.order == "index" else f" · by {v.order}"),
          "dim") if wide else None,
     ]
