@@ -7,26 +7,22 @@ release every clamp (X); the equation panel (e) is a panel of its own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import work
 
 from ..analysis.clamp import describe, loss_both_ways, model_clamp, parse_pin
 from ..analysis.memory_span import DEFAULT_MAX_LAG, bundled_per_cell
 from ..analysis.side_by_side import MAX_MODELS, Entry, SideBySide
 from ..core.safe import safe_text
+from .frames import FrameLoop
 from .widgets import TextPrompt
 from .widgets.memory_span import CONTEXT, MemorySpanScreen, SpanRequest
 from .widgets.sampling import SamplingScreen
 from .widgets.side_by_side import SideBySideScreen
 
-if TYPE_CHECKING:
-    from .app import RnnApp
-
 LN2 = 0.6931471805599453
 
 
-def memory_span(app: RnnApp) -> None:
+def memory_span(app: FrameLoop) -> None:
     s = app.session
     if s.cursor < 0:
         app.notify("nothing read yet: step first", severity="warning")
@@ -41,7 +37,7 @@ def memory_span(app: RnnApp) -> None:
     app.push_screen(MemorySpanScreen(SpanRequest(app.model_name, model, app.vocab, window, state, text, corpus)))
 
 
-def side_by_side(app: RnnApp) -> None:
+def side_by_side(app: FrameLoop) -> None:
     """The viewer's model beside one bundled model of each other cell type, all fed the text so far."""
     s = app.session
     text = s.text(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
@@ -62,7 +58,7 @@ def side_by_side(app: RnnApp) -> None:
     app.push_screen(SideBySideScreen(sbs))
 
 
-def sampling(app: RnnApp) -> None:
+def sampling(app: FrameLoop) -> None:
     s = app.session
 
     def chosen(sampler) -> None:
@@ -72,7 +68,7 @@ def sampling(app: RnnApp) -> None:
     app.push_screen(SamplingScreen(s.logits, app.vocab, s.sampler, chosen))
 
 
-def clamp(app: RnnApp) -> None:
+def clamp(app: FrameLoop) -> None:
     """Ask which unit (or gate) to hold, and at what; each answer adds to the clamps already on."""
     s, v, c = app.session, app.view, app.config
     pins = list(s.clamp_tag or ())
@@ -99,14 +95,14 @@ def clamp(app: RnnApp) -> None:
     app.push_screen(TextPrompt("Clamp a unit", hint, f"L{v.layer + 1} {quantity} {v.unit} 0"), done)
 
 
-def release(app: RnnApp) -> None:
+def release(app: FrameLoop) -> None:
     app.session.set_clamp(None, "")
     app.touch()
     app.notify("clamps released")
 
 
 @work(thread=True, exclusive=True, group="clamp-loss")
-def score_clamp(app: RnnApp) -> None:
+def score_clamp(app: FrameLoop) -> None:
     """What the clamp costs on the text so far: its loss without and with the clamp (a worker)."""
     s = app.session
     ids = s.ids(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)

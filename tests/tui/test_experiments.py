@@ -216,3 +216,12 @@ async def test_the_equation_panel_follows_the_cursor_and_the_selected_unit(lstm_
         assert panel.equation.unit == app.view.unit != first.unit
         await press(pilot, "e")
         assert not panel.has_class("-on")
+
+
+@sync
+async def test_side_by_side_primes_every_model_with_the_same_text(make_checkpoint):
+    sbs = lineup(make_checkpoint)
+    async with Harness(SideBySideScreen(sbs)).run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", *"Fie!", "enter")
+        await pilot.pause()
+        assert sbs.text.endswith("Fie!") and all(len(sbs.surprisal(k)) == len(sbs.text) - 1 for k in range(3))

@@ -6,7 +6,7 @@ loses track and the LSTM does not line up under the character that caused it.
 Below, per model: the probability and surprisal of the last character, the
 running loss, and its top 5 for the next one. Space plays (the first model
 samples, every model reads it), → steps, ← rewinds, f forces a character into
-all of them.
+all of them, p primes all of them with a text.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from textual.widgets import Footer
 
 from ...analysis.side_by_side import SideBySide
 from ...core.safe import glyph, safe_text
+from ...core.text import unescape
+from .dialogs import TextPrompt
 
 BARS = "▁▂▃▄▅▆▇█"
 MAX_BITS = 8.0
@@ -50,6 +52,7 @@ class SideBySideScreen(ModalScreen):
         Binding("right,l", "step", "Step", id="sbs.step"),
         Binding("left,h", "back", "Back one", id="sbs.back"),
         Binding("f", "force", "Force", id="sbs.force", tooltip="the next key typed goes into every model"),
+        Binding("p", "prime", "Prime", id="sbs.prime", tooltip="teacher-force a text into every model"),
     ]
     DEFAULT_CSS = """
     SideBySideScreen { layout: vertical; overflow: hidden; background: $background; }
@@ -96,6 +99,19 @@ class SideBySideScreen(ModalScreen):
         self.forcing = True
         self.message = "type the character to force (Enter = newline, Escape = cancel)"
         self.redraw()
+
+    def action_prime(self) -> None:
+        def done(raw: str | None) -> None:
+            if raw:
+                try:
+                    self.sbs.feed(unescape(raw))
+                    self.message = ""
+                except ValueError as e:
+                    self.message = safe_text(str(e))
+                self.redraw()
+
+        self.app.push_screen(TextPrompt("Prime every model", r"The same text into each. \n newline, \t tab.",
+                                        "ROMEO:\\n"), done)
 
     def on_key(self, event: events.Key) -> None:
         if not self.forcing:
