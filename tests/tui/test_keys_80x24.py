@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from rnn_tui.tui.app import RnnApp, help_rows
+from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
 from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync
@@ -13,7 +14,7 @@ from .test_tui import app_for, press, sync
 def snapshot(app) -> tuple:
     s, v, p = app.session, app.view, app.player
     return (s.cursor, s.length, s.text(), s.sampler, v, p.speed, p.playing, len(app.screen_stack),
-            type(app.screen).__name__, s.model)
+            type(app.screen).__name__, s.model, s.clamp_label, app.query_one(UnitEquationPanel).has_class("-on"))
 
 
 # what changes when the key is pressed: each key must change something, and the right thing
@@ -34,9 +35,11 @@ EFFECT = {
     **dict.fromkeys(("train_earlier", "train_later"), lambda a, b: b[9] is not a[9]),
     # a random model carries no known cells: u says so and changes nothing (test_neurons: a bundled one)
     "known_cell": lambda a, b: b[4] == a[4],
+    "equation": lambda a, b: b[11] != a[11], "release": lambda a, b: a[10] and not b[10],
 }
 DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
-           "find": "FinderScreen"}
+           "find": "FinderScreen", "clamp": "TextPrompt", "memory_span": "MemorySpanScreen",
+           "side_by_side": "SideBySideScreen", "sampling": "SamplingScreen"}
 
 
 @sync
@@ -57,6 +60,10 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
             for key in b.key.split(","):
                 if b.id == "reset":
                     await press(pilot, "right")
+                if b.id == "release":  # something to release
+                    app.session.set_clamp({0: {"h": ([0], [0.0])}}, "clamp L1 h[0]=0")
+                if b.id == "side_by_side":  # text every bundled model knows (a random model writes anything)
+                    app.session.reset("The cat")
                 before = snapshot(app)
                 await press(pilot, key)
                 after = snapshot(app)
