@@ -92,13 +92,14 @@ def launch(args: argparse.Namespace) -> int:
         _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
-    theme = args.theme or os.environ.get("TEXTUAL_THEME")
-    if theme:
-        source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
-        _config.check_theme(theme, app.available_themes, source)
-        app.theme = theme
-    return _terminal.run_app(app)
+    with _terminal.drawing_on_terminal():  # around the build too: Textual looks for its terminal there
+        app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
+        theme = args.theme or os.environ.get("TEXTUAL_THEME")
+        if theme:
+            source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
+            _config.check_theme(theme, app.available_themes, source)
+            app.theme = theme
+        return _terminal.run_app(app)
 
 
 def check_model_name(name: str | None) -> None:
