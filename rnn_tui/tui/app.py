@@ -310,7 +310,7 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
     """(keys, what) for the help: every binding, the five candidates as one row, t/T and l/L together."""
     rows: list[tuple[str, str]] = []
     for b in bindings:
-        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev"):
+        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev", "known_cell"):
             continue
         keys = b.key_display or b.key
         what = b.description
@@ -320,6 +320,8 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
             keys, what = "t / T", "Temperature down / up"
         elif b.id == "layer_next":
             keys, what = "l / L", "Next / previous layer"
+        elif b.id == "find":
+            keys, what = "a / u", "Find the neurons / next known cell"
         rows.append((keys, what))
     return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
 
