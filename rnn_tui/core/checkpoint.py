@@ -39,8 +39,8 @@ MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the 
 MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
-_BF16 = np.dtype("<u2")
-_DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
+_F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
+_DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
 
 @dataclass
@@ -228,10 +228,16 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
 
 
 def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
+    """One tensor as float32; read into its own buffer, so a float32 tensor costs its size once, not twice."""
     f.seek(offset)
-    raw = np.frombuffer(read_exactly(f, dtype.itemsize * int(np.prod(shape))), dtype)
+    buffer = bytearray(dtype.itemsize * int(np.prod(shape)))
+    if f.readinto(buffer) != len(buffer):
+        raise FileProblem("truncated while reading (did the file change?)")
+    raw = np.frombuffer(buffer, dtype)
+    if dtype == _F32:
+        return raw.reshape(shape)
     if dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
-        raw = (raw.astype(np.uint32) << 16).view(np.float32)
+        return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
         return raw.astype(np.float32).reshape(shape)
 
