@@ -225,3 +225,16 @@ async def test_side_by_side_primes_every_model_with_the_same_text(make_checkpoin
         await pilot.press("p", *"Fie!", "enter")
         await pilot.pause()
         assert sbs.text.endswith("Fie!") and all(len(sbs.surprisal(k)) == len(sbs.text) - 1 for k in range(3))
+
+
+@sync
+async def test_memory_span_with_a_chosen_replacement_leaves_no_value_where_it_was_already_there(make_checkpoint):
+    screen = MemorySpanScreen(span_request(make_checkpoint))
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("r", "e")
+        await pilot.app.workers.wait_for_complete()
+        r = screen.request
+        was_e = np.array([r.vocab.chars[i] == "e" for i in r.window[::-1][:200]])
+        assert "every lag replaced by 'e'" in screen.note
+        assert np.isnan(screen.influence[was_e]).all() and np.isfinite(screen.influence[~was_e]).all()
