@@ -151,13 +151,6 @@ async def test_sampling_screen_keys_change_the_sampler_the_viewer_uses(make_chec
         assert "top-k 6 keeps 6 of" in words and "sharpens" in words
 
 
-def test_the_memory_span_screen_module_does_not_import_torch():
-    import sys
-
-    assert "rnn_tui.tui.widgets.memory_span" in sys.modules
-    assert np is not None  # the viewer's modules load numpy, never torch (test_layering checks it fresh)
-
-
 # -- through the viewer's keys -------------------------------------------------------------
 
 
@@ -238,3 +231,16 @@ async def test_memory_span_with_a_chosen_replacement_leaves_no_value_where_it_wa
         was_e = np.array([r.vocab.chars[i] == "e" for i in r.window[::-1][:200]])
         assert "every lag replaced by 'e'" in screen.note
         assert np.isnan(screen.influence[was_e]).all() and np.isfinite(screen.influence[~was_e]).all()
+
+
+@sync
+async def test_gradient_saliency_where_torch_is_installed_adds_its_curve(make_checkpoint):
+    pytest.importorskip("torch")
+    screen = MemorySpanScreen(span_request(make_checkpoint))
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("g")
+        await pilot.app.workers.wait_for_complete()
+        curve = screen.request.curves["saliency"]
+        assert curve.values[0] == pytest.approx(1.0) and len(curve.lags) == 200
+        assert "∇" in screen.note
