@@ -29,7 +29,7 @@ def _val_frac(value: str) -> float:
     return f
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="rnn-tui eval",
         description="Score a model on a text: mean negative log-likelihood in nats/char and bits/char.",
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    p = _parser()
+    p = parser()
     try:
         args = p.parse_args(argv)
     except SystemExit as e:  # --help

@@ -92,6 +92,10 @@ async def test_z_cycles_the_heatmap_cell_sizes(lstm_checkpoint):
             widths.append(heat.layout_.unit_w)
             await press(pilot, "z")
         assert widths == list(ZOOMS) and heat.layout_.unit_w == ZOOMS[0]
+        await press(pilot, "z", "z")  # lines cached at one size are never shown at another
+        lines = ["".join(s.text for s in heat.render_line(y)) for y in range(heat.size.height)]
+        assert not any("▲" in line or "▼" in line or "▀" in line for line in lines)
+        assert sum(line.count("◆") for line in lines) == 2 * len(heat.layout_.shown)  # 4×2: two rows
 
 
 @sync
