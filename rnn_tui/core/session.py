@@ -164,6 +164,15 @@ class Session:
         self._clamps.append((label, self.model.with_clamp(clamp), tag))
         self.clamp_id = len(self._clamps) - 1
 
+    def use_model(self, model: Model, prime: str) -> None:
+        """Run other weights of the same architecture (a training snapshot) from `prime`, under the same
+        clamps; the history starts again, as after `reset`."""
+        if model.config != self.model.config:
+            raise ValueError("use_model needs a model of the same architecture")
+        self.model = model
+        self._clamps = [(label, model.with_clamp(old.clamp), tag) for label, old, tag in self._clamps]
+        self.reset(prime)
+
     def snapshot(self, block: int) -> np.ndarray:
         """The exact state before position `block × interval` (call under `lock` from another thread)."""
         return self._snapshots[block]
