@@ -244,3 +244,22 @@ async def test_gradient_saliency_where_torch_is_installed_adds_its_curve(make_ch
         curve = screen.request.curves["saliency"]
         assert curve.values[0] == pytest.approx(1.0) and len(curve.lags) == 200
         assert "∇" in screen.note
+
+
+@sync
+async def test_a_clamp_reports_its_cost_on_the_analysed_text_when_there_is_one(lstm_checkpoint):
+    from types import SimpleNamespace
+
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "right", "x", *"h 3 0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("loss on the text so far" in str(n.message) for n in app._notifications)
+        app.analysis = SimpleNamespace(ckpt=app.checkpoint, source="held-out passage",
+                                       cap=SimpleNamespace(ids=app.vocab.encode("The cat sat on the mat.\n" * 5)))
+        await press(pilot, "x", *"h 4 0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage)" in m for m in messages), messages
