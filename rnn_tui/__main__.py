@@ -26,6 +26,10 @@ BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE, as `ca
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for Tab completions (see commands/completion.py)
+        from .commands.completion import complete
+
+        complete()
     from .core.errors import UserError
 
     try:

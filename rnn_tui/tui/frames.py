@@ -55,9 +55,8 @@ class FrameLoop(App):
         self.cache = DisplayCache(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
-        layer, quantity = c.layers - 1, len(c.quantities) - 1  # the top layer's h: where readable units tend to be
-        self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden, layer, quantity,
-                                                    opening_unit(self.stats, layer, quantity)))
+        self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
+                                                    *opening_unit(self.stats, checkpoint)))
         self.maps = Maps()
         self._pending = False
 
@@ -90,7 +89,12 @@ class FrameLoop(App):
         self.touch()
 
     def panels(self) -> list[Panel]:
-        return list(self.main.query(Panel)) if hasattr(self, "main") else []
+        """The panels of the main screen (composed once, so found once)."""
+        if not hasattr(self, "main"):
+            return []
+        if not hasattr(self, "_panels"):
+            self._panels = list(self.main.query(Panel))
+        return self._panels
 
     def watch_view(self) -> None:
         self.touch()
@@ -107,8 +111,10 @@ class FrameLoop(App):
             self.call_later(self._sync_pending)
 
     def _sync_pending(self) -> None:
+        """A key's frame. While playing it keeps to the budget like any other frame: eight quick presses
+        of + once wrote 400 KB of full repaints, and play then waited ten seconds for it to drain."""
         self._pending = False
-        self.sync()
+        self.sync(detail=not self.player.playing or self.player.detail_due())
 
     def play(self, on: bool) -> None:
         """Start or stop the play clock. The timer exists only while playing: a paused one left
@@ -169,14 +175,3 @@ class FrameLoop(App):
             self.call_from_thread(self.touch)
         except RuntimeError:  # the app closed while this ran: nothing left to colour
             pass
-
-    # -- the end -------------------------------------------------------------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error ends the app with status 1 and one line, not a page of traceback.
-
-        Textual has no public hook for this; tests/tui/test_crash.py fails if the override stops
-        taking effect."""
-        super()._handle_exception(error)
-        line = f"rnn-tui: internal error: {type(error).__name__}: {safe_text(str(error))}"[:300]
-        self._exit_renderables[:] = [line]

@@ -35,8 +35,7 @@ class TrainingTimeKeys:
         session = app.session
         length = min(session.cursor + 1, MAX_REPLAY)
         model = tt.model()
-        session.model = model
-        session.reset(app.prime)
+        session.use_model(model, app.prime)
         while session.cursor + 1 < length:
             session.step()
         app.stats = measure(model, app.vocab)  # each snapshot's units on their own ranges

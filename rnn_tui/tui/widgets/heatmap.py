@@ -284,8 +284,8 @@ class HeatmapPanel(LinePanel):
         sel = self._pos(self.unit)
         sel_r, sel_c = divmod(sel, lay.cols)
         here = pr0 <= sel_r < pr0 + n_pr
-        key = ("row", q, cells.tobytes(), cells.shape[0], sel_c if here else -1, sel_r - pr0 if here else -1,
-               self.glyphs, self.maps.key, self.signed[q])
+        key = ("row", q, cells.tobytes(), lay.unit_w, lay.unit_h2, sel_c if here else -1,
+               sel_r - pr0 if here else -1, self.glyphs, self.maps.key)
         return self.cached(key, lambda: self._build_row(q, cells, sel_c if here else -1, sel_r - pr0))
 
     def _build_row(self, q: int, cells: np.ndarray, sel_col: int, sub: int) -> tuple[Segment, ...]:

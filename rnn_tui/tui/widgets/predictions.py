@@ -85,7 +85,7 @@ class PredictionsPanel(Panel):
         return self.size.area
 
     def stale_regions(self) -> list[Region]:
-        return [Region(0, 0, self.size.width, 1)]
+        return [Region(0, 0, self.size.width, self.size.height)]
 
     def render(self) -> Text:
         p = self.prediction
@@ -102,7 +102,8 @@ class PredictionsPanel(Panel):
             text.append(f"{g} ", "bold")
             text.append(bar(prob, bar_w), bar_style)
             text.append(f"{prob:5.1%}\n" if prob < 0.9995 else " 100%\n")
-        text.append(f"entropy {p.entropy_bits:.2f} bits\n", "dim")
+        behind = " ≈" if self.stale and self.size.height < 8 else ""  # no heading to carry the mark
+        text.append(f"entropy {p.entropy_bits:.2f} bits{behind}\n", "dim")
         text.append("took ", "dim")
         if p.taken_p is None:
             text.append(p.taken or "-", "bold")
