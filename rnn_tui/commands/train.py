@@ -60,7 +60,8 @@ def parser() -> argparse.ArgumentParser:
     )
     a = p.add_argument
     a("text_file", help="UTF-8 text to learn (.xz accepted)")
-    a("--out", "-o", help="checkpoint to write (.safetensors); default: TEXT-CELL-LAYERSxHIDDEN.safetensors")
+    a("--out", "-o", help="checkpoint to write (.safetensors); default: TEXT-CELL.safetensors, or "
+                                  "TEXT-CELL-LAYERSxHIDDEN.safetensors when both sizes are given")
     a("--cell", choices=CELLS, help="recurrent cell (default lstm)")
     a("--layers", type=_int(1, 8), help="stacked layers (default: chosen from the time budget and this machine's "
                                          "measured speed)")

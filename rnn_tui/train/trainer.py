@@ -256,7 +256,6 @@ class Trainer:
         self.step_seconds = 0.0  # of which training steps (not evaluation)
         self.best_val: float | None = None  # on the subset during the run; on all held-out text at the end
         self.best_step = 0
-        self.last_val: float | None = None
         self.last_eval_step = -1
         self.stop = _Stop()
         self.best_provenance: dict[str, Any] = {}
@@ -325,8 +324,7 @@ class Trainer:
 
     def validate(self, ids: torch.Tensor | None = None) -> float:
         with self._autocast():
-            self.last_val = nll(self.model, self.val_subset if ids is None else ids)
-        return self.last_val
+            return nll(self.model, self.val_subset if ids is None else ids)
 
     def provenance(self, val_loss: float, val_chars: int) -> dict[str, Any]:
         o = self.opts
