@@ -111,7 +111,9 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     Q = len(c.quantities)
     U = c.layers * Q * c.hidden
     gates = frozenset(q for q in c.quantities if q not in c.kind.signed)
-    B = max(1, min(streams, T // 256))
+    # each stream at least 8 warm-ups long, so that warming up costs at most an eighth more (measured on
+    # 20,000 characters, 2 cores: 32-48 streams ran 9 % faster than 64, whose pieces are mostly warm-up)
+    B = max(1, min(streams, T // (8 * max(warmup, 32))))
     piece = -(-T // B) if T else 0
     starts = np.arange(B) * piece
     # each stream reads [start - warm, start + piece); the warm part is discarded

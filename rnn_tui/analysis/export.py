@@ -100,21 +100,21 @@ def to_svg(text: str, values: np.ndarray, guesses: Guesses | None = None, title:
     W = cw * width + 8
     H = top + block * len(lines)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="monospace">',
+           "<style>text{font-size:13px;text-anchor:middle;white-space:pre}text.g{font-size:9px}</style>",
            f'<rect width="{W}" height="{H}" fill="#fff"/>']
     if title:
-        out.append(f'<text x="4" y="15" font-size="13">{html.escape(title)}</text>')
+        out.append(f'<text x="4" y="15" style="text-anchor:start">{html.escape(title)}</text>')
     for row, line in enumerate(lines):
         y0 = top + row * block
         for col, t in enumerate(line):
             x = 4 + col * cw
             out.append(f'<rect x="{x}" y="{y0}" width="{cw}" height="{ch}" fill="{colour(values[t])}"/>'
-                       f'<text x="{x + cw / 2}" y="{y0 + 12}" font-size="13" text-anchor="middle" '
-                       f'xml:space="preserve">{html.escape(glyph(text[t]))}</text>')
+                       f'<text x="{x + cw / 2}" y="{y0 + 12}">{html.escape(glyph(text[t]))}</text>')
             for j, (c, p) in enumerate(guesses[t] if guesses else ()):
                 y = y0 + ch + j * gh
-                fg = "#fff" if p > 0.5 else "#000"
-                out.append(f'<rect x="{x}" y="{y}" width="{cw}" height="{gh}" fill="#000" fill-opacity="{p:.2f}"/>'
-                           f'<text x="{x + cw / 2}" y="{y + 9}" font-size="9" text-anchor="middle" fill="{fg}" '
-                           f'xml:space="preserve">{html.escape(glyph(c))}</text>')
+                shade = (f'<rect x="{x}" y="{y}" width="{cw}" height="{gh}" fill-opacity="{p:.2f}"/>'
+                         if p >= 0.02 else "")  # fainter than that reads as white anyway
+                fill = ' fill="#fff"' if p > 0.5 else ""
+                out.append(f'{shade}<text class="g" x="{x + cw / 2}" y="{y + 9}"{fill}>{html.escape(glyph(c))}</text>')
     out.append("</svg>\n")
     return "\n".join(out)

@@ -171,15 +171,20 @@ def indentation(text: str) -> np.ndarray:
 # string is not a comment and a quote inside a comment is not a string.
 _PYTHON = re.compile(
     r"(?P<comment>#[^\n]*)"
-    r"|(?P<string>(?:[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''"
-    r"|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'))",
+    r"|(?P<doc>[rRbBuUfF]{0,2}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''))"
+    r"|(?P<string>[rRbBuUfF]{0,2}(?:\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'))",
     re.DOTALL,
 )
 
 
 def inside_string(text: str) -> np.ndarray:
-    """Inside a Python string literal, quotes included."""
+    """Inside a one-line Python string literal ('…' or "…"), quotes included: Karpathy's quote cell."""
     return _spans(text, _PYTHON, "string")
+
+
+def inside_docstring(text: str) -> np.ndarray:
+    """Inside a triple-quoted Python string (docstrings: prose, often over many lines), quotes included."""
+    return _spans(text, _PYTHON, "doc")
 
 
 def inside_comment(text: str) -> np.ndarray:
@@ -203,6 +208,7 @@ BUILT_IN: tuple[Feature, ...] = (
     Feature("vowel", "vowel", ONOFF, vowel),
     Feature("next-newline", "next character is a newline", ONOFF, next_is_newline),
     Feature("string", "inside a string", ONOFF, inside_string),
+    Feature("docstring", "inside a docstring", ONOFF, inside_docstring),
     Feature("comment", "inside a comment", ONOFF, inside_comment),
 )
 BY_KEY = {f.key: f for f in BUILT_IN}

@@ -75,6 +75,7 @@ class Ranking:
     feature: Feature
     hits: list[Hit] = field(default_factory=list)
     occurrences: int = 0  # characters where an on/off feature is on (or where a ramp is non-zero)
+    first: int = 0  # where an on/off feature first turns on: a place to show an example
     note: str | None = None  # why there is no ranking
 
 
@@ -174,6 +175,7 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray
     T = len(cap)
     n1 = int(on.sum())
     ranking.occurrences = n1
+    ranking.first = int(np.argmax(on))
     if n1 == 0:
         ranking.note = "does not occur in this text; nothing to rank"
         return

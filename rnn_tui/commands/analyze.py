@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--svg", metavar="OUT", help="… and as SVG")
     p.add_argument("--export-chars", type=int, default=600, metavar="N",
                    help="characters in the exported picture (default 600)")
+    p.add_argument("--no-guesses", action="store_true", help="export the coloured text without the top-5 rows")
+    p.add_argument("--export-from", type=int, default=0, metavar="I",
+                   help="where the exported picture starts in the text (default 0; the model still reads "
+                        "everything before it)")
     return p
 
 
@@ -111,13 +115,14 @@ def _export(args, cap, rankings, ckpt) -> None:
     if best is None:
         raise UserError("nothing to export: no feature was ranked")
     hit = best.hits[0]
-    n = max(1, args.export_chars)
-    values = normalise(cap.values(hit.index)[:n], signed=hit.quantity not in cap.gates)
-    guesses = top_guesses(cap.logits[:n], ckpt.vocab.chars)
+    a = min(max(0, args.export_from), len(cap) - 1)
+    b = a + max(1, args.export_chars)
+    values = normalise(cap.values(hit.index)[a:b], signed=hit.quantity not in cap.gates)
+    guesses = None if args.no_guesses else top_guesses(cap.logits[a:b], ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
     for out, render in ((args.html, to_html), (args.svg, to_svg)):
         if out:
-            atomic_write_bytes(Path(out), render(cap.text[:n], values, guesses, title).encode("utf-8"))
+            atomic_write_bytes(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
             print(f"wrote {safe_text(out)}")
 
 

@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
         prog="rnn-tui eval",
         description="Score a model on a text: mean negative log-likelihood in nats/char and bits/char.",
     )
-    p.add_argument("checkpoint", help="a bundled model's name, or a .safetensors/.pt file")
+    p.add_argument("checkpoint", help="a bundled model's name, or a .safetensors/.pt/.npz file")
     p.add_argument("text_file", help="a UTF-8 text file (.xz accepted)")
     p.add_argument("--all", action="store_true", help="score the whole file, not only the held-out end")
     p.add_argument("--val-frac", type=_val_frac, default=DEFAULT_VAL_FRAC,

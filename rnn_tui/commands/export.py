@@ -51,7 +51,8 @@ def main(argv: list[str]) -> int:
     from ..interop import load_model
 
     ckpt = load_model(args.model)
-    fmt = args.format or (args.out.rsplit(".", 1)[-1] if args.out and args.out.endswith(FORMATS) else "npz")
+    suffix = Path(args.out).suffix.lstrip(".") if args.out else ""
+    fmt = args.format or (suffix if suffix in FORMATS else "npz")
     out = Path(args.out or f"{Path(args.text).name.split('.')[0]}-{ckpt.name.split('.')[0]}.{fmt}")
     check_out(out, args.force)
     text = read_text(args.text)[args.start:]

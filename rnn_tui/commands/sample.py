@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+import time
 from typing import TextIO
 
 from ..core.errors import UserError
@@ -24,6 +24,7 @@ from . import _config
 from ._args import OneLineParser
 
 DEFAULT_LENGTH = 1000
+FLUSH_HZ = 30
 
 
 def parser() -> argparse.ArgumentParser:
@@ -112,17 +113,21 @@ def terminal_char(ch: str) -> str:
 
 
 def write_text(session, prime: str, length: int, out: TextIO, terminal: bool) -> None:
-    """The prime, then `length` sampled characters, flushed as they come (at each line into a pipe)."""
+    """The prime, then `length` sampled characters, flushed as they come: at each line, and on a
+    terminal also every 1/FLUSH_HZ s (a write a character would be thousands of packets a second
+    over SSH)."""
     chars = session.vocab.chars
     show = terminal_char if terminal else str
     out.write("".join(show(ch) for ch in prime))
     out.flush()
+    flushed = time.monotonic()
     for _ in range(length):
         ch = chars[session.step()]
         out.write(show(ch))
-        if terminal or ch == "\n":
+        if ch == "\n" or (terminal and time.monotonic() - flushed > 1 / FLUSH_HZ):
             out.flush()
-    if terminal and not (prime + ch).endswith("\n"):
+            flushed = time.monotonic()
+    if terminal and ch != "\n":
         out.write("\n")  # leave the shell's prompt on a line of its own
     out.flush()
 
@@ -155,4 +160,4 @@ def write_json(session, length: int, candidates: int, out: TextIO) -> None:
 
 
 def _round(p: float) -> float:
-    return float(f"{float(p):.6g}") if math.isfinite(p) else float(p)
+    return float(f"{float(p):.6g}")

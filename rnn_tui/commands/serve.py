@@ -34,6 +34,9 @@ def parser() -> argparse.ArgumentParser:
                                                           "shakespeare-lstm)")
     p.add_argument("--host", default="localhost", help="address to listen on (default localhost: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="the address browsers reach the server at, when it is not http://HOST:PORT "
+                        "(with --host 0.0.0.0: http://this-machine's-name:PORT)")
     p.add_argument("--seed", type=int, default=None, help="passed to the viewer")
     p.add_argument("--temperature", "-t", type=float, default=None, help="passed to the viewer")
     p.add_argument("--prime", default=None, help="passed to the viewer")
@@ -57,7 +60,8 @@ def main(argv: list[str]) -> int:
 
     load_model(args.model)  # a missing or damaged model is one line here, not an error page in the browser
     check_port(args.host, args.port)
-    server = Server(viewer_command(args), host=args.host, port=args.port, title="rnn-tui")
+    server = Server(viewer_command(args), host=args.host, port=args.port, title="rnn-tui",
+                    public_url=args.public_url)
     try:
         server.serve()
     except OSError as e:  # taken between the check and the bind

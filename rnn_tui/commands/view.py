@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", nargs="?", default=None,
-                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt file; "
+                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt/.npz file; "
                         "default: shakespeare-lstm")
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
     p.add_argument("--temperature", "-t", type=float, default=0.8,

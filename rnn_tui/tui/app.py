@@ -356,6 +356,7 @@ HELP_GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "take1": (("take2", "take3", "take4", "take5"), "1…5", "Take candidate 1…5"),
     "train_earlier": (("train_later",), "< / >", "Training snapshot: earlier / later"),
     "layer_next": (("layer_prev",), "l / L", "Next / previous layer"),
+    "find": (("known_cell",), "a / u", "Find the neurons / next known cell"),
     "unit_up": (("unit_down",), "↑↓ k j", "Unit: a grid row up / down"),
     "unit_prev": (("unit_next",), "⇧←⇧→ h ;", "Unit: previous / next"),
     "equation": (("clamp", "release", "memory_span", "side_by_side", "sampling"), "e x/X M v d",

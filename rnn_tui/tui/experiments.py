@@ -7,6 +7,7 @@ release every clamp (X); the equation panel (e) is a panel of its own.
 
 from __future__ import annotations
 
+import numpy as np
 from textual import work
 
 from ..analysis.clamp import describe, loss_both_ways, model_clamp, parse_pin
@@ -20,6 +21,7 @@ from .widgets.sampling import SamplingScreen
 from .widgets.side_by_side import SideBySideScreen
 
 LN2 = 0.6931471805599453
+SCORED = 5000  # characters the clamp's cost is measured on (two single-stream passes on a worker)
 
 
 def memory_span(app: FrameLoop) -> None:
@@ -103,12 +105,17 @@ def release(app: FrameLoop) -> None:
 
 @work(thread=True, exclusive=True, group="clamp-loss")
 def score_clamp(app: FrameLoop) -> None:
-    """What the clamp costs on the text so far: its loss without and with the clamp (a worker)."""
+    """What the clamp costs: the loss without and with it on the analysed text (the neuron finder's,
+    when one was analysed) or else on the text so far (a worker)."""
     s = app.session
-    ids = s.ids(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
+    analysis = getattr(app, "analysis", None)
+    if analysis is not None and analysis.ckpt.vocab.chars == app.vocab.chars:
+        ids, what = np.asarray(analysis.cap.ids[:SCORED]), f"the analysed text ({analysis.source})"
+    else:
+        ids, what = s.ids(max(0, s.cursor + 1 - SCORED), s.cursor + 1), "the text so far"
     if len(ids) < 2:
         return
     label, clamp_dict = s.clamp_label, s.model_for(s.clamp_id).clamp
     free, held = loss_both_ways(s.model, ids, clamp_dict)
-    app.call_from_thread(app.notify, f"{label}: loss on the text so far {free / LN2:.3f} → {held / LN2:.3f} "
+    app.call_from_thread(app.notify, f"{label}: loss on {safe_text(what)} {free / LN2:.3f} → {held / LN2:.3f} "
                          "bits/char", timeout=6, markup=False)

@@ -21,7 +21,7 @@ def test_python_strings_and_comments_do_not_confuse_each_other():
     assert CODE[s.argmax():][:5] == '"a#b"'
     assert not c[CODE.index("#b")]  # a # inside a string starts no comment
     assert c[CODE.index("# c")] and not s[CODE.index("'q'")]  # quotes inside a comment are no string
-    assert s[CODE.index("more")]  # a triple-quoted string spans lines
+    assert not s[CODE.index("more")] and F.inside_docstring(CODE)[CODE.index("more")]  # triple quotes: a docstring
 
 
 def test_indentation_applies_to_the_whole_line():

@@ -61,7 +61,7 @@ async def _read_frames(url: str, want: bytes, seconds: float) -> bytes:
     return got
 
 
-def test_serve_gives_the_page_and_each_tab_starts_the_viewer(lstm_checkpoint):
+def test_serve_gives_the_page_and_each_tab_runs_a_viewer_while_open(lstm_checkpoint):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port),
                                "--seed", "4"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -76,6 +76,11 @@ def test_serve_gives_the_page_and_each_tab_starts_the_viewer(lstm_checkpoint):
         frames = asyncio.run(first_frames(f"http://localhost:{port}/ws?width=100&height=30",
                                           lstm_checkpoint.stem.encode(), 60))
         assert lstm_checkpoint.stem.encode() in frames and b"seed 4" in frames
+        # the tab closed: its viewer process stops (the server runs on)
+        deadline = time.monotonic() + 30
+        while children(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert children(server.pid) == [] and server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -123,6 +128,19 @@ def test_a_viewer_stops_when_its_server_is_killed(lstm_checkpoint):
         for pid in viewers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_page_points_browsers_at_the_public_url(lstm_checkpoint):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port),
+                               "--host", "127.0.0.1", "--public-url", "http://lab-machine-7:9999"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 60)
+        assert "ws://lab-machine-7:9999/ws" in page and "http://lab-machine-7:9999/static/js/textual.js" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_serve_on_a_port_in_use_is_one_line(lstm_checkpoint, capsys):

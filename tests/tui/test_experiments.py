@@ -151,13 +151,6 @@ async def test_sampling_screen_keys_change_the_sampler_the_viewer_uses(make_chec
         assert "top-k 6 keeps 6 of" in words and "sharpens" in words
 
 
-def test_the_memory_span_screen_module_does_not_import_torch():
-    import sys
-
-    assert "rnn_tui.tui.widgets.memory_span" in sys.modules
-    assert np is not None  # the viewer's modules load numpy, never torch (test_layering checks it fresh)
-
-
 # -- through the viewer's keys -------------------------------------------------------------
 
 
@@ -225,3 +218,48 @@ async def test_side_by_side_primes_every_model_with_the_same_text(make_checkpoin
         await pilot.press("p", *"Fie!", "enter")
         await pilot.pause()
         assert sbs.text.endswith("Fie!") and all(len(sbs.surprisal(k)) == len(sbs.text) - 1 for k in range(3))
+
+
+@sync
+async def test_memory_span_with_a_chosen_replacement_leaves_no_value_where_it_was_already_there(make_checkpoint):
+    screen = MemorySpanScreen(span_request(make_checkpoint))
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("r", "e")
+        await pilot.app.workers.wait_for_complete()
+        r = screen.request
+        was_e = np.array([r.vocab.chars[i] == "e" for i in r.window[::-1][:200]])
+        assert "every lag replaced by 'e'" in screen.note
+        assert np.isnan(screen.influence[was_e]).all() and np.isfinite(screen.influence[~was_e]).all()
+
+
+@sync
+async def test_gradient_saliency_where_torch_is_installed_adds_its_curve(make_checkpoint):
+    pytest.importorskip("torch")
+    screen = MemorySpanScreen(span_request(make_checkpoint))
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("g")
+        await pilot.app.workers.wait_for_complete()
+        curve = screen.request.curves["saliency"]
+        assert curve.values[0] == pytest.approx(1.0) and len(curve.lags) == 200
+        assert "∇" in screen.note
+
+
+@sync
+async def test_a_clamp_reports_its_cost_on_the_analysed_text_when_there_is_one(lstm_checkpoint):
+    from types import SimpleNamespace
+
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "right", "x", *"h 3 0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("loss on the text so far" in str(n.message) for n in app._notifications)
+        app.analysis = SimpleNamespace(ckpt=app.checkpoint, source="held-out passage",
+                                       cap=SimpleNamespace(ids=app.vocab.encode("The cat sat on the mat.\n" * 5)))
+        await press(pilot, "x", *"h 4 0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage)" in m for m in messages), messages

@@ -75,15 +75,15 @@ def cell_style(app, level: int, signed: bool) -> Style:
     return getattr(app, "maps", _DEFAULT_MAPS).text_on(int(level), signed)
 
 
-def sparkline(values: np.ndarray, width: int) -> str:
-    """The values over the text squeezed into `width` bars (each bar the mean of its stretch)."""
+def sparkline(values: np.ndarray, start: int, width: int) -> str:
+    """One bar per character from `start` (a ramp shows its teeth, an on/off unit its step), on the unit's
+    range over the whole text."""
     if not len(values) or width < 1:
         return ""
-    edges = np.linspace(0, len(values), width + 1).astype(int)
-    means = np.array([values[a:b].mean() if b > a else values[min(a, len(values) - 1)]
-                      for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    lo, hi = float(means.min()), float(means.max())
-    k = np.zeros(width, int) if hi <= lo else np.rint((means - lo) / (hi - lo) * 8).astype(int)
+    start = max(0, min(start, len(values) - width))
+    window = values[start : start + width]
+    lo, hi = float(values.min()), float(values.max())
+    k = np.zeros(len(window), int) if hi <= lo else np.rint((window - lo) / (hi - lo) * 8).astype(int)
     return "".join(SPARK[max(1, i)] for i in k)
 
 

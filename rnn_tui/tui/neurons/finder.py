@@ -130,7 +130,7 @@ class FinderScreen(Screen):
             for j, hit in enumerate(rk.hits[:3]):
                 key = f"{k}:{j}"
                 self.hits[key] = hit
-                spark = sparkline(self.analysis.cap.values(hit.index), spark_w)
+                spark = sparkline(self.analysis.cap.values(hit.index), rk.first - spark_w // 4, spark_w)
                 ol.add_option(Option(Text.assemble(
                     (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", "cyan"),
                     f"{hit.short():<19}", (spark, "green"), no_wrap=True, overflow="ellipsis"), id=key))

@@ -4,8 +4,9 @@ Opens on the curve at the cursor for the model in the viewer (with its clamp,
 if one is on), computed on a worker: one random replacement per lag first
 (under a second for k = 1…200), then refined to the mean over three. Keys
 compare the bundled cell types on the same text, switch to the median over many
-positions of that text, and add the gradient-saliency curve, which needs torch
-and is imported only then.
+positions of that text, replace every lag by one chosen character instead of
+random ones, and add the gradient-saliency curve, which needs torch and is
+imported only then.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -35,6 +37,7 @@ from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
 from .curve_plot import Curve, plot
+from .dialogs import ForceChar
 
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
@@ -70,6 +73,8 @@ class MemorySpanScreen(ModalScreen):
         Binding("c", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
         Binding("m", "median", "Median", id="span.median", tooltip="median over many positions of this text"),
         Binding("g", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
+        Binding("r", "replacement", "Replace with…", id="span.replacement",
+                tooltip="replace every lag by one chosen character instead of random ones"),
     ]
     DEFAULT_CSS = """
     MemorySpanScreen { layout: vertical; background: $background; }
@@ -103,19 +108,21 @@ class MemorySpanScreen(ModalScreen):
     # -- what each key computes, on a worker ------------------------------------------------
 
     @work(thread=True, exclusive=True, group="span")
-    def run_cursor(self) -> None:
+    def run_cursor(self, chosen: int | None = None) -> None:
+        """The curve at the cursor: random replacements, refined pass by pass, or one chosen character."""
         r = self.request
         total = None
         label = r.model.config.cell
-        for k in range(PASSES):
-            curve = memory_span(r.model, r.window, state=r.state, rng=np.random.default_rng(k))
+        for k in range(PASSES if chosen is None else 1):
+            curve = memory_span(r.model, r.window, state=r.state, rng=np.random.default_rng(k), chosen=chosen)
             total = curve.kl[0] if total is None else total + curve.kl[0]
             mean = total / (k + 1)
             if get_current_worker().is_cancelled:
                 return
-            note = (f"mean over {k + 1} random replacement{'s' if k else ''} per lag"
-                    + (f"; only {len(curve.lags)} characters of history, so lags stop there"
-                       if curve.clipped else ""))
+            how = (f"mean over {k + 1} random replacement{'s' if k else ''} per lag" if chosen is None else
+                   f"every lag replaced by {r.vocab.glyphs[chosen]!r} (no value where it was that already)")
+            note = how + (f"; only {len(curve.lags)} characters of history, so lags stop there"
+                          if curve.clipped else "")
             curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean)}
             self.app.call_from_thread(self._update, curves, note, mean)
 
@@ -172,6 +179,20 @@ class MemorySpanScreen(ModalScreen):
 
     def action_saliency(self) -> None:
         self.run_saliency()
+
+    def action_replacement(self) -> None:
+        def done(ch: str | None) -> None:
+            if ch is None:
+                return
+            if ch not in self.request.vocab:
+                self._update(None, f"{safe_text(ch)!r} is not in the model's vocabulary", None)
+                return
+            self.mode = "cursor"
+            self._title()
+            self.run_cursor(self.request.vocab.index[ch])
+
+        self.app.push_screen(ReplacementChar(), done)
+
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -235,3 +256,12 @@ def _span_words(curve: Curve) -> str:
         return ""
     above = curve.lags[np.nan_to_num(curve.values) >= SPAN_THRESHOLD]
     return f" (span {int(above[-1]) if len(above) else 0})"
+
+
+class ReplacementChar(ForceChar):
+    """The next key typed is the character that replaces every lag."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Replace with which character?", style="bold"))
+            yield Static(Text("Type it. Enter = newline, Tab = tab, Escape = cancel.", style="dim"))
