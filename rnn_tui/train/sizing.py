@@ -31,10 +31,10 @@ from ..core.cells import Config
 from ..core.errors import UserError
 from .model import CharRNN
 
-TOKENS_PER_PARAM = 20.0
+TOKENS_PER_PARAM = 12.0
 PARAMS_PER_CHAR = 1.5
 # (layers, hidden), in increasing size; 1 layer first: on a CPU a wider layer learns faster per second.
-CANDIDATES = ((1, 32), (1, 64), (1, 96), (1, 128), (1, 192), (1, 256), (2, 256), (1, 384), (2, 384),
+CANDIDATES = ((1, 32), (1, 64), (1, 96), (1, 128), (1, 192), (1, 256), (1, 384), (2, 256), (2, 384),
               (2, 512), (3, 512))
 PROBE_STEPS = 3
 
