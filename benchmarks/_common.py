@@ -20,7 +20,7 @@ def default_model() -> tuple[Model, str]:
     path = bundled_models().get(DEFAULT_MODEL)
     if path is not None:
         ckpt = load(path)
-        return ckpt.model(), f"{ckpt.name} ({ckpt.describe()})"
+        return ckpt.model(), f"{ckpt.name} ({ckpt.config.label})"
     config = Config("lstm", 2, 256, 84)
     rng = np.random.default_rng(0)
     k = 1 / np.sqrt(config.hidden)
