@@ -166,7 +166,7 @@ class HeatmapPanel(LinePanel):
         self.restyle(scene)
         self.shown_at = (s.revision, s.cursor)
         self.glyphs, self.maps = scene.glyphs, scene.maps
-        self.focus, self.zoom = v.quantity, v.cell_size
+        old_focus, self.focus, self.zoom = self.focus, v.quantity, v.cell_size
         self._relayout()
         order = scene.order()
         acts = s.acts[v.layer]
@@ -189,7 +189,7 @@ class HeatmapPanel(LinePanel):
         marker_rows = {self._cell_row(old_pos // lay.cols), self._cell_row(new_pos // lay.cols)}
         for slot, q in enumerate(lay.shown):
             x0, y0 = self._grid_origin(slot)
-            if old_ranges != self.ranges:
+            if old_ranges != self.ranges or old_focus != self.focus:
                 spans.append((y0 - 1, x0, x0 + lay.grid_width))  # the title: its legend follows the unit
             for pr in np.flatnonzero(changed[q].any(axis=1)).tolist():
                 r0 = self._cell_row(pr)
