@@ -26,6 +26,10 @@ BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE, as `ca
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for Tab completions (see commands/completion.py)
+        from .commands.completion import complete
+
+        complete()
     from .core.errors import UserError
 
     try:
@@ -51,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as e:  # a bug: one line for the user, the traceback in a file for the report
         where = _save_report(e)
-        _say("rnn-tui: internal error: ", f"{type(e).__name__}: {e}" + (f" (details in {where})" if where else ""))
+        what = str(e) if hasattr(e, "report") else f"{type(e).__name__}: {e}"
+        _say("rnn-tui: internal error: ", what + (f" (details in {where})" if where else ""))
         return 1
 
 
@@ -76,8 +81,10 @@ def _say(prefix: str, message: str) -> None:
 
 
 def _save_report(error: BaseException) -> str | None:
-    """The traceback (or the app's own report) in a file in the temp folder; its path, or None."""
-    import tempfile
+    """The traceback (or the app's own report) in a file in the user's cache folder; its path, or None.
+
+    Not the shared temp folder: the report holds local variables, and lab machines are shared.
+    """
     import time
     import traceback
     from pathlib import Path
@@ -85,7 +92,8 @@ def _save_report(error: BaseException) -> str | None:
     from .core.atomic import atomic_write_bytes
 
     report = getattr(error, "report", None) or "".join(traceback.format_exception(error))
-    path = Path(tempfile.gettempdir()) / f"rnn-tui-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnn-tui"
+    path = cache / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
     try:
         atomic_write_bytes(path, report.encode("utf-8", "backslashreplace"))
     except OSError:

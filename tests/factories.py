@@ -36,3 +36,14 @@ def write_checkpoint(path, cell="lstm", layers=2, hidden=16, vocab: Vocab = ASCI
                      seed=0, scale=None):
     config = Config(cell, layers, hidden, len(vocab), embed_dim)
     return save(path, config, vocab, random_tensors(config, seed, scale), {"corpus": "random weights", "seed": seed})
+
+
+def write_snapshots(checkpoint_path, steps=(0, 50, 200), scale: float = 0.3):
+    """A training-snapshot file beside a checkpoint: random weights of its shape, one seed a step."""
+    from rnn_tui.core import checkpoint, snapshots
+
+    ckpt = checkpoint.load(checkpoint_path)
+    items = [snapshots.Snapshot(step, 4.5 - step / 100, 1000, step / 10.0,
+                                normal_tensors(ckpt.config, seed=100 + step, scale=scale))
+             for step in steps]
+    return snapshots.save(snapshots.snapshots_path(checkpoint_path), ckpt.config, ckpt.vocab, items)

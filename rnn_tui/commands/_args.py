@@ -1,10 +1,14 @@
-"""Argument parsing shared by the commands."""
+"""Argument parsing, and the checks around an output file, shared by the commands."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ..core.errors import UserError
+from ..core.safe import safe_text
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -12,3 +16,20 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         raise UserError(f"{self.prog}: {message} (see --help)")
+
+
+def check_out(path: str | os.PathLike, force: bool) -> None:
+    """An output file is never replaced unless asked: it may be someone's earlier work."""
+    if os.path.isdir(path):
+        raise UserError(f"{safe_text(str(path))} is a directory")
+    if os.path.exists(path) and not force:
+        raise UserError(f"{safe_text(str(path))} exists; --force replaces it")
+
+
+@contextmanager
+def writing(path: str | os.PathLike) -> Iterator[None]:
+    """A failed write (a full disk, no permission) as one line naming the file."""
+    try:
+        yield
+    except OSError as e:
+        raise UserError(f"{safe_text(str(path))}: cannot write: {safe_text(e.strerror or str(e))}") from None

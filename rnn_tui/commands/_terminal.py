@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -73,18 +74,22 @@ def run_app(app: Any) -> int:
     report = io.StringIO()
     # Textual prints a crash's traceback (with local variables) on this console when the screen closes
     app.error_console = Console(file=report, width=120, color_system=None, markup=False, highlight=False)
-    with _draw_on_terminal():
-        app.run()
+    app.run()
     if app.return_code:
         error = getattr(app, "_exception", None)
-        what = f"{type(error).__name__}: {error}" if error is not None else "the viewer stopped on an error"
-        raise AppCrashed(what, report.getvalue())
+        if error is None:
+            raise AppCrashed("the viewer stopped on an error", report.getvalue())
+        trace = "".join(traceback.format_exception(error))
+        raise AppCrashed(f"{type(error).__name__}: {error}", f"{report.getvalue()}\n{trace}")
     return 0
 
 
 @contextmanager
-def _draw_on_terminal() -> Iterator[None]:
-    """Textual draws on stderr: while it runs, point stderr at the terminal if only stdout is one."""
+def drawing_on_terminal() -> Iterator[None]:
+    """Textual draws on stderr: while the app is built and runs, point stderr at the terminal if only stdout is one.
+
+    Built too, as the app decides at construction whether it has a terminal and its colours.
+    """
     if sys.stderr.isatty() or not sys.stdout.isatty():
         yield
         return

@@ -48,6 +48,10 @@ def main(argv: list[str]) -> int:
     print(f"{safe_text(ckpt.name, 60)}: {summary(ckpt)}")
     for key, value in shown:
         print(f"  {key:<{width}}  {value}")
+    from ..analysis.known_cells import info_lines
+
+    for line in info_lines(ckpt):
+        print(line)
     return 0
 
 

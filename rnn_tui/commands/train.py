@@ -15,17 +15,14 @@ from typing import Any
 
 from ..core.cells import CELLS
 from ..core.errors import UserError
+from ..train.options import CPU_DEFAULTS, DEFAULT_BUDGET, GPU_DEFAULTS, TrainOptions, flag_defaults
 from ._args import OneLineParser
 
-# Defaults live here, not in argparse, so that --resume can tell which flags were given.
-DEFAULTS: dict[str, Any] = {
-    "cell": "lstm", "layers": 2, "hidden": 256, "embedding": None, "dropout": 0.0, "seq_len": 128,
-    "batch": 64, "lr": 2e-3, "time_budget": None, "max_steps": None, "seed": 0, "device": "auto",
-    "val_frac": 0.05, "eval_every": None, "sample_every": None, "threads": None, "bf16": False,
-}
+# The defaults live in train/options.py (torch-free); argparse's are None so that --resume can tell
+# which flags were given, and so that the device-dependent ones are filled in once the device is known.
+DEFAULTS: dict[str, Any] = flag_defaults()
 # What a resumed run may change; everything else must match the run it continues.
 RESUME_MAY_CHANGE = {"time_budget", "max_steps", "eval_every", "sample_every", "threads", "device"}
-DEFAULT_BUDGET = 600.0
 
 
 def _int(lo: int, hi: int | None = None):
@@ -65,13 +62,17 @@ def parser() -> argparse.ArgumentParser:
     a("text_file", help="UTF-8 text to learn (.xz accepted)")
     a("--out", "-o", help="checkpoint to write (.safetensors); default: TEXT-CELL-LAYERSxHIDDEN.safetensors")
     a("--cell", choices=CELLS, help="recurrent cell (default lstm)")
-    a("--layers", type=_int(1, 8), help="stacked layers (default 2)")
-    a("--hidden", type=_int(1, 8192), help="hidden units per layer (default 256)")
+    a("--layers", type=_int(1, 8), help="stacked layers (default: chosen from the time budget and this machine's "
+                                         "measured speed)")
+    a("--hidden", type=_int(1, 8192), help="hidden units per layer (default: chosen like --layers)")
     a("--embedding", type=_int(1, 8192), metavar="DIM", help="learned embedding of DIM (default: one-hot input)")
     a("--dropout", type=_float(0, 1, lo_open=False, hi_open=True), help="dropout between layers (default 0)")
-    a("--seq-len", type=_int(1, 100_000), help="characters per window of backpropagation (default 128)")
-    a("--batch", type=_int(1, 100_000), help="streams trained side by side (default 64)")
-    a("--lr", type=_float(0, 10), help="Adam learning rate, warmup then cosine decay (default 2e-3)")
+    a("--seq-len", type=_int(1, 100_000), help="characters per window of backpropagation (default "
+                                                 f"{CPU_DEFAULTS.seq_len} on a CPU, {GPU_DEFAULTS.seq_len} on a GPU)")
+    a("--batch", type=_int(1, 100_000), help=f"streams trained side by side (default {CPU_DEFAULTS.batch} on a CPU, "
+                                             f"{GPU_DEFAULTS.batch} on a GPU)")
+    a("--lr", type=_float(0, 10), help=f"Adam learning rate, warm-up then cosine decay over the run (default "
+                                       f"{CPU_DEFAULTS.lr:g} on a CPU, {GPU_DEFAULTS.lr:g} on a GPU)")
     a("--time-budget", type=_float(0, 1e9), metavar="SECONDS",
       help=f"stop after this many seconds (default {DEFAULT_BUDGET:g} unless --max-steps is given)")
     a("--max-steps", type=_int(1), help="stop after this many steps")
@@ -82,12 +83,20 @@ def parser() -> argparse.ArgumentParser:
     a("--eval-every", type=_int(1), metavar="STEPS", help="validate every STEPS steps (default: 10 times per run)")
     a("--sample-every", type=_int(0), metavar="STEPS", help="show a sample every STEPS steps (default: at each "
                                                               "validation; 0: never)")
-    a("--threads", type=_int(1, 1024), help="CPU threads for PyTorch (default: PyTorch's choice)")
+    a("--threads", type=_int(1, 1024), help="CPU threads for PyTorch (default: 1 or all cores, whichever a "
+                                              "short probe finds faster; 1 is kind to others on a shared machine)")
+    a("--watch", action="store_true", help="show the current sample and a plot of the loss while training")
     return p
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
+
+
+def _default_out(text_file: str, given: dict[str, Any]) -> str:
+    stem = Path(text_file).name.removesuffix(".xz").rsplit(".", 1)[0]
+    size = f"-{given['layers']}x{given['hidden']}" if "layers" in given and "hidden" in given else ""
+    return f"{stem}-{given.get('cell', 'lstm')}{size}.safetensors"
 
 
 def _check_paths(text_file: str, out: str) -> None:
@@ -107,28 +116,29 @@ def _import_torch() -> None:
         raise UserError("training needs PyTorch, which is not installed: pip install 'rnn-tui[train]'") from None
 
 
+def _resumed_values(out: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The saved run's options (checked against the flags given) and the resume file's contents."""
+    _import_torch()
+    from ..train.trainer import read_resume
+
+    resume_data = read_resume(Path(f"{out}.resume.pt"))
+    saved = {k: v for k, v in resume_data["options"].items() if k in DEFAULTS}
+    for k, v in given.items():
+        if k not in RESUME_MAY_CHANGE and k in saved and saved[k] != v:
+            raise UserError(f"--resume: --{k.replace('_', '-')} {v} differs from the run being resumed "
+                            f"({saved[k]}); only {', '.join(sorted(RESUME_MAY_CHANGE))} may change")
+    return saved, resume_data
+
+
 def main(argv: list[str]) -> int:
     try:
         args = parser().parse_args(argv)
     except SystemExit as e:  # --help
         return int(e.code or 0)
     given = _given(args)
-    out = args.out or f"{Path(args.text_file).name.removesuffix('.xz').rsplit('.', 1)[0]}-" \
-                      f"{given.get('cell', 'lstm')}-{given.get('layers', 2)}x{given.get('hidden', 256)}.safetensors"
+    out = args.out or _default_out(args.text_file, given)
     _check_paths(args.text_file, out)
-    corpus = None
-    saved: dict[str, Any] = {}
-    resume_data = None
-    if args.resume:
-        _import_torch()
-        from ..train.trainer import read_resume
-
-        resume_data = read_resume(Path(f"{out}.resume.pt"))
-        saved = {k: v for k, v in resume_data["options"].items() if k in DEFAULTS}
-        for k, v in given.items():
-            if k not in RESUME_MAY_CHANGE and k in saved and saved[k] != v:
-                raise UserError(f"--resume: --{k.replace('_', '-')} {v} differs from the run being resumed "
-                                f"({saved[k]}); only {', '.join(sorted(RESUME_MAY_CHANGE))} may change")
+    saved, resume_data = _resumed_values(out, given) if args.resume else ({}, None)
     values = {**DEFAULTS, **saved, **given}
     if args.resume and ("time_budget" in given or "max_steps" in given):
         values["time_budget"] = given.get("time_budget")
@@ -136,16 +146,51 @@ def main(argv: list[str]) -> int:
     if values["time_budget"] is None and values["max_steps"] is None:
         values["time_budget"] = DEFAULT_BUDGET
     from ..train.data import prepare
+    from ..train.output import check_writable
 
-    if not args.resume:
-        corpus = prepare(args.text_file, values["batch"], values["seq_len"], values["val_frac"])
+    corpus = None
+    if not args.resume:  # the file's checks, before the 1.7 s import of torch
+        early = GPU_DEFAULTS if values["device"] == "cuda" else CPU_DEFAULTS
+        corpus = prepare(args.text_file, values["batch"] or early.batch, values["seq_len"] or early.seq_len,
+                         values["val_frac"])
+        check_writable(out)
         _import_torch()
-    from ..train.trainer import Trainer, TrainOptions
+    from ..train.trainer import Trainer, resolve_device
 
+    device = resolve_device(values["device"])
     opts = TrainOptions(text_file=args.text_file, out=out, resume=bool(args.resume), **values)
-    trainer = Trainer(opts, corpus=corpus, resume_data=resume_data)
+    opts = opts.with_device_defaults(GPU_DEFAULTS if device.type == "cuda" else CPU_DEFAULTS)
+    if corpus is not None and (opts.batch, opts.seq_len) != (values["batch"] or early.batch,
+                                                            values["seq_len"] or early.seq_len):
+        corpus = prepare(args.text_file, opts.batch, opts.seq_len, opts.val_frac)  # a GPU's wider batch
+    if opts.layers and opts.hidden:  # before any probe allocates it
+        from ..core.cells import Config
+        from ..train.sizing import check_memory
+
+        vocab_size = len(corpus.vocab) if corpus is not None else 256
+        check_memory(Config(opts.cell, opts.layers, opts.hidden, vocab_size, opts.embedding), opts.batch, opts.seq_len)
+    if not args.resume and opts.time_budget and not {"layers", "hidden", "threads"} <= given.keys():
+        opts = _fit_budget(opts, given, corpus, device)
+    from ..train.report import make_reporter
+
+    trainer = Trainer(opts, reporter=make_reporter(watch=args.watch), corpus=corpus, resume_data=resume_data)
     result = trainer.run()
     return 0 if result.best_val is not None else 1
 
 
-# -- progress display ------------------------------------------------------------------
+def _fit_budget(opts: TrainOptions, given: dict[str, Any], corpus: Any, device: Any) -> TrainOptions:
+    """Time a few steps here; pick the size (unless given) and the thread count (unless given); say so.
+
+    The probe's seconds come out of the budget, so the whole command keeps to it."""
+    from dataclasses import replace
+
+    from ..train.sizing import plan
+
+    p = plan(opts.cell, len(corpus.vocab), opts.embedding, opts.batch, opts.seq_len, len(corpus.train_ids),
+             opts.time_budget, device, given.get("layers"), given.get("hidden"), given.get("threads"))
+    chosen = "given" if {"layers", "hidden"} <= given.keys() else "chosen"
+    print(f"size: {opts.cell.upper()} {p.layers}×{p.hidden} {chosen} for {opts.time_budget:g} s on "
+          f"{p.threads} thread(s) ({p.reason}); probe {p.probe_seconds:.1f} s, about "
+          f"{p.chars_per_second:,.0f} chars/s", flush=True)
+    return replace(opts, layers=p.layers, hidden=p.hidden, threads=p.threads,
+                   time_budget=opts.time_budget - p.probe_seconds)

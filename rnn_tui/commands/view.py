@@ -8,6 +8,7 @@ terminal switches to the app, so it prints as one line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from ..core.checkpoint import bundled_models
@@ -15,7 +16,7 @@ from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
 from ..interop import load_model
-from . import _terminal
+from . import _config, _terminal
 from ._args import OneLineParser
 
 
@@ -34,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
     from .. import __version__
     from . import COMMANDS
 
-    others = "\n".join(f"  {name:<7} {line}" for name, (_, line) in COMMANDS.items())
+    width = max(map(len, COMMANDS))
+    others = "\n".join(f"  {name:<{width}}  {line}" for name, (_, line) in COMMANDS.items())
     p = OneLineParser(
         prog="rnn-tui",
         description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
@@ -42,13 +44,16 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", nargs="?", default=None,
-                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt file; "
+                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt/.npz file; "
                         "default: shakespeare-lstm")
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
     p.add_argument("--temperature", "-t", type=float, default=0.8,
                    help="sampling temperature, 0 = argmax (default 0.8)")
     p.add_argument("--prime", default=None, help="text fed to the model before it starts writing")
-    p.add_argument("--fps", type=float, default=30.0, help="frames per second while playing (default 30)")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frames per second while playing (default 30; never more than TEXTUAL_FPS)")
+    p.add_argument("--theme", default=None, help="a Textual theme, e.g. textual-light (default: TEXTUAL_THEME "
+                                                 "or textual-dark)")
     # a string here, checked below: a bad value is then one line and exit 2, like --fps
     p.add_argument("--max-kbps", default="40", metavar="N",
                    help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
@@ -59,7 +64,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    return launch(parser().parse_args(argv))
+    p = parser()
+    _config.apply(p, _config.load_config())
+    return launch(p.parse_args(argv))
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -73,13 +80,26 @@ def launch(args: argparse.Namespace) -> int:
         unknown = ckpt.vocab.unknown(prime)
         if unknown:
             raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
+    _config.check_color_system()
+    fps = min(args.fps, _config.env_fps() or args.fps)  # Textual paints at most TEXTUAL_FPS frames a second
     if not 0 <= args.temperature <= 10:
         raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
-    _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
+    if "TEXTUAL_DRIVER" in os.environ:  # served (`rnn-tui serve`): pipes to a browser, not a terminal
+        from .serve import exit_with_server
+
+        exit_with_server()
+    else:
+        _terminal.check()  # stdin, stderr, TERM and locale: a line now rather than a broken screen
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
-    return _terminal.run_app(build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime,
-                                       fps=args.fps, max_kbps=max_kbps))
+    with _terminal.drawing_on_terminal():  # around the build too: Textual looks for its terminal there
+        app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
+        theme = args.theme or os.environ.get("TEXTUAL_THEME")
+        if theme:
+            source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
+            _config.check_theme(theme, app.available_themes, source)
+            app.theme = theme
+        return _terminal.run_app(app)
 
 
 def check_model_name(name: str | None) -> None:

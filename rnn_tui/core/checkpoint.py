@@ -39,8 +39,8 @@ MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the 
 MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
-_BF16 = np.dtype("<u2")
-_DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
+_F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
+_DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
 
 @dataclass
@@ -50,6 +50,8 @@ class Checkpoint:
     vocab: Vocab
     tensors: dict[str, np.ndarray]
     provenance: dict[str, Any] = field(default_factory=dict)
+    # what the finder found at build time (known cells, a held-out passage); read by analysis.known_cells
+    analysis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -75,12 +77,13 @@ def resolve(name_or_path: str | os.PathLike | None) -> Path:
     return Path(text)
 
 
-def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = None,
+             analysis: dict[str, Any] | None = None) -> dict[str, Any]:
     from .. import __version__
 
     prov = {"software": f"rnn-tui {__version__}"}
     prov.update(provenance or {})
-    return {
+    doc = {
         "format": FORMAT,
         "version": VERSION,
         "cell": config.cell,
@@ -91,10 +94,13 @@ def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = N
         "vocab": list(vocab.chars),
         "provenance": prov,
     }
+    if analysis:
+        doc["analysis"] = analysis
+    return doc
 
 
 def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[str, np.ndarray],
-         provenance: dict[str, Any] | None = None) -> Path:
+         provenance: dict[str, Any] | None = None, analysis: dict[str, Any] | None = None) -> Path:
     """Write a checkpoint atomically: a temporary file beside it, then a rename."""
     from safetensors.numpy import save as st_save
 
@@ -103,7 +109,8 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
     if set(tensors) != set(expected):
         raise ValueError(f"tensors {sorted(set(tensors) ^ set(expected))} do not match the configuration")
     arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-    data = st_save(arrays, metadata={META_KEY: json.dumps(document(config, vocab, provenance), ensure_ascii=True)})
+    doc = document(config, vocab, provenance, analysis)
+    data = st_save(arrays, metadata={META_KEY: json.dumps(doc, ensure_ascii=True)})
     atomic_write_bytes(path, data)
     return path
 
@@ -120,13 +127,15 @@ def load(path: str | os.PathLike) -> Checkpoint:
         with open_regular(path, MAX_FILE_BYTES, "checkpoint file") as f:
             size = os.fstat(f.fileno()).st_size
             header, metadata, data_start = _read_header(path, f, size)
-            config, vocab, provenance = parse_document(path, _document(path, metadata))
+            doc = _document(path, metadata)
+            config, vocab, provenance = parse_document(path, doc)
             table = _tensor_table(path, header, config, data_start, size)
             tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
     except FileProblem as e:
         raise CheckpointError(path, str(e)) from None
     check_tensors(path, config, tensors)
-    return Checkpoint(path, config, vocab, tensors, provenance)
+    analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
+    return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
 
 
 def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -190,7 +199,7 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
     end = 0
     for begin, stop, name in ranges:
         if begin != end:
-            raise bad(f"not a safetensors file (tensor {safe_text(name, 60)!r}'s bytes overlap or leave a gap)")
+            raise bad(f"not a safetensors file (the bytes of tensor {safe_text(name, 60)!r} overlap or leave a gap)")
         end = stop
     if data_start + end != size:
         if data_start + end > size:
@@ -219,10 +228,16 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
 
 
 def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
+    """One tensor as float32; read into its own buffer, so a float32 tensor costs its size once, not twice."""
     f.seek(offset)
-    raw = np.frombuffer(read_exactly(f, dtype.itemsize * int(np.prod(shape))), dtype)
+    buffer = bytearray(dtype.itemsize * int(np.prod(shape)))
+    if f.readinto(buffer) != len(buffer):
+        raise FileProblem("truncated while reading (did the file change?)")
+    raw = np.frombuffer(buffer, dtype)
+    if dtype == _F32:
+        return raw.reshape(shape)
     if dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
-        raw = (raw.astype(np.uint32) << 16).view(np.float32)
+        return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
         return raw.astype(np.float32).reshape(shape)
 

@@ -102,12 +102,42 @@ class DisplayCache:
             ids = np.zeros((len(todo), max(n for _, n in todo)), dtype=np.int64)
             for row, (j, n) in enumerate(todo):
                 ids[row, :n] = s.ids(j * self.interval, j * self.interval + n)
+            clamps = [s.clamp_ids(j * self.interval, j * self.interval + n) for j, n in todo]
             states = np.stack([s.snapshot(j) for j, _ in todo])
-        _, logits, acts = s.model.forward(ids, states, capture=True)
+        logits, acts = self._forward(ids, states, clamps)
         with self._lock:
             for row, (j, n) in enumerate(todo):
                 self._install(j, acts[row, :n], logits[row, :n], revision)
             self._keep(start, end)
+
+    def _forward(self, ids: np.ndarray, states: np.ndarray, clamps: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """The blocks' teacher-forced run, each position under the clamp it was written with: blocks
+        under one clamp throughout run side by side (the usual case: none), a block where the clamp
+        changed runs piece by piece."""
+        s = self.session
+        rows: dict[int, list[int]] = {}
+        for row, c in enumerate(clamps):
+            rows.setdefault(c[0] if len(set(c)) == 1 else -1, []).append(row)
+        if len(rows) == 1 and -1 not in rows:
+            _, logits, acts = s.model_for(next(iter(rows))).forward(ids, states, capture=True)
+            return logits, acts
+        c = s.model.config
+        logits = np.zeros((*ids.shape, c.vocab_size), dtype=np.float32)
+        acts = np.zeros((*ids.shape, c.layers, len(c.quantities), c.hidden), dtype=np.float32)
+        for clamp_id, members in rows.items():
+            if clamp_id >= 0:
+                _, logits[members], acts[members] = s.model_for(clamp_id).forward(ids[members], states[members],
+                                                                                   capture=True)
+        for row in rows.get(-1, []):
+            state, c_row, a = states[row], clamps[row], 0
+            while a < len(c_row):
+                b = a + 1
+                while b < len(c_row) and c_row[b] == c_row[a]:
+                    b += 1
+                state, logits[row, a:b], acts[row, a:b] = s.model_for(c_row[a]).forward(ids[row, a:b], state,
+                                                                                       capture=True)
+                a = b
+        return logits, acts
 
     def acts_at(self, position: int) -> np.ndarray:
         """Activations after `position`: exact at the cursor, display values elsewhere."""

@@ -17,6 +17,12 @@ from the session's snapshots and listens to the session for every exact step and
 every branch, so that the frontier is never recomputed and a branch drops what it
 invalidated.
 
+Clamps (units held at chosen values, `Model.clamp`) are part of the history: the
+clamp each character was computed under is recorded with it, replays use the
+recorded one, and stepping forward under a different clamp than the redo trail
+was written with writes a new branch rather than replaying text the model, as it
+now runs, would not have written.
+
 Positions count characters from 0. `state after t` is the state once the
 character at t has been fed; the logits there predict the character at t + 1.
 """
@@ -34,6 +40,7 @@ from .sampling import Sampler, softmax
 from .vocab import Vocab
 
 PRIMED, SAMPLED, PICKED, FORCED = range(4)
+MAX_CLAMPS = 255  # different clamps in one session's history (one byte per position records which)
 
 
 class Listener(Protocol):
@@ -66,6 +73,11 @@ class Session:
         # held while the history changes; a display cache reads ids and snapshots under it from a worker
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
+        # (label, the model under that clamp, the caller's own record of it); entry 0 is the model as
+        # trained. Shallow copies share the weights, and none is changed after it is made, so a worker
+        # can run any of them.
+        self._clamps: list[tuple[str, Model, object]] = [("", model.with_clamp(None), None)]
+        self.clamp_id = 0  # the clamp new characters are computed under
         self.reset(prime)
 
     # -- the timeline ---------------------------------------------------------------
@@ -75,6 +87,7 @@ class Session:
         with self.lock:
             self._ids = array("H" if len(self.vocab) < 65536 else "I")
             self._kinds = bytearray()
+            self._clamp_ids = bytearray()
             self._snapshots: list[np.ndarray] = [self.model.initial_state()]
             self._ring_at[:] = -1
             self.revision += 1
@@ -116,17 +129,69 @@ class Session:
         end = self.cursor + 1 if end is None else end
         return bytes(self._kinds[max(0, start):end])
 
+    def clamp_ids(self, start: int = 0, end: int | None = None) -> bytes:
+        """Which clamp each character of positions [start, end) was computed under (0: none)."""
+        end = self.cursor + 1 if end is None else end
+        return bytes(self._clamp_ids[max(0, start):end])
+
+    def model_for(self, clamp_id: int) -> Model:
+        """The model as it ran under clamp `clamp_id` (see `clamp_ids`)."""
+        return self._clamps[clamp_id][1]
+
+    @property
+    def clamp_label(self) -> str:
+        """What the clamp new characters are computed under holds ("" when none)."""
+        return self._clamps[self.clamp_id][0]
+
+    @property
+    def clamp_tag(self) -> object:
+        """The caller's record of that clamp, as given to `set_clamp` (None when none)."""
+        return self._clamps[self.clamp_id][2]
+
+    def set_clamp(self, clamp: dict | None, label: str, tag: object = None) -> None:
+        """Compute from now on under `clamp` ({layer: {quantity: (units, values)}}, None: none),
+        named `label` for the status line (the same label means the same clamp). The characters
+        already written keep theirs; a rewind makes the clamp of the text ahead the current one."""
+        if clamp is None:
+            self.clamp_id = 0
+            return
+        labels = [name for name, _, _ in self._clamps]
+        if label in labels[1:]:
+            self.clamp_id = labels.index(label, 1)
+            return
+        if len(self._clamps) > MAX_CLAMPS:
+            raise ValueError(f"this session has used {MAX_CLAMPS} different clamps; restart (r) to clamp again")
+        self._clamps.append((label, self.model.with_clamp(clamp), tag))
+        self.clamp_id = len(self._clamps) - 1
+
+    def use_model(self, model: Model, prime: str) -> None:
+        """Run other weights of the same architecture (a training snapshot) from `prime`, under the same
+        clamps; the history starts again, as after `reset`."""
+        if model.config != self.model.config:
+            raise ValueError("use_model needs a model of the same architecture")
+        self.model = model
+        self._clamps = [(label, model.with_clamp(old.clamp), tag) for label, old, tag in self._clamps]
+        self.reset(prime)
+
     def snapshot(self, block: int) -> np.ndarray:
         """The exact state before position `block × interval` (call under `lock` from another thread)."""
         return self._snapshots[block]
 
     # -- moving ------------------------------------------------------------------------
 
+    @property
+    def replays(self) -> bool:
+        """Would a step replay the redo trail? Not when it was written under another clamp."""
+        return self.can_redo and self._clamp_ids[self.cursor + 1] == self.clamp_id
+
     def step(self) -> int:
-        """One character forward: replay the timeline if it goes on, else sample. Returns the id."""
-        if self.can_redo:
+        """One character forward: replay the timeline if it goes on (under the same clamp), else
+        sample, branching. Returns the id."""
+        if self.replays:
             self._advance()
+            self._follow_trail()
         else:
+            self._truncate(self.cursor + 1)
             self._append(self.sampler.choose(self.logits, len(self._ids)), SAMPLED)
         return int(self._ids[self.cursor])
 
@@ -134,8 +199,9 @@ class Session:
         """Take `char_id` as the next character; if the timeline went on differently, branch."""
         if not 0 <= char_id < len(self.vocab):
             raise ValueError(f"character id {char_id} out of range")
-        if self.can_redo and self._ids[self.cursor + 1] == char_id:
+        if self.replays and self._ids[self.cursor + 1] == char_id:
             self._advance()
+            self._follow_trail()
             return
         self._truncate(self.cursor + 1)
         self._append(char_id, kind)
@@ -161,6 +227,14 @@ class Session:
             raise IndexError(position)
         self.state, self.logits, self.acts = self._state_after(position)
         self.cursor = position
+        self.clamp_id = self._clamp_ids[position]
+        self._follow_trail()
+
+    def _follow_trail(self) -> None:
+        """While a redo trail lies ahead, the current clamp is the one it was written under: stepping
+        replays it, and the status line says what the model ran under there."""
+        if self.can_redo:
+            self.clamp_id = self._clamp_ids[self.cursor + 1]
 
     # -- looking -------------------------------------------------------------------------
 
@@ -175,7 +249,7 @@ class Session:
 
     def memory_bytes(self) -> int:
         """Bytes held for the history (not counting the ring of recent steps, which is bounded)."""
-        return (self._ids.itemsize * len(self._ids) + len(self._kinds)
+        return (self._ids.itemsize * len(self._ids) + len(self._kinds) + len(self._clamp_ids)
                 + sum(s.nbytes for s in self._snapshots))
 
     # -- internals -------------------------------------------------------------------------
@@ -184,11 +258,13 @@ class Session:
         with self.lock:
             self._ids.append(char_id)
             self._kinds.append(kind)
+            self._clamp_ids.append(self.clamp_id)
         self._advance()
 
     def _advance(self) -> None:
         p = self.cursor + 1
-        self.state, self.logits, self.acts = self.model.step(self.state, int(self._ids[p]))
+        model = self._clamps[self._clamp_ids[p]][1]
+        self.state, self.logits, self.acts = model.step(self.state, int(self._ids[p]))
         self.cursor = p
         if (p + 1) % self.interval == 0 and len(self._snapshots) == (p + 1) // self.interval:
             with self.lock:
@@ -210,6 +286,7 @@ class Session:
             self.revision += 1  # positions from `length` on now hold other characters
             del self._ids[length:]
             del self._kinds[length:]
+            del self._clamp_ids[length:]
             del self._snapshots[length // self.interval + 1 :]
             self._ring_at[self._ring_at >= length] = -1
             for listener in self.listeners:
@@ -231,6 +308,6 @@ class Session:
         state = self._snapshots[j]
         acts = logits = None
         for p in range(j * self.interval, position + 1):
-            state, logits, acts = self.model.step(state, int(self._ids[p]))
+            state, logits, acts = self._clamps[self._clamp_ids[p]][1].step(state, int(self._ids[p]))
             self._remember(p, acts, logits)
         return state, logits, acts

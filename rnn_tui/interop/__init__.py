@@ -1,4 +1,5 @@
-"""Opening a model from any accepted format: our .safetensors, or a PyTorch .pt (torch only when asked)."""
+"""Opening a model from any accepted format: our .safetensors, a PyTorch .pt (torch only when asked), or a
+min-char-rnn .npz."""
 
 from __future__ import annotations
 
@@ -14,4 +15,8 @@ def load_model(name_or_path: str | os.PathLike | None) -> Checkpoint:
         from .torch_pt import load_pt
 
         return load_pt(path)
+    if path.suffix == ".npz":
+        from .minchar import load_npz
+
+        return load_npz(path)
     return load(path)

@@ -47,14 +47,15 @@ def train_phone_model(out_path: str | os.PathLike = DEFAULT_OUT, seconds: float 
     Windows start from a zero state (no carried state), as the viewer does when a
     student types `(61`, so the prediction holds without a line of context.
     """
+    from .options import TrainOptions
     from .report import QuietReporter
-    from .trainer import TrainOptions, train
+    from .trainer import train
 
     with tempfile.TemporaryDirectory() as tmp:
         text_file = Path(tmp) / "phone-numbers.txt"
         text_file.write_text(generate(20_000, seed))
         opts = TrainOptions(text_file=str(text_file), out=str(out_path), cell="lstm", layers=1, hidden=32,
-                            seq_len=32, batch=128, lr=2e-2, warmup=20,
+                            seq_len=32, batch=128, lr=2e-2, warmup_frac=0.1, snapshots=False,
                             time_budget=None if max_steps else seconds, max_steps=max_steps,
                             seed=seed, device="cpu", eval_every=max_steps or None, threads=threads,
                             sample_every=0, carry_state=False)

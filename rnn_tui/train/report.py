@@ -39,7 +39,8 @@ def _describe(t: Any) -> str:
     c = t.config
     enc = f"embedding {c.embed_dim}" if c.embed_dim else "one-hot"
     k = t.corpus
-    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {k.name}: "
+    name = safe_text(k.name, 60)  # a file name: anyone's choice of characters
+    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {name}: "
             f"{len(k.train_ids):,} training / {len(k.val_ids):,} held-out characters, {len(k.vocab)} symbols, "
             f"{t.hardware}" + (f", resumed at step {t.step}" if t.opts.resume else ""))
 
@@ -51,23 +52,27 @@ def _bits(nats: float) -> str:
 def _final_line(t: Any, result: Any, signal_name: str) -> str:
     best = (f"best val {_bits(result.best_val)} at step {result.best_step}" if result.best_val is not None
             else "no checkpoint")
+    out = safe_text(result.out, 100)
     if result.interrupted:
-        return (f"stopped by {signal_name or 'request'} after step {result.steps}: {best} saved to {result.out}; "
+        return (f"stopped by {signal_name or 'request'} after step {result.steps}: {best} saved to {out}; "
                 f"continue with --resume")
     return (f"done: {result.steps} steps in {_fmt_time(result.seconds)} ({result.chars_per_second:,.0f} chars/s), "
-            f"{best} saved to {result.out}")
+            f"{best} saved to {out}")
 
 
 class QuietReporter:
     """No output (tests, scripts that print their own summary)."""
 
     interval = 1e9
+    sample_seconds: float | None = None  # a fresh sample this often (seconds), besides those at validations
 
     def start(self, t: Any) -> None: ...
     def progress(self, t: Any, loss: float, lr: float) -> None: ...
     def validation(self, t: Any, val: float, text: str | None) -> None: ...
     def sample(self, t: Any, text: str) -> None: ...
     def finish(self, t: Any, result: Any, signal_name: str) -> None: ...
+    def abort(self, t: Any) -> None:
+        """The run ends with an error (its one line is printed by the caller): leave the terminal clean."""
 
 
 class PlainReporter(QuietReporter):
@@ -104,14 +109,15 @@ class PlainReporter(QuietReporter):
 class RichReporter(PlainReporter):
     """A live panel: progress bar, loss, val loss, chars/s, ETA and the latest sample."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__(interval=0.5)
         from rich.console import Console
 
-        self.console = Console()
+        self.console = console or Console()
         self.live = None
         self.loss = self.lr = None
         self.text = ""
+        self.text_step = 0
         self.val_line = "val: not yet"
 
     def _render(self, t: Any):
@@ -131,9 +137,13 @@ class RichReporter(PlainReporter):
         bar.add_column(justify="right")
         bar.add_row(ProgressBar(total=1.0, completed=frac), f"{frac:4.0%}")  # a grid row ends its line
         parts: list[Any] = [Text(_describe(t), style="bold"), bar, Text(stats), Text(self.val_line)]
+        parts.extend(self._extra(t))
         if self.text:
-            parts.append(Panel(Text(self.text), title="sample", title_align="left"))
+            parts.append(Panel(Text(self.text), title=f"sample at step {self.text_step:,}", title_align="left"))
         return Group(*parts)
+
+    def _extra(self, t: Any) -> list[Any]:
+        return []
 
     def start(self, t: Any) -> None:
         from rich.live import Live
@@ -153,12 +163,17 @@ class RichReporter(PlainReporter):
     def validation(self, t: Any, val: float, text: str | None) -> None:
         self.val_line = f"val {_bits(val)}   best {t.best_val:.4f} at step {t.best_step:,} (saved)"
         if text:
-            self.text = "\n".join(safe_text(line) for line in text.split("\n"))
+            self.sample(t, text)
         self._refresh(t)
 
     def sample(self, t: Any, text: str) -> None:
         self.text = "\n".join(safe_text(line) for line in text.split("\n"))
+        self.text_step = t.step
         self._refresh(t)
+
+    def abort(self, t: Any) -> None:
+        if self.live is not None:
+            self.live.stop()
 
     def finish(self, t: Any, result: Any, signal_name: str) -> None:
         self._refresh(t)
@@ -167,5 +182,48 @@ class RichReporter(PlainReporter):
         self.console.print(_final_line(t, result, signal_name), markup=False, highlight=False)
 
 
-def make_reporter() -> QuietReporter:
+class WatchReporter(RichReporter):
+    """`--watch`: the live panel plus a plot of the training and held-out loss, and a sample
+    refreshed every `sample_seconds` (its time counts against the budget, not against chars/s).
+    Sized to the terminal, so at 80×24 the whole panel stays on screen."""
+
+    sample_seconds = 10.0
+
+    def _plot_height(self) -> int:
+        return max(3, min(12, self.console.height - 16))
+
+    def _sample_lines(self) -> int:
+        return max(1, self.console.height - 1 - 7 - (self._plot_height() + 4) - 2)
+
+    def sample(self, t: Any, text: str) -> None:
+        super().sample(t, text)
+        self.text = "\n".join(self.text.split("\n")[-self._sample_lines():])
+
+    def _extra(self, t: Any) -> list[Any]:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        from .plot import line_plot
+
+        train = [(s, loss) for s, loss, _ in t.history]
+        val = [(s, v) for s, _, v in t.history if v is not None]
+        width = max(20, min(self.console.width, 120) - 12)
+        grid, lo, hi = line_plot([train, val], width, self._plot_height(), x_max=max(t.step, 1))
+        styles = {0: "cyan", 1: "bold magenta", -1: ""}
+        out = Text()
+        for r, row in enumerate(grid):
+            label = f"{hi:6.2f} " if r == 0 else f"{lo:6.2f} " if r == len(grid) - 1 else " " * 7
+            out.append(label + "┤", style="dim")
+            for ch, owner in row:
+                out.append(ch, style=styles[owner])
+            out.append("\n")
+        out.append(" " * 7 + "└" + "─" * width + "\n", style="dim")
+        out.append(" " * 8 + f"step 0{'':>{max(1, width - 16)}}{t.step:>8,}", style="dim")
+        legend = Text.assemble(("loss (nats/char): ", ""), ("training", "cyan"), ("  held-out", "bold magenta"))
+        return [Panel(out, title=legend, title_align="left")]
+
+
+def make_reporter(watch: bool = False) -> QuietReporter:
+    if watch:
+        return WatchReporter()
     return RichReporter() if sys.stdout.isatty() else PlainReporter()

@@ -8,6 +8,20 @@ zero state, so training on carried state matches how the model is used. Each
 pass over the text starts the streams at a random offset (< seq_len) so window
 boundaries move. The whole text goes to the device once; a batch is a view.
 
+Schedules follow the run, not a step count: warm-up and cosine decay are
+fractions of the time budget (or of --max-steps), so a slow machine that makes
+300 steps in its budget warms up as fully as a GPU that makes 30,000.
+
+Validation (why a subset): scoring the whole held-out 5 % of Shakespeare costs
+about as much as ten training steps on a CPU. During the run a fixed subset
+(the first VAL_SUBSET held-out characters) ranks the evaluations, at fixed
+fractions of the run; at the end the whole held-out part scores the kept
+checkpoint, and that is the figure its provenance records.
+
+Snapshots: the model at step 0 and at SNAPSHOT_AT fractions of the run, with the
+step and held-out loss of each, go to `OUT.snapshots.safetensors`, so the viewer
+can step through training time as Karpathy's article does.
+
 Everything that decides the next step (weights, optimizer, RNG states, the
 stream position, the carried state, the step and the elapsed time) is written
 to `OUT.resume.pt`, so `--resume` continues exactly where training stopped.
@@ -16,10 +30,9 @@ Evaluation and samples use no training RNG, so they do not change the run.
 
 from __future__ import annotations
 
+import io
 import math
-import os
 import signal
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -30,48 +43,21 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..core import checkpoint
+from ..core import checkpoint, snapshots
+from ..core.atomic import atomic_write_bytes
 from ..core.cells import Config
 from ..core.errors import UserError
 from ..core.vocab import Vocab
 from .data import Corpus, prepare
 from .model import CharRNN, detach_state, nll, sample
+from .options import CPU_DEFAULTS, GPU_DEFAULTS, TrainOptions
+from .output import check_writable, remove_stale_temps, save_failed
+from .sizing import check_memory
 
-RESUME_VERSION = 1
-
-
-@dataclass
-class TrainOptions:
-    """Everything a run depends on; the CLI's flags map one to one."""
-
-    text_file: str
-    out: str
-    cell: str = "lstm"
-    layers: int = 2
-    hidden: int = 256
-    embedding: int | None = None  # None: one-hot input
-    dropout: float = 0.0
-    seq_len: int = 128
-    batch: int = 64
-    lr: float = 2e-3
-    final_lr_frac: float = 0.02  # cosine decays to this fraction of lr
-    warmup: int = 100  # steps (fewer for short --max-steps runs)
-    clip: float = 1.0
-    time_budget: float | None = None  # seconds
-    max_steps: int | None = None
-    seed: int = 0
-    device: str = "auto"
-    val_frac: float = 0.05
-    eval_every: int | None = None  # steps; None: ten times over the run
-    sample_every: int | None = None  # steps; None: at each evaluation; 0: never
-    threads: int | None = None
-    bf16: bool = False  # autocast the recurrence to bfloat16 on CUDA
-    carry_state: bool = True  # False: every window starts from a zero state
-    resume: bool = False
-
-    @property
-    def resume_path(self) -> Path:
-        return Path(f"{self.out}.resume.pt")
+RESUME_VERSION = 2
+VAL_SUBSET = 16_384  # held-out characters scored during the run (all of them at the end)
+EVAL_AT = (0.01, 0.03, 0.06, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # fractions of the run
+SNAPSHOT_AT = (0.01, 0.03, 0.06, 0.1, 0.3, 0.6)  # a subset of EVAL_AT; plus step 0 and the end
 
 
 @dataclass
@@ -172,31 +158,28 @@ def hardware(device: torch.device) -> str:
     return f"CPU, {torch.get_num_threads()} threads"
 
 
-def learning_rate(opts: TrainOptions, step: int, elapsed: float) -> float:
-    """Linear warmup, then cosine decay from lr to lr·final_lr_frac over the steps or the time budget."""
-    warmup = opts.warmup if opts.max_steps is None else min(opts.warmup, max(1, opts.max_steps // 10))
-    progress = 0.0
+def progress(opts: TrainOptions, step: int, elapsed: float) -> float:
+    """How far through the run, 0…1: the larger of the step and time fractions."""
+    f = 0.0
     if opts.max_steps:
-        progress = step / opts.max_steps
+        f = step / opts.max_steps
     if opts.time_budget:
-        progress = max(progress, elapsed / opts.time_budget)
-    progress = min(progress, 1.0)
-    scale = opts.final_lr_frac + (1 - opts.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress))
-    if step < warmup:
-        scale *= (step + 1) / warmup
+        f = max(f, elapsed / opts.time_budget)
+    return min(f, 1.0)
+
+
+def learning_rate(opts: TrainOptions, step: int, elapsed: float) -> float:
+    """Linear warm-up over `warmup_frac` of the run, then cosine decay from lr to lr·final_lr_frac.
+
+    Both are fractions of the run (budget or steps), never a step count that a
+    slow machine might not reach. The first step gets a twentieth of the warm-up
+    rate rather than zero, so no step is wasted.
+    """
+    p = progress(opts, step + (1 if opts.max_steps and not opts.time_budget else 0), elapsed)
+    scale = opts.final_lr_frac + (1 - opts.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * p))
+    if opts.warmup_frac > 0 and p < opts.warmup_frac:
+        scale *= max(0.05, p / opts.warmup_frac)
     return opts.lr * scale
-
-
-def atomic_torch_save(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _state_list(state: Any) -> list[torch.Tensor]:
@@ -229,27 +212,35 @@ def read_resume(path: Path) -> dict[str, Any]:
     return data
 
 
+def _snapshot_tensors(model: CharRNN) -> dict[str, Any]:
+    return {k: v.astype("float16") for k, v in model.tensors().items()}
+
+
 class Trainer:
     """One training run; `run()` trains until the budget, the step limit or a stop request."""
 
     def __init__(self, opts: TrainOptions, reporter: Any = None,
                  on_step: Callable[[Trainer], None] | None = None, corpus: Corpus | None = None,
                  resume_data: dict[str, Any] | None = None):
+        self.device = resolve_device(opts.device)
+        opts = opts.with_device_defaults(GPU_DEFAULTS if self.device.type == "cuda" else CPU_DEFAULTS)
         self.opts = opts
         self.on_step = on_step
         if opts.threads:
             torch.set_num_threads(opts.threads)
-        self.device = resolve_device(opts.device)
         resume = (resume_data or read_resume(opts.resume_path)) if opts.resume else None
         vocab = Vocab(resume["vocab"]) if resume else None
         self.corpus = corpus or prepare(opts.text_file, opts.batch, opts.seq_len, opts.val_frac, vocab)
         if resume and resume["corpus_sha256"] != self.corpus.sha256:
             raise UserError(f"--resume: {opts.text_file} is not the text {opts.resume_path} was trained on "
                             "(its sha256 differs)")
+        check_writable(opts.out)
+        remove_stale_temps(opts.out, opts.resume_path, opts.snapshots_path)
         from .report import make_reporter
 
         self.reporter = reporter if reporter is not None else make_reporter()
         self.config = Config(opts.cell, opts.layers, opts.hidden, len(self.corpus.vocab), opts.embedding)
+        check_memory(self.config, opts.batch, opts.seq_len)
         torch.manual_seed(opts.seed)
         self.model = CharRNN(self.config, opts.dropout).to(self.device)
         fused = {"fused": True} if self.device.type == "cuda" else {}
@@ -257,23 +248,29 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(opts.seed)
         self.train_ids = torch.from_numpy(self.corpus.train_ids).to(self.device)
         self.val_ids = torch.from_numpy(self.corpus.val_ids).to(self.device)
+        self.val_subset = self.val_ids[:VAL_SUBSET]
         self.streams = Streams(self.train_ids, opts.batch, opts.seq_len, self.generator)
         self.state: Any = None
         self.step = 0
         self.elapsed = 0.0  # wall seconds of this run, across resumes
         self.step_seconds = 0.0  # of which training steps (not evaluation)
-        self.best_val: float | None = None
+        self.best_val: float | None = None  # on the subset during the run; on all held-out text at the end
         self.best_step = 0
         self.last_val: float | None = None
         self.last_eval_step = -1
         self.stop = _Stop()
-        self.evals_per_run = 10  # when --eval-every is not given
         self.best_provenance: dict[str, Any] = {}
+        self.snapshots: list[snapshots.Snapshot] = []
+        self.history: list[tuple[int, float, float | None]] = []  # (step, train loss, val loss) for plots
         self.hardware = hardware(self.device)
+        self.resumed = resume is not None
         if resume:
             self._restore(resume)
         else:
             self.streams.new_epoch()
+        p = progress(opts, self.step, self.elapsed)
+        self._evals_left = [f for f in EVAL_AT if f > p]
+        self._snaps_left = [f for f in SNAPSHOT_AT if f > p] if opts.snapshots else []
 
     # -- resume ----------------------------------------------------------------------
 
@@ -292,10 +289,17 @@ class Trainer:
         self.best_val = r.get("best_val")
         self.best_step = int(r.get("best_step", 0))
         self.best_provenance = dict(r.get("best_provenance") or {})
+        self.history = [tuple(h) for h in r.get("history", [])]
+        if self.opts.snapshots and self.opts.snapshots_path.is_file():
+            try:
+                self.snapshots = snapshots.load(self.opts.snapshots_path).items
+            except UserError:
+                self.snapshots = []  # a damaged snapshot file must not stop training; it is rewritten
 
-    def save_resume(self) -> None:
+    def resume_bytes(self) -> bytes:
         cuda_rng = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
-        atomic_torch_save({
+        buf = io.BytesIO()
+        torch.save({
             "version": RESUME_VERSION,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -310,26 +314,28 @@ class Trainer:
             "best_val": self.best_val,
             "best_step": self.best_step,
             "best_provenance": self.best_provenance,
+            "history": [list(h) for h in self.history],
             "options": _plain_options(self.opts),
             "vocab": list(self.corpus.vocab.chars),
             "corpus_sha256": self.corpus.sha256,
-        }, self.opts.resume_path)
+        }, buf)
+        return buf.getvalue()
 
     # -- evaluation and checkpoints --------------------------------------------------
 
-    def validate(self) -> float:
+    def validate(self, ids: torch.Tensor | None = None) -> float:
         with self._autocast():
-            self.last_val = nll(self.model, self.val_ids)
+            self.last_val = nll(self.model, self.val_subset if ids is None else ids)
         return self.last_val
 
-    def provenance(self, val_loss: float) -> dict[str, Any]:
+    def provenance(self, val_loss: float, val_chars: int) -> dict[str, Any]:
         o = self.opts
         return {
             "corpus": self.corpus.name,
             "corpus_sha256": self.corpus.sha256,
             "corpus_chars": self.corpus.chars,
             "val_frac": o.val_frac,
-            "val_chars": len(self.corpus.val_ids),
+            "val_chars": val_chars,
             "steps": self.step,
             "val_loss": round(val_loss, 5),
             "seed": o.seed,
@@ -349,16 +355,68 @@ class Trainer:
     def chars_per_second(self) -> float:
         return self.step * self.opts.batch * self.opts.seq_len / self.step_seconds if self.step_seconds else 0.0
 
-    def evaluate_and_keep(self) -> float:
-        """Validate; if the best so far, write the checkpoint. Then write the resume file."""
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            atomic_write_bytes(path, data)
+        except OSError as e:
+            raise save_failed(path, e, self.step, self.best_step if self.best_val is not None else None) from None
+
+    def _save_checkpoint(self, val: float, val_chars: int) -> None:
+        self.best_provenance = self.provenance(val, val_chars)
+        try:
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, self.model.tensors(), self.best_provenance)
+        except OSError as e:
+            raise save_failed(self.opts.out, e, self.step,
+                              self.best_step if self.best_val is not None else None) from None
+
+    def _take_snapshot(self, val: float) -> None:
+        if self.opts.snapshots:
+            self.snapshots.append(snapshots.Snapshot(self.step, val, len(self.val_subset), self.elapsed,
+                                                     _snapshot_tensors(self.model)))
+
+    def _save_snapshots(self) -> None:
+        if self.opts.snapshots and self.snapshots:
+            try:
+                about = {"corpus": self.corpus.name, "corpus_sha256": self.corpus.sha256, "seed": self.opts.seed}
+                snapshots.save(self.opts.snapshots_path, self.config, self.corpus.vocab, self.snapshots, about)
+            except OSError as e:
+                raise save_failed(self.opts.snapshots_path, e, self.step, self.best_step) from None
+
+    def evaluate_and_keep(self, snapshot: bool = False) -> float:
+        """Validate on the subset; keep the checkpoint if the best so far, a snapshot if one is due;
+        then write the resume file (so it never runs ahead of the checkpoint)."""
         val = self.validate()
         self.last_eval_step = self.step
-        if self.best_val is None or val < self.best_val:
+        better = self.best_val is None or val < self.best_val
+        if better:
+            self._save_checkpoint(val, len(self.val_subset))
             self.best_val, self.best_step = val, self.step
-            self.best_provenance = self.provenance(val)
-            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, self.model.tensors(), self.best_provenance)
-        self.save_resume()
+        if snapshot:
+            self._take_snapshot(val)
+            self._save_snapshots()
+        self._write(self.opts.resume_path, self.resume_bytes())
         return val
+
+    def score_kept_checkpoint(self) -> float:
+        """Score the kept checkpoint on the whole held-out part and record that figure in it."""
+        final_step, final_prov = self.step, self.best_provenance
+        if self.best_step == self.step:
+            model = self.model
+        else:  # an earlier evaluation was better: the kept checkpoint is on disk
+            model = CharRNN(self.config).to(self.device)
+            tensors = checkpoint.load(self.opts.out).tensors
+            model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        with self._autocast():
+            full = nll(model, self.val_ids)
+        prov = {**final_prov, "val_loss": round(full, 5), "val_chars": len(self.val_ids)}
+        try:
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab,
+                            {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}, prov)
+        except OSError as e:
+            raise save_failed(self.opts.out, e, final_step, self.best_step) from None
+        self.best_provenance, self.best_val = prov, full
+        self._write(self.opts.resume_path, self.resume_bytes())
+        return full
 
     def generate(self, length: int = 160) -> str:
         g = torch.Generator().manual_seed(self.opts.seed * 1_000_003 + self.step)  # not the training RNG
@@ -376,85 +434,112 @@ class Trainer:
         enabled = self.opts.bf16 and self.device.type == "cuda"
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
-    def _eval_every(self) -> int | None:
-        if self.opts.eval_every:
-            return self.opts.eval_every
-        if self.opts.max_steps and not self.opts.time_budget:
-            return max(1, self.opts.max_steps // self.evals_per_run)
-        return None  # time-based: evals_per_run evaluations over the budget
-
     def _done(self) -> bool:
         o = self.opts
         return bool((o.max_steps and self.step >= o.max_steps) or (o.time_budget and self.elapsed >= o.time_budget))
+
+    def _due(self) -> tuple[bool, bool]:
+        """(evaluate now, keep a snapshot now): at fixed fractions of the run, or every --eval-every steps."""
+        p = progress(self.opts, self.step, self.elapsed)
+        snap = bool(self._snaps_left and p >= self._snaps_left[0])
+        while self._snaps_left and p >= self._snaps_left[0]:
+            self._snaps_left.pop(0)
+        if self.opts.eval_every:
+            return self.step % self.opts.eval_every == 0 or snap, snap
+        due = bool(self._evals_left and p >= self._evals_left[0])
+        while self._evals_left and p >= self._evals_left[0]:
+            self._evals_left.pop(0)
+        return due or snap, snap
+
+    def _too_short(self, seconds: float) -> UserError:
+        o = self.opts
+        return UserError(f"--time-budget {o.time_budget:g} s is shorter than one training step here: a step of "
+                         f"{self.config.cell.upper()} {self.config.layers}×{self.config.hidden} with batch {o.batch} "
+                         f"× {o.seq_len} took {seconds:.2f} s on {self.hardware}; give at least "
+                         f"{max(1, 20 * seconds):.0f} s (nothing was saved)")
 
     def run(self) -> TrainResult:
         o = self.opts
         rep = self.reporter
         model, opt = self.model, self.optimizer
         model.train()
-        eval_every = self._eval_every()
-        eval_interval = (o.time_budget or 0) / self.evals_per_run
-        next_eval_time = self.elapsed + eval_interval
         running = torch.zeros((), device=self.device)
         running_n = 0
-        last_report = time.perf_counter()
-        t_last = time.perf_counter()
+        last_report = last_sample = time.perf_counter()
         interrupted = False
         with _Stop() as stop:
             self.stop = stop
             rep.start(self)
-            while not self._done():
-                x, y, reset = self.streams.next()
-                if reset or not o.carry_state:
-                    self.state = None
-                lr = learning_rate(o, self.step, self.elapsed)
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                with self._autocast():
-                    logits, state = model(x, self.state)
-                loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if o.clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), o.clip)
-                opt.step()
-                self.state = detach_state(state)
-                running += loss.detach()
-                running_n += 1
-                self.step += 1
-                now = time.perf_counter()
-                self.elapsed += now - t_last
-                self.step_seconds += now - t_last
-                t_last = now
-                if self.on_step is not None:
-                    self.on_step(self)
-                if stop.requested:
-                    interrupted = True
-                    break
-                if now - last_report >= rep.interval:
-                    rep.progress(self, float(running) / running_n, lr)  # float(): one sync per report
-                    running.zero_()
-                    running_n = 0
-                    last_report = now
-                due = (self.step % eval_every == 0) if eval_every else (self.elapsed >= next_eval_time)
-                if due and not self._done():
-                    self._checkpoint_and_sample(rep)
-                    next_eval_time = self.elapsed + eval_interval
-                    t_last = time.perf_counter()
-                elif o.sample_every and self.step % o.sample_every == 0:
-                    rep.sample(self, self.generate())
-                    self.elapsed += time.perf_counter() - now
-                    t_last = time.perf_counter()
-            if self.last_eval_step != self.step:
-                self._checkpoint_and_sample(rep, final=True)
+            try:
+                if not self.resumed:
+                    t0 = time.perf_counter()
+                    step0 = self.validate()  # the untrained model: the first frame of the evolution
+                    self._take_snapshot(step0)
+                    self.history.append((0, step0, step0))
+                    self.elapsed += time.perf_counter() - t0
+                t_last = time.perf_counter()
+                while not self._done() or (self.step == 0 and not self.resumed):  # one step, to time it
+                    x, y, reset = self.streams.next()
+                    if reset or not o.carry_state:
+                        self.state = None
+                    lr = learning_rate(o, self.step, self.elapsed)
+                    for group in opt.param_groups:
+                        group["lr"] = lr
+                    with self._autocast():
+                        logits, state = model(x, self.state)
+                    loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if o.clip:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), o.clip)
+                    opt.step()
+                    self.state = detach_state(state)
+                    running += loss.detach()
+                    running_n += 1
+                    self.step += 1
+                    now = time.perf_counter()
+                    self.elapsed += now - t_last
+                    self.step_seconds += now - t_last
+                    t_last = now
+                    if self.step == 1 and not self.resumed and o.time_budget and self.elapsed >= o.time_budget:
+                        raise self._too_short(self.step_seconds)
+                    if self.on_step is not None:
+                        self.on_step(self)
+                    if stop.requested:
+                        interrupted = True
+                        break
+                    if now - last_report >= rep.interval:
+                        train_loss = float(running) / running_n  # float(): one sync per report
+                        self.history.append((self.step, train_loss, None))
+                        rep.progress(self, train_loss, lr)
+                        running.zero_()
+                        running_n = 0
+                        last_report = now
+                    evaluate, snap = self._due()
+                    if evaluate and not self._done():
+                        self._checkpoint_and_sample(rep, snap)
+                        t_last = time.perf_counter()
+                    elif (o.sample_every and self.step % o.sample_every == 0) or \
+                            (rep.sample_seconds and o.sample_every != 0 and now - last_sample >= rep.sample_seconds):
+                        rep.sample(self, self.generate())
+                        self.elapsed += time.perf_counter() - now
+                        t_last = last_sample = time.perf_counter()
+                if self.step > 0 and self.last_eval_step != self.step:
+                    self._checkpoint_and_sample(rep, snapshot=True, final=True)
+                if self.best_val is not None:
+                    self.score_kept_checkpoint()
+            except BaseException:
+                rep.abort(self)
+                raise
         result = TrainResult(Path(o.out), self.best_val, self.best_step, self.step, self.elapsed,
                              self.chars_per_second, self.hardware, interrupted, dict(self.best_provenance))
         rep.finish(self, result, stop.signal_name)
         return result
 
-    def _checkpoint_and_sample(self, rep: Any, final: bool = False) -> None:
+    def _checkpoint_and_sample(self, rep: Any, snapshot: bool, final: bool = False) -> None:
         t0 = time.perf_counter()
-        val = self.evaluate_and_keep()
+        val = self.evaluate_and_keep(snapshot)
+        self.history.append((self.step, float("nan"), val))
         text = self.generate() if (self.opts.sample_every is None or final) and self.opts.sample_every != 0 else None
         # evaluation counts against the time budget (the run must end when asked) but not chars/s
         self.elapsed += time.perf_counter() - t0

@@ -31,10 +31,12 @@ from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
+from . import experiments
 from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
 from .frames import FrameLoop
 from .messages import UnitClicked
+from .training_time import TrainingTimeKeys
 from .view_state import move
 from .widgets import (
     ForceChar,
@@ -47,6 +49,7 @@ from .widgets import (
     TimelinePanel,
 )
 from .widgets.predictions import top_ids
+from .widgets.unit_equation import UnitEquationPanel
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
@@ -81,6 +84,8 @@ class RnnApp(FrameLoop):
         _b("f", "force", "Force a character", "force"),
         _b("p", "prime", "Type a prime", "prime"),
         _b("r", "reset", "Restart from the prime", "reset"),
+        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<"),
+        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">"),
         _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer"),
         _b("L", "layer(-1)", "Previous layer", "layer_prev"),
         _b("g", "quantity", "Next quantity", "quantity"),
@@ -89,10 +94,18 @@ class RnnApp(FrameLoop):
         _b("o", "order", "Order units", "order"),
         _b("z", "zoom", "Zoom the heatmaps", "zoom"),
         _b("n", "goto_unit", "Go to unit", "goto_unit"),
+        _b("a", "find", "Find the neurons", "find", tooltip="Rank every unit by features of a text"),
+        _b("u", "known_cell", "Next known cell", "known_cell"),
         _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k"),
         _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j"),
         _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h"),
         _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;"),
+        _b("e", "equation", "Unit's equations on/off", "equation", tooltip="the selected unit's step, with numbers"),
+        _b("x", "clamp", "Clamp a unit or gate", "clamp", tooltip="hold at a value, or zero (ablate)"),
+        _b("X", "release", "Release clamps", "release"),
+        _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
+        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM)", "side_by_side"),
+        _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
         _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
         _b("q", "quit", "Quit", "quit", show=True),
@@ -107,6 +120,7 @@ class RnnApp(FrameLoop):
             with Horizontal(id="top"):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
+            yield UnitEquationPanel(id="equation")
             yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")
@@ -136,7 +150,8 @@ class RnnApp(FrameLoop):
         timeline_rows = 4 if compact else (8 if height < 48 else 12)
         text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
         gaps = 0 if compact else 2
-        room = height - 2 - timeline_rows - text_rows - gaps
+        equation_rows = self.query_one(UnitEquationPanel).rows
+        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows
         self.query_one(TimelinePanel).styles.height = timeline_rows
         self.heatmap.set_space(width - 2, max(3, room))
 
@@ -165,6 +180,15 @@ class RnnApp(FrameLoop):
         self.session.reset(self.prime)  # the last prime given, at launch or with p
         self.touch()
 
+    training_time: TrainingTimeKeys | None = None
+
+    def action_training_time(self, delta: int) -> None:
+        """The same prime and seed through the model at an earlier or later step of its training."""
+        self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
+        self.clear_notifications()  # one line at a time, however fast the key is pressed
+        self.notify(self.training_time.move(self, delta), markup=False, timeout=4)
+        self.touch()
+
     # -- actions: sampling -----------------------------------------------------------------
 
     def action_temperature(self, direction: int) -> None:
@@ -189,7 +213,7 @@ class RnnApp(FrameLoop):
             if ch is None:
                 return
             if ch not in self.vocab:
-                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning")
+                self.notify(f"{safe_text(ch)!r} is not in the model's vocabulary", severity="warning", markup=False)
                 return
             self.session.choose(self.vocab.index[ch])
             self.touch()
@@ -203,8 +227,8 @@ class RnnApp(FrameLoop):
             text = unescape(raw)
             unknown = self.vocab.unknown(text)
             if unknown:
-                self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown))} — nothing fed",
-                            severity="warning")
+                self.notify(f"not in the model's vocabulary: {safe_text(''.join(unknown), 40)} — nothing fed",
+                            severity="warning", markup=False)
                 return
             self.prime = text
             self.session.feed(text)
@@ -259,36 +283,95 @@ class RnnApp(FrameLoop):
 
         self.push_screen(TextPrompt("Go to unit", f"A number from 0 to {hidden - 1}.", integer=True), done)
 
+    # -- actions: the neuron finder (tui/neurons/) --------------------------------------------
+
+    analysis = None  # the last analysis, kept so that the finder reopens at once
+
+    def action_find(self) -> None:
+        from .neurons.analysed import passage_job
+        from .neurons.finder import FinderScreen
+
+        job = self.analysis or passage_job(self.checkpoint, self.session.text(), "the text generated so far")
+        self.push_screen(FinderScreen(job, self.show_unit, lambda a: setattr(self, "analysis", a),
+                                      history=self.session.text))
+
+    def action_known_cell(self) -> None:
+        from .neurons.known import next_known
+
+        v, q = self.view, self.config.quantities
+        cell = next_known(self.checkpoint, v.layer, q[v.quantity], v.unit)
+        if cell is None:
+            self.notify("this model carries no known cells: a finds them", timeout=3)
+            return
+        self.show_unit(cell.layer, cell.quantity, cell.unit)
+        self.notify(f"{cell.label()}: {cell.name}, {cell.describe()}", timeout=3, markup=False)
+
+    def show_unit(self, layer: int, quantity: str, unit: int) -> None:
+        self.view = self.view.show(layer, self.config.quantities.index(quantity), unit)
+
+    # -- actions: experiments (experiments.py) ---------------------------------------------
+
+    def action_equation(self) -> None:
+        self.query_one(UnitEquationPanel).toggle()
+        self.arrange(self.size.width, self.size.height)
+        self.touch()
+
+    def action_clamp(self) -> None:
+        experiments.clamp(self)
+
+    def action_release(self) -> None:
+        experiments.release(self)
+
+    def action_memory_span(self) -> None:
+        experiments.memory_span(self)
+
+    def action_side_by_side(self) -> None:
+        experiments.side_by_side(self)
+
+    def action_sampling(self) -> None:
+        experiments.sampling(self)
+
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
         name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
         path = self.save_screenshot(filename=name, path=str(Path.cwd()))
-        self.notify(f"saved {safe_text(path)}")
+        self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
-        legend = ("Text: dim primed · bold picked · underlined forced · reversed newest.\n"
+        legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest.\n"
                   "Gates 0…1; signed quantities blue…background…red over each unit's own range (s: one "
                   "per grid)." + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
                   + f"\nPlaying writes at most {budget} (--max-kbps); ≈ marks a panel catching up.")
         self.push_screen(HelpScreen(help_rows(self.BINDINGS), legend))
 
 
+# Bindings that share one row of the help: the first one's id -> (the others' ids, keys, what)
+HELP_GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "step": (("back",), "→ / ←", "Step forward / back"),
+    "forward10": (("back10",), "] / [", "10 steps forward / back"),
+    "faster": (("slower",), "+ / -", "Faster / slower"),
+    "cooler": (("hotter",), "t / T", "Temperature down / up"),
+    "take1": (("take2", "take3", "take4", "take5"), "1…5", "Take candidate 1…5"),
+    "train_earlier": (("train_later",), "< / >", "Training snapshot: earlier / later"),
+    "layer_next": (("layer_prev",), "l / L", "Next / previous layer"),
+    "find": (("known_cell",), "a / u", "Find the neurons / next known cell"),
+    "unit_up": (("unit_down",), "↑↓ k j", "Unit: a grid row up / down"),
+    "unit_prev": (("unit_next",), "⇧←⇧→ h ;", "Unit: previous / next"),
+    "equation": (("clamp", "release", "memory_span", "side_by_side", "sampling"), "e x/X M v d",
+                 "Experiments (ctrl+p lists them)"),
+}
+
+
 def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-    """(keys, what) for the help: every binding, the five candidates as one row, t/T and l/L together."""
+    """(keys, what) for the help: every binding once, the groups above as one row each."""
+    grouped = {other for others, _, _ in HELP_GROUPS.values() for other in others}
     rows: list[tuple[str, str]] = []
     for b in bindings:
-        if b.id.startswith("take") and b.id != "take1" or b.id in ("hotter", "layer_prev"):
+        if b.id in grouped:
             continue
-        keys = b.key_display or b.key
-        what = b.description
-        if b.id == "take1":
-            keys, what = "1…5", "Take candidate 1…5"
-        elif b.id == "cooler":
-            keys, what = "t / T", "Temperature down / up"
-        elif b.id == "layer_next":
-            keys, what = "l / L", "Next / previous layer"
+        _, keys, what = HELP_GROUPS.get(b.id, ((), b.key_display or b.key, b.description))
         rows.append((keys, what))
     return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
 

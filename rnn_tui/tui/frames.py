@@ -44,7 +44,7 @@ class FrameLoop(App):
         self.checkpoint = checkpoint
         self.config = c = checkpoint.config
         self.vocab = checkpoint.vocab
-        self.model_name = safe_text(checkpoint.name)
+        self.model_name = safe_text(checkpoint.name, 40)
         # Textual takes NO_COLOR out of the environment and records it here
         self.glyph_mode = self.no_color if glyphs is None else glyphs
         self.prime = prime
@@ -55,9 +55,8 @@ class FrameLoop(App):
         self.cache = DisplayCache(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
-        layer, quantity = c.layers - 1, len(c.quantities) - 1  # the top layer's h: where readable units tend to be
-        self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden, layer, quantity,
-                                                    opening_unit(self.stats, layer, quantity)))
+        self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
+                                                    *opening_unit(self.stats, checkpoint)))
         self.maps = Maps()
         self._pending = False
 

@@ -4,8 +4,8 @@ Computed once when a model opens, in one batched teacher-forced pass (a few tens
 of milliseconds for the bundled 2×256 models), and used for three things:
 - the colour scale of each unit (a robust range of its own, or one per grid);
 - the orders the grids can be laid out in (by variance, mean, saturation);
-- the unit the viewer opens on (`opening_unit`: the one that varies most, until
-  the neuron finder names better ones).
+- the unit the viewer opens on (`opening_unit`: the model's best known cell, found
+  by the neuron finder when it was built, or else the one that varies most).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.cells import Model
+from ..core.checkpoint import Checkpoint
 from ..core.sampling import Sampler
 from ..core.vocab import Vocab
 
@@ -91,9 +92,14 @@ def measure(model: Model, vocab: Vocab) -> UnitStats:
     )
 
 
-def opening_unit(stats: UnitStats, layer: int, quantity: int) -> int:
-    """The unit the viewer opens on: the one that varies most over the passage, in the given grid.
+def opening_unit(stats: UnitStats, checkpoint: Checkpoint) -> tuple[int, int, int]:
+    """(layer, quantity index, unit) the viewer opens on: the checkpoint's best known cell (its line-position
+    cell, for the bundled models), or else the top layer's h unit that varies most over the passage."""
+    from .neurons.known import first_known
 
-    (The neuron finder will replace this with a named cell, such as a line-position unit.)
-    """
-    return int(np.argmax(stats.variance[layer, quantity]))
+    cell = first_known(checkpoint)
+    quantities = checkpoint.config.quantities
+    if cell is not None:
+        return cell.layer, quantities.index(cell.quantity), cell.unit
+    layer, quantity = checkpoint.config.layers - 1, len(quantities) - 1  # where readable units tend to be
+    return layer, quantity, int(np.argmax(stats.variance[layer, quantity]))

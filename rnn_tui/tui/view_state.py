@@ -35,6 +35,10 @@ class ViewState:
     def select(self, unit: int) -> ViewState:
         return replace(self, unit=max(0, min(self.hidden - 1, unit)))
 
+    def show(self, layer: int, quantity: int, unit: int) -> ViewState:
+        """Another layer, quantity and unit at once (a unit chosen in the neuron finder)."""
+        return replace(self, layer=layer % self.layers, quantity=quantity % self.quantities).select(unit)
+
     def toggle_colour(self) -> ViewState:
         return replace(self, coloured=not self.coloured)
 

@@ -7,7 +7,6 @@ CPU; nothing here asserts a time.
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -23,36 +22,9 @@ from rnn_tui.core.cells import Model  # noqa: E402
 from rnn_tui.train.data import min_chars  # noqa: E402
 from rnn_tui.train.model import CharRNN, nll  # noqa: E402
 from rnn_tui.train.report import QuietReporter  # noqa: E402
-from rnn_tui.train.trainer import Trainer, TrainOptions  # noqa: E402
+from rnn_tui.train.trainer import Trainer  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-WORDS = "the quick brown fox jumps over a lazy dog and then sleeps while the cat sings".split()
-
-
-def prose(n_chars: int, seed: int = 0) -> str:
-    rng = random.Random(seed)
-    out, size = [], 0
-    while size < n_chars:
-        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))).capitalize() + ".\n"
-        out.append(line)
-        size += len(line)
-    return "".join(out)[:n_chars]
-
-
-def options(tmp_path: Path, text: str, **kw) -> TrainOptions:
-    text_file = tmp_path / "text.txt"
-    text_file.write_text(text, encoding="utf-8")
-    base = dict(text_file=str(text_file), out=str(tmp_path / "model.safetensors"), cell="lstm", layers=1,
-                hidden=16, batch=4, seq_len=16, lr=1e-2, max_steps=20, device="cpu", eval_every=1000,
-                sample_every=0, threads=1, seed=3)
-    base.update(kw)
-    return TrainOptions(**base)
-
-
-def run(opts: TrainOptions, on_step=None) -> Trainer:
-    t = Trainer(opts, reporter=QuietReporter(), on_step=on_step)
-    t.run()
-    return t
+from .helpers import REPO, assert_one_line_error, cli, options, prose, run  # noqa: E402
 
 
 @pytest.mark.parametrize("cell,embedding,layers", [("lstm", None, 2), ("gru", 6, 1), ("rnn", None, 2)])
@@ -130,13 +102,6 @@ def test_interrupt_and_resume_reproduce_an_uninterrupted_run(tmp_path):
             assert torch.equal(sa[i][name], sb[i][name]), (i, name)
 
 
-def _cli(args: list[str], cwd: Path, prelude: str = "") -> subprocess.CompletedProcess:
-    code = f"import sys; {prelude}from rnn_tui.__main__ import main; sys.exit(main(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
-
-
 def test_sigterm_leaves_a_valid_checkpoint(tmp_path):
     (tmp_path / "t.txt").write_text(prose(5000))
     out = tmp_path / "m.safetensors"
@@ -177,6 +142,8 @@ BAD = [
     (["ok.txt", "--out", "model.txt"], ".safetensors"),
     (["ok.txt", "--resume"], "no resume file"),
     (["ok.txt", "--no-such-flag"], "unrecognized"),
+    (["ok.txt", "--threads", "0"], "--threads: must be 1 to 1024, got 0"),
+    (["ok.txt", "--out", "/proc/no-such-dir/m.safetensors"], "cannot write there"),
 ]
 
 
@@ -190,35 +157,26 @@ def bad_inputs(tmp_path):
     return tmp_path
 
 
-def _assert_one_line_error(r: subprocess.CompletedProcess, expected: str, tmp_path: Path) -> None:
-    assert r.returncode == 2, (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("rnn-tui: error: "), r.stderr
-    assert expected in lines[0], lines[0]
-    assert "Traceback" not in r.stderr
-    assert not list(tmp_path.glob("*.safetensors*")) and not list(tmp_path.glob("*.tmp"))
-
-
 @pytest.mark.parametrize("args,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_is_one_line_and_writes_nothing(bad_inputs, args, expected):
-    r = _cli(["train", *args, "--out", "m.safetensors"] if "--out" not in args else ["train", *args], bad_inputs)
-    _assert_one_line_error(r, expected, bad_inputs)
+    r = cli(["train", *args, "--out", "m.safetensors"] if "--out" not in args else ["train", *args], bad_inputs)
+    assert_one_line_error(r, expected, bad_inputs)
 
 
 def test_short_text_says_how_many_characters(bad_inputs):
-    r = _cli(["train", "short.txt", "--batch", "4", "--seq-len", "10"], bad_inputs)
-    _assert_one_line_error(r, f"need at least {min_chars(4, 10, 0.05)}", bad_inputs)
+    r = cli(["train", "short.txt", "--batch", "4", "--seq-len", "10"], bad_inputs)
+    assert_one_line_error(r, f"need at least {min_chars(4, 10, 0.05)}", bad_inputs)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
 def test_cuda_without_cuda(bad_inputs):
-    r = _cli(["train", "ok.txt", "--device", "cuda"], bad_inputs)
-    _assert_one_line_error(r, "no CUDA", bad_inputs)
+    r = cli(["train", "ok.txt", "--device", "cuda"], bad_inputs)
+    assert_one_line_error(r, "no CUDA", bad_inputs)
 
 
 def test_torch_missing(bad_inputs):
-    r = _cli(["train", "ok.txt"], bad_inputs, prelude="sys.modules['torch'] = None; ")
-    _assert_one_line_error(r, "pip install 'rnn-tui[train]'", bad_inputs)
+    r = cli(["train", "ok.txt"], bad_inputs, prelude="sys.modules['torch'] = None; ")
+    assert_one_line_error(r, "pip install 'rnn-tui[train]'", bad_inputs)
 
 
 def test_phone_model_learns_boston(tmp_path):

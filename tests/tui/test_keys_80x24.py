@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 from rnn_tui.tui.app import RnnApp, help_rows
+from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
+from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync
 
@@ -10,7 +14,7 @@ from .test_tui import app_for, press, sync
 def snapshot(app) -> tuple:
     s, v, p = app.session, app.view, app.player
     return (s.cursor, s.length, s.text(), s.sampler, v, p.speed, p.playing, len(app.screen_stack),
-            type(app.screen).__name__)
+            type(app.screen).__name__, s.model, s.clamp_label, app.query_one(UnitEquationPanel).has_class("-on"))
 
 
 # what changes when the key is pressed: each key must change something, and the right thing
@@ -28,14 +32,23 @@ EFFECT = {
     # (the units may be in another order by now: test_tui checks the directions in index order)
     **dict.fromkeys(("unit_up", "unit_down", "unit_prev", "unit_next"), lambda a, b: b[4].unit != a[4].unit),
     **{f"take{k}": (lambda a, b: b[0] == a[0] + 1) for k in range(1, 6)},
+    **dict.fromkeys(("train_earlier", "train_later"), lambda a, b: b[9] is not a[9]),
+    # a random model carries no known cells: u says so and changes nothing (test_neurons: a bundled one)
+    "known_cell": lambda a, b: b[4] == a[4],
+    "equation": lambda a, b: b[11] != a[11], "release": lambda a, b: a[10] and not b[10],
 }
-DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen"}
+DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
+           "find": "FinderScreen", "clamp": "TextPrompt", "memory_span": "MemorySpanScreen",
+           "side_by_side": "SideBySideScreen", "sampling": "SamplingScreen"}
 
 
 @sync
 async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    app = app_for(lstm_checkpoint, prime="The cat")
+    path = tmp_path / "m.safetensors"  # with training snapshots beside it, for < and >
+    shutil.copy(lstm_checkpoint, path)
+    write_snapshots(path)
+    app = app_for(path, prime="The cat")
     tried = set()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, *["right_square_bracket"] * 4)
@@ -47,6 +60,10 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
             for key in b.key.split(","):
                 if b.id == "reset":
                     await press(pilot, "right")
+                if b.id == "release":  # something to release
+                    app.session.set_clamp({0: {"h": ([0], [0.0])}}, "clamp L1 h[0]=0")
+                if b.id == "side_by_side":  # text every bundled model knows (a random model writes anything)
+                    app.session.reset("The cat")
                 before = snapshot(app)
                 await press(pilot, key)
                 after = snapshot(app)

@@ -14,11 +14,11 @@ from rnn_tui.tui.widgets import HeatmapPanel, TextPanel
 from .test_tui import app_for, painted, press, sync
 
 
-def test_the_viewer_opens_on_the_unit_that_varies_most_over_the_passage(lstm_checkpoint):
-    ckpt = load(lstm_checkpoint)
+def test_without_known_cells_the_viewer_opens_on_the_unit_that_varies_most_over_the_passage(lstm_checkpoint):
+    ckpt = load(lstm_checkpoint)  # random weights: no known cells (test_neurons: a bundled model opens on one)
     stats = measure(ckpt.model(), ckpt.vocab)
-    layer, q = ckpt.config.layers - 1, len(ckpt.config.quantities) - 1
-    unit = opening_unit(stats, layer, q)
+    layer, q, unit = opening_unit(stats, ckpt)
+    assert (layer, q) == (ckpt.config.layers - 1, len(ckpt.config.quantities) - 1)
     assert stats.variance[layer, q, unit] == stats.variance[layer, q].max()
     app = app_for(lstm_checkpoint)
     assert (app.view.layer, app.view.quantity, app.view.unit) == (layer, q, unit)

@@ -8,6 +8,7 @@ embedding, times W_ih, plus biases) is a table lookup, computed once at load.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +92,13 @@ class Model:
         self.head_w = np.ascontiguousarray(t["head.weight"].T)  # (H, V)
         self.head_b = t["head.bias"]
         self.clamp: dict[int, Clamp] | None = None
+
+    def with_clamp(self, clamp: dict[int, Clamp] | None) -> Model:
+        """The same weights (shared, not copied) under another clamp: each thread or timeline
+        position can run its own without changing this one's."""
+        other = copy.copy(self)
+        other.clamp = clamp
+        return other
 
     # -- one character -------------------------------------------------------------
 

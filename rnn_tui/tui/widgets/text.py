@@ -26,7 +26,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from ...core.session import FORCED, PICKED, PRIMED
+from ...core.session import FORCED, PICKED, PRIMED, SAMPLED
 from ..messages import FrameWanted
 from ..palette import NULL, Maps, glyph_for, quantise
 from ..scene import Scene
@@ -37,11 +37,20 @@ KIND_ATTRS: dict[int, frozenset[str]] = {
     PICKED: frozenset({"bold"}),
     FORCED: frozenset({"underline", "italic"}),
 }
+CLAMPED = 4  # added to a kind when the character was computed under a clamp: shown in italic
+KIND_ATTRS |= {kind | CLAMPED: KIND_ATTRS.get(kind, frozenset()) | {"italic"}
+               for kind in (PRIMED, SAMPLED, PICKED, FORCED)}
 PLAIN = {k: Style(**dict.fromkeys(a, True)) for k, a in KIND_ATTRS.items()}
 CURSOR = Style(reverse=True, bold=True)
 AHEAD = Style(color="grey50")  # the redo trail: readable on a projector, clearly not yet "written"
 AHEAD_MONO = Style(dim=True)  # NO_COLOR strips the grey; dim survives
 AHEAD_LINES = 2  # how many lines of the redo trail to show below the cursor's line
+
+
+def marked_kinds(kinds: bytes, clamp_ids: bytes) -> bytes:
+    """Each character's kind, with CLAMPED added where it was computed under a clamp."""
+    k = np.frombuffer(kinds, dtype=np.uint8)
+    return (k | (np.frombuffer(clamp_ids, dtype=np.uint8) > 0).astype(np.uint8) * CLAMPED).tobytes()
 
 
 @dataclass
@@ -123,7 +132,8 @@ class TextPanel(LinePanel):
             if values is not None:
                 scale = scene.scale(units=v.unit) if signed else None
                 levels = quantise(values, signed, scale)
-        frame = TextFrame(start, s.ids(start, end), s.kinds(start, end), cur, levels, signed)
+        frame = TextFrame(start, s.ids(start, end), marked_kinds(s.kinds(start, end), s.clamp_ids(start, end)),
+                          cur, levels, signed)
         old = (self.frame, self._lines, self._keys, self._codes)
         self.value_rows, self.maps = scene.glyphs, scene.maps
         top = self._lines[0] if self._lines and self.frame else None

@@ -1,0 +1,120 @@
+"""Karpathy's picture as a file: text coloured by one unit, the model's top-5 guesses under each character.
+
+Pure functions from (text, values, guesses) to a self-contained HTML or SVG
+string, for slides and handouts: no script, no external font or stylesheet.
+Every character passes through `glyph` (newline ↵, control characters as
+symbols) and is escaped, so a text can never inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..core.safe import glyph
+
+Guesses = Sequence[Sequence[tuple[str, float]]]  # per character: [(next character, probability)] best first
+
+
+def top_guesses(logits: np.ndarray, chars: Sequence[str], k: int = 5) -> list[list[tuple[str, float]]]:
+    """The k likeliest next characters after each position, with their probabilities."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    ids = np.argsort(-p, axis=1)[:, :k]
+    probs = np.take_along_axis(p, ids, axis=1)
+    return [[(chars[i], float(q)) for i, q in zip(row, prow, strict=True)]
+            for row, prow in zip(ids, probs, strict=True)]
+
+
+def surprisal(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """−log p(character t | the characters before), in nats; 0 for the first character (nothing predicts it)."""
+    out = np.zeros(len(ids), np.float32)
+    if len(ids) > 1:
+        z = logits[:-1].astype(np.float64)
+        m = z.max(axis=1)
+        lse = m + np.log(np.exp(z - m[:, None]).sum(axis=1))
+        out[1:] = lse - z[np.arange(len(ids) - 1), ids[1:]]
+    return out
+
+
+def colour(v: float) -> str:
+    """Diverging: −1 blue, 0 white, +1 red (Karpathy's colours), readable in grey by lightness."""
+    v = max(-1.0, min(1.0, float(v)))
+    a = int(round(255 * (1 - abs(v))))
+    return f"#ff{a:02x}{a:02x}" if v >= 0 else f"#{a:02x}{a:02x}ff"
+
+
+def normalise(values: np.ndarray, signed: bool = True) -> np.ndarray:
+    """To −1…1 by the largest magnitude (signed), or 0…1 between min and max (gates, surprisal)."""
+    v = np.asarray(values, dtype=np.float64)
+    if not len(v):
+        return v
+    if signed:
+        m = np.abs(v).max()
+        return v / m if m > 0 else v * 0
+    lo, hi = v.min(), v.max()
+    return (v - lo) / (hi - lo) if hi > lo else v * 0
+
+
+def wrap(text: str, width: int) -> list[list[int]]:
+    """Indices of the characters on each displayed line: broken after a newline and every `width` characters."""
+    lines: list[list[int]] = [[]]
+    for t, ch in enumerate(text):
+        lines[-1].append(t)
+        if ch == "\n" or len(lines[-1]) >= width:
+            lines.append([])
+    return [ln for ln in lines if ln]
+
+
+def to_html(text: str, values: np.ndarray, guesses: Guesses | None = None, title: str = "",
+            width: int = 80) -> str:
+    """A self-contained HTML page. `values` in −1…1 (see `normalise`)."""
+    rows = []
+    for line in wrap(text, width):
+        cells = []
+        for t in line:
+            g = "".join(f'<i style="background:rgba(0,0,0,{p:.2f});color:{"#fff" if p > 0.5 else "#000"}">'
+                        f"{html.escape(glyph(c))}</i>" for c, p in (guesses[t] if guesses else ()))
+            cells.append(f'<span class="c"><b style="background:{colour(values[t])}">'
+                         f"{html.escape(glyph(text[t]))}</b>{g}</span>")
+        rows.append(f'<div class="l">{"".join(cells)}</div>')
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html.escape(title) + "</title>\n"
+            "<style>body{font-family:monospace;background:#fff;color:#000}"
+            ".l{display:flex;margin-bottom:6px}.c{display:inline-flex;flex-direction:column;width:1.1ch;"
+            "text-align:center}.c b{font-weight:normal;white-space:pre}.c i{font-style:normal;font-size:70%;"
+            "white-space:pre}</style></head>\n<body><h3>" + html.escape(title) + "</h3>\n"
+            + "\n".join(rows) + "\n</body></html>\n")
+
+
+def to_svg(text: str, values: np.ndarray, guesses: Guesses | None = None, title: str = "",
+           width: int = 80) -> str:
+    """The same picture as one SVG image (monospace grid, 9 px per character)."""
+    cw, ch, gh = 9, 16, 11
+    k = max((len(g) for g in guesses), default=0) if guesses else 0
+    block = ch + k * gh + 6
+    lines = wrap(text, width)
+    top = 22 if title else 4
+    W = cw * width + 8
+    H = top + block * len(lines)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="monospace">',
+           "<style>text{font-size:13px;text-anchor:middle;white-space:pre}text.g{font-size:9px}</style>",
+           f'<rect width="{W}" height="{H}" fill="#fff"/>']
+    if title:
+        out.append(f'<text x="4" y="15" style="text-anchor:start">{html.escape(title)}</text>')
+    for row, line in enumerate(lines):
+        y0 = top + row * block
+        for col, t in enumerate(line):
+            x = 4 + col * cw
+            out.append(f'<rect x="{x}" y="{y0}" width="{cw}" height="{ch}" fill="{colour(values[t])}"/>'
+                       f'<text x="{x + cw / 2}" y="{y0 + 12}">{html.escape(glyph(text[t]))}</text>')
+            for j, (c, p) in enumerate(guesses[t] if guesses else ()):
+                y = y0 + ch + j * gh
+                shade = (f'<rect x="{x}" y="{y}" width="{cw}" height="{gh}" fill-opacity="{p:.2f}"/>'
+                         if p >= 0.02 else "")  # fainter than that reads as white anyway
+                fill = ' fill="#fff"' if p > 0.5 else ""
+                out.append(f'{shade}<text class="g" x="{x + cw / 2}" y="{y + 9}"{fill}>{html.escape(glyph(c))}</text>')
+    out.append("</svg>\n")
+    return "\n".join(out)

@@ -1,0 +1,138 @@
+"""Known cells: the most interpretable units of a model, found by the finder when the model was built.
+
+They live inside the checkpoint's JSON document, so a model a user trains can
+carry them too (`scripts/known_cells.py` writes them):
+
+    "analysis": {
+      "passage": {"text": "...", "source": "shakespeare.txt, held-out characters 0-20000"},
+      "cells": [{"name": "position in line", "feature": "line-pos", "layer": 1, "quantity": "c",
+                 "unit": 74, "metric": "r", "value": -0.86, "monotonic": 0.61}, ...]
+    }
+
+Layers count from 0 in the document and from 1 on screen. A document is read
+defensively: an entry that does not fit the model is dropped, never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.safe import safe_text
+from .finder import Hit, Ranking
+
+MAX_PASSAGE_BYTES = 64 * 1024  # the checkpoint's metadata must stay small
+MAX_CELLS = 12
+MIN_R, MIN_AUC = 0.5, 0.9  # what counts as interpretable
+
+
+@dataclass(frozen=True)
+class KnownCell:
+    name: str
+    feature: str  # a built-in feature's key
+    layer: int
+    quantity: str
+    unit: int
+    metric: str
+    value: float
+    monotonic: float | None = None
+
+    def label(self) -> str:
+        return f"L{self.layer + 1} {self.quantity} {self.unit}"
+
+    def describe(self) -> str:
+        if self.metric == "r":
+            mono = f", {self.monotonic:.0%} of lines monotonic" if self.monotonic is not None else ""
+            return f"r {self.value:+.2f}{mono}"
+        return f"AUC {max(self.value, 1 - self.value):.3f} ({'off' if self.value < 0.5 else 'on'} inside)"
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"name": self.name, "feature": self.feature, "layer": self.layer, "quantity": self.quantity,
+             "unit": self.unit, "metric": self.metric, "value": round(self.value, 4)}
+        if self.monotonic is not None:
+            d["monotonic"] = round(self.monotonic, 3)
+        return d
+
+
+def choose(rankings: list[Ranking], max_cells: int = MAX_CELLS) -> list[KnownCell]:
+    """The best unit of each feature that passes the bar (|r| ≥ 0.5, AUC ≥ 0.9), each unit once, best first
+    (the line-position cell leads, if found)."""
+    picked: list[tuple[float, KnownCell]] = []
+    used: set[int] = set()
+    for rk in rankings:
+        hit = next((h for h in rk.hits if h.index not in used), None)
+        if hit is None or hit.score < (MIN_R if hit.metric == "r" else MIN_AUC):
+            continue
+        used.add(hit.index)
+        picked.append((_merit(hit), _from_hit(rk.feature.key, hit)))
+    # the line-position cell first, when there is one: the cell the article is remembered for
+    picked.sort(key=lambda p: (p[1].feature != "line-pos", -p[0]))
+    return [c for _, c in picked[:max_cells]]
+
+
+def _merit(hit: Hit) -> float:
+    # on one scale: an r of 0.8 is about as telling as an AUC of 0.98
+    return (hit.score - MIN_R) / (1 - MIN_R) if hit.metric == "r" else (hit.score - MIN_AUC) / (1 - MIN_AUC)
+
+
+def _from_hit(key: str, hit: Hit) -> KnownCell:
+    return KnownCell(hit.feature, key, hit.layer, hit.quantity, hit.unit, hit.metric, hit.value, hit.monotonic)
+
+
+def document(cells: list[KnownCell], passage: str | None, source: str) -> dict[str, Any]:
+    """The checkpoint's "analysis" object."""
+    doc: dict[str, Any] = {"cells": [c.to_json() for c in cells]}
+    if passage:
+        if len(passage.encode("utf-8")) > MAX_PASSAGE_BYTES:
+            raise ValueError(f"the passage must fit in {MAX_PASSAGE_BYTES:,} bytes")
+        doc["passage"] = {"text": passage, "source": source}
+    return doc
+
+
+def known_cells(ckpt) -> list[KnownCell]:
+    """The checkpoint's known cells that fit its model (others are dropped)."""
+    raw = ckpt.analysis.get("cells") if isinstance(ckpt.analysis, dict) else None
+    if not isinstance(raw, list):
+        return []
+    c = ckpt.config
+    out = []
+    for e in raw[:MAX_CELLS]:
+        if not isinstance(e, dict):
+            continue
+        layer, q, unit, value = e.get("layer"), e.get("quantity"), e.get("unit"), e.get("value")
+        mono = e.get("monotonic")
+        if not (_int_below(layer, c.layers) and q in c.quantities and _int_below(unit, c.hidden)
+                and isinstance(value, (int, float)) and e.get("metric") in ("r", "AUC")):
+            continue
+        out.append(KnownCell(safe_text(str(e.get("name", "?")))[:60], safe_text(str(e.get("feature", "")))[:20],
+                             layer, q, unit, e["metric"], float(value),
+                             float(mono) if isinstance(mono, (int, float)) else None))
+    return out
+
+
+def passage(ckpt) -> tuple[str, str] | None:
+    """(text, where it comes from) of the checkpoint's own held-out passage, if it ships one that fits."""
+    p = ckpt.analysis.get("passage") if isinstance(ckpt.analysis, dict) else None
+    if not isinstance(p, dict) or not isinstance(p.get("text"), str) or not p["text"]:
+        return None
+    text = p["text"]
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PASSAGE_BYTES:
+        return None
+    return text, safe_text(str(p.get("source", "")))[:200]
+
+
+def info_lines(ckpt) -> list[str]:
+    """What `rnn-tui info NAME` prints about the known cells (nothing if there are none)."""
+    cells = known_cells(ckpt)
+    lines = []
+    if cells:
+        lines.append("  known cells (found by the finder on held-out text):")
+        lines += [f"    {c.label():<12} {c.name:<30} {c.describe()}" for c in cells]
+    p = passage(ckpt)
+    if p:
+        lines.append(f"  passage     {len(p[0]):,} characters ({p[1]})")
+    return lines
+
+
+def _int_below(x: Any, n: int) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < n

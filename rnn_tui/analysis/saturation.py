@@ -1,0 +1,48 @@
+"""Gate saturation (Karpathy, Johnson & Fei-Fei 2015, Fig. 3): per layer and gate, each unit's
+fraction of time left-saturated (< 0.1) and right-saturated (> 0.9).
+
+A unit near the right edge is a gate that is nearly always open, one near the
+left nearly always shut, one near the origin is used in between. The counts are
+taken during the capture from the exact values, not the stored bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .capture import SATURATION_HI, SATURATION_LO, Capture
+
+# What "right-saturated" means for each gate, for the labels. PyTorch's GRU keeps the old state
+# when z is near 1 (h = (1 − z)·n + z·h), the opposite of some textbooks.
+MEANING = {
+    ("lstm", "i"): "input gate: open lets the candidate in",
+    ("lstm", "f"): "forget gate: open keeps the cell (remembers)",
+    ("lstm", "o"): "output gate: open shows the cell as h",
+    ("gru", "r"): "reset gate: open lets the candidate see the old state",
+    ("gru", "z"): "update gate: z near 1 keeps the old state, near 0 takes the candidate",
+}
+
+
+@dataclass(frozen=True)
+class GateSaturation:
+    layer: int
+    gate: str
+    left: np.ndarray  # (hidden,) fraction of characters with the gate < 0.1
+    right: np.ndarray  # (hidden,) fraction with the gate > 0.9
+    meaning: str
+
+    def summary(self) -> str:
+        n = len(self.left)
+        return (f"L{self.layer + 1} {self.gate}: {int((self.right > 0.5).sum())}/{n} units right-saturated "
+                f"(> {SATURATION_HI}) more than half the time, {int((self.left > 0.5).sum())}/{n} left "
+                f"(< {SATURATION_LO}); {self.meaning}")
+
+
+def saturation(cap: Capture) -> list[GateSaturation]:
+    """One entry per layer and gate, in layer then gate order; empty for a plain RNN (it has no gates)."""
+    n = max(len(cap), 1)
+    return [GateSaturation(layer, gate, below / n, above / n, MEANING.get((cap.cell, gate), gate))
+            for (layer, gate), (below, above) in sorted(cap.saturation.items(),
+                                                        key=lambda kv: (kv[0][0], cap.quantities.index(kv[0][1])))]

@@ -1,0 +1,151 @@
+"""`rnn-tui analyze FILE [MODEL]`: find the neurons that track features of a text.
+
+Runs the model teacher-forced over the file, keeps every unit of every layer
+and quantity, and prints the best units for each built-in feature (and a
+regular expression with --regex). numpy only. Characters outside the model's
+vocabulary are fed as a space and reported, not fatal. Memory is about one byte
+per unit per character (3,072 bytes a character for an LSTM 2×256), so a text
+is limited to what fits in MAX_ANALYSIS_BYTES (512 MiB); --limit analyses the
+first N characters of a longer one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..core.errors import UserError
+from ..core.safe import safe_text
+from ._args import OneLineParser
+
+MAX_FILE_BYTES = 64 * 2**20
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ..analysis.features import BUILT_IN
+
+    p = OneLineParser(prog="rnn-tui analyze",
+                      description="Rank every unit of a model by how well it tracks features of a text: Pearson r "
+                                  "for counts (position in line …), AUC for on/off features (inside quotes …).",
+                      epilog="features: " + ", ".join(f"{f.key} ({f.name})" for f in BUILT_IN))
+    p.add_argument("text_file", help="a UTF-8 text file (.xz accepted)")
+    p.add_argument("model", nargs="?", default=None, help="a bundled model's name or a checkpoint file "
+                                                             "(default: shakespeare-lstm)")
+    p.add_argument("--feature", "-f", action="append", metavar="KEY", help="rank only these features (repeatable)")
+    p.add_argument("--regex", "-e", metavar="PATTERN", help="also rank a regular expression: 1 inside a match")
+    p.add_argument("--top", type=int, default=3, help="units shown per feature (default 3)")
+    p.add_argument("--limit", type=int, metavar="N", help="analyse only the first N characters")
+    p.add_argument("--html", metavar="OUT", help="write Karpathy's view of the first feature's best unit as HTML")
+    p.add_argument("--svg", metavar="OUT", help="… and as SVG")
+    p.add_argument("--export-chars", type=int, default=600, metavar="N",
+                   help="characters in the exported picture (default 600)")
+    p.add_argument("--no-guesses", action="store_true", help="export the coloured text without the top-5 rows")
+    p.add_argument("--export-from", type=int, default=0, metavar="I",
+                   help="where the exported picture starts in the text (default 0; the model still reads "
+                        "everything before it)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    p = _parser()
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    from ..analysis import finder
+    from ..analysis.capture import capture, check_text
+    from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
+    from ..core.text import read_text
+    from ..interop import load_model
+
+    features = list(BUILT_IN)
+    if args.feature:
+        unknown = [k for k in args.feature if k not in BY_KEY]
+        if unknown:
+            raise UserError(f"unknown feature {safe_text(unknown[0])!r} (one of: {', '.join(BY_KEY)})")
+        features = [BY_KEY[k] for k in args.feature]
+    if args.regex is not None:
+        features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
+    if args.top < 1 or (args.limit is not None and args.limit < 1):
+        raise UserError("--top and --limit must be at least 1")
+    path = Path(args.text_file)
+    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+        raise UserError(f"{safe_text(str(path))}: larger than {MAX_FILE_BYTES // 2**20} MiB; "
+                        "cut out the part to analyse")
+    ckpt = load_model(args.model)
+    text = read_text(path)
+    if args.limit:
+        text = text[: args.limit]
+    model = ckpt.model()
+    check_text(model, text, safe_text(str(path)))
+    t0 = time.perf_counter()
+    cap = capture(model, ckpt.vocab, text, keep_logits=bool(args.html or args.svg), progress=_progress_bar())
+    rankings = finder.rank(cap, features, top=args.top)
+    took = time.perf_counter() - t0
+    _clear_progress()
+    n_oov = int(cap.oov.sum())
+    if n_oov:
+        odd = ckpt.vocab.unknown(text)
+        shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
+        print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
+              file=sys.stderr)
+    print(f"{ckpt.name} ({ckpt.config.label}) on {safe_text(path.name)}: {len(text):,} characters, "
+          f"{cap.units:,} units, {took:.1f} s")
+    for rk in rankings:
+        f = rk.feature
+        metric = "Pearson r" if f.kind == "ramp" else "AUC"
+        if rk.note:
+            print(f"{f.name}: {rk.note}")
+            continue
+        print(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
+        for n, h in enumerate(rk.hits, 1):
+            print(f"  {n:>2}. {h.label():<12} {h.describe()}")
+    if args.html or args.svg:
+        _export(args, cap, rankings, ckpt)
+    return 0
+
+
+def _export(args, cap, rankings, ckpt) -> None:
+    from ..analysis.export import normalise, to_html, to_svg, top_guesses
+    from ..core.atomic import atomic_write_bytes
+
+    best = next((rk for rk in rankings if rk.hits), None)
+    if best is None:
+        raise UserError("nothing to export: no feature was ranked")
+    hit = best.hits[0]
+    a = min(max(0, args.export_from), len(cap) - 1)
+    b = a + max(1, args.export_chars)
+    values = normalise(cap.values(hit.index)[a:b], signed=hit.quantity not in cap.gates)
+    guesses = None if args.no_guesses else top_guesses(cap.logits[a:b], ckpt.vocab.chars)
+    title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
+    for out, render in ((args.html, to_html), (args.svg, to_svg)):
+        if out:
+            atomic_write_bytes(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
+            print(f"wrote {safe_text(out)}")
+
+
+def _progress_bar():
+    """A one-line bar on stderr when it is a terminal; nothing in a log or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.1 and done < total:
+            return
+        last[0] = now
+        frac = done / max(total, 1)
+        bar = "█" * int(30 * frac) + "░" * (30 - int(30 * frac))
+        sys.stderr.write(f"\ranalysing {bar} {frac:4.0%}  {done:,}/{total:,} characters")
+        sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()

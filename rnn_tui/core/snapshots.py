@@ -1,0 +1,229 @@
+"""Training snapshots: the model at chosen steps of its training, in one file beside the checkpoint.
+
+Karpathy's article shows "the evolution of samples while training"; a
+snapshot file lets the viewer do the same with any model trained here: the
+same prime and seed, run through the weights of step 0, 40, 120... so the text
+goes from noise to words to verse. `m.safetensors` keeps its snapshots in
+`m.snapshots.safetensors`.
+
+The format is safetensors (no pickle: loading never runs code). Tensors are
+named `s03.rnn.weight_ih_l0` (snapshot 3, then the checkpoint's own name), in
+float16 to halve the file (the viewer computes in float32; the loss moves by
+about 1e-4 nats/char). The header's metadata holds, under "rnn_tui_snapshots",
+a JSON document: the checkpoint document of the network (cell, sizes,
+vocabulary, provenance) and, per snapshot, its step, held-out loss, how many
+held-out characters scored it, and the training seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import bounded_json
+from .atomic import atomic_write_bytes
+from .cells import Config, Model
+from .checkpoint import (
+    Checkpoint,
+    _read_header,
+    _read_tensor,
+    _tensor_table,
+    check_tensors,
+    document,
+    parse_document,
+)
+from .errors import CheckpointError
+from .files import FileProblem, open_regular
+from .safe import safe_text
+from .vocab import Vocab
+
+FORMAT = "rnn-tui-snapshots"
+VERSION = 1
+META_KEY = "rnn_tui_snapshots"
+MAX_SNAPSHOTS = 64
+MAX_FILE_BYTES = 1 << 30  # as for a checkpoint: 64 float16 snapshots of an LSTM 2×512 take 400 MB
+
+
+def snapshots_path(checkpoint: str | os.PathLike) -> Path:
+    """`m.safetensors` → `m.snapshots.safetensors`, beside the checkpoint."""
+    p = Path(checkpoint)
+    return p.with_name(p.name.removesuffix(".safetensors") + ".snapshots.safetensors")
+
+
+@dataclass
+class Snapshot:
+    step: int
+    val_loss: float  # nats/char on `val_chars` held-out characters
+    val_chars: int
+    seconds: float  # training time when it was taken
+    tensors: dict[str, np.ndarray] = field(repr=False)
+
+
+@dataclass
+class Snapshots:
+    path: Path
+    config: Config
+    vocab: Vocab
+    items: list[Snapshot]
+
+    def model(self, k: int) -> Model:
+        return Model(self.config, self.items[k].tensors)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def save(path: str | os.PathLike, config: Config, vocab: Vocab, items: list[Snapshot],
+         provenance: dict[str, Any] | None = None) -> Path:
+    """Write every snapshot in one file, atomically (the whole file is rewritten as snapshots are added)."""
+    from safetensors.numpy import save as st_save
+
+    path = Path(path)
+    arrays = {f"s{k:02d}.{name}": np.ascontiguousarray(t, dtype=np.float16)
+              for k, s in enumerate(items) for name, t in s.tensors.items()}
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": document(config, vocab, provenance),
+        "snapshots": [{"step": s.step, "val_loss": round(s.val_loss, 5), "val_chars": s.val_chars,
+                       "seconds": round(s.seconds, 2)} for s in items],
+    }
+    atomic_write_bytes(path, st_save(arrays, metadata={META_KEY: json.dumps(doc, ensure_ascii=True)}))
+    return path
+
+
+def load(path: str | os.PathLike) -> Snapshots:
+    """Read and check a snapshot file; any problem raises CheckpointError naming the file.
+
+    The checkpoint's own reader does the work: a regular file under a size limit,
+    a bounded header, every tensor's dtype, shape and byte range checked before a
+    byte of weights is read, then finite values.
+    """
+    path = Path(path)
+    try:
+        with open_regular(path, MAX_FILE_BYTES, "snapshot file") as f:
+            size = os.fstat(f.fileno()).st_size
+            header, metadata, data_start = _read_header(path, f, size)
+            doc = _document(path, metadata)
+            config, vocab, _ = parse_document(path, doc.get("model"))
+            entries = doc.get("snapshots")
+            if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
+                raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
+            table = _tensor_table(path, header, _Stacked(config, len(entries)), data_start, size)
+            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
+    return Snapshots(path, config, vocab, [_snapshot(path, k, e, config, tensors) for k, e in enumerate(entries)])
+
+
+class _Stacked:
+    """`n` copies of a network's tensors under `s00.`, `s01.`... prefixes: the names the table must hold."""
+
+    def __init__(self, config: Config, n: int):
+        self.config, self.n = config, n
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return {f"s{k:02d}.{name}": shape for k in range(self.n) for name, shape in self.config.shapes().items()}
+
+    def __getattr__(self, name: str) -> Any:  # cell, layers, hidden, vocab_size for messages
+        return getattr(self.config, name)
+
+
+def _document(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    raw = metadata.get(META_KEY)
+    if raw is None:
+        raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
+    try:
+        doc = bounded_json.loads(raw.encode("utf-8", "surrogatepass"))
+    except bounded_json.JSONLimitError as e:
+        raise CheckpointError(path, f"the snapshot metadata is not usable JSON: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
+    if doc.get("version") != VERSION:
+        raise CheckpointError(path, f"snapshot format version {safe_text(doc.get('version'), 20)!r} is not "
+                                    f"supported (this rnn-tui reads version {VERSION})")
+    return doc
+
+
+def _snapshot(path: Path, k: int, e: Any, config: Config, tensors: dict[str, np.ndarray]) -> Snapshot:
+    if not isinstance(e, dict):
+        raise CheckpointError(path, f"snapshot {k}: not a JSON object")
+    step, val, chars, secs = e.get("step"), e.get("val_loss"), e.get("val_chars"), e.get("seconds")
+    if not (_int(step) and _int(chars) and _number(val) and _number(secs)):
+        raise CheckpointError(path, f"snapshot {k}: step, val_loss, val_chars and seconds must be finite numbers")
+    prefix = f"s{k:02d}."
+    mine = {name: tensors[prefix + name] for name in config.shapes()}
+    check_tensors(path, config, mine)
+    return Snapshot(int(step), float(val), int(chars), float(secs), mine)
+
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 2**63
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and bool(np.isfinite(x)) and x >= 0
+
+
+class TrainingTime:
+    """A checkpoint and the snapshots of its training, in step order: what the viewer steps through.
+
+    Positions are the snapshots and the checkpoint itself (None, where the viewer starts), in
+    step order: the kept checkpoint may be an earlier step than the run's last snapshot, when
+    the held-out loss rose at the end. A snapshot of the checkpoint's own step is left out,
+    since it is the same model.
+    """
+
+    def __init__(self, checkpoint: Checkpoint, snaps: Snapshots):
+        self.checkpoint = checkpoint
+        final = checkpoint.provenance.get("steps")
+        kept = [s for s in snaps.items if s.step != final]
+        at = sum(1 for s in kept if s.step < final) if isinstance(final, int) else len(kept)
+        self.items: list[Snapshot | None] = kept[:at] + [None] + kept[at:]
+        self.config = snaps.config
+        self.position = at
+        self._models: dict[int, Model] = {}
+
+    @classmethod
+    def beside(cls, checkpoint: Checkpoint) -> TrainingTime | str:
+        """The training time of a checkpoint, or why there is none (one line for the status bar)."""
+        path = snapshots_path(checkpoint.path)
+        if not path.is_file():
+            return f"no training snapshots beside this model ({path.name}; `rnn-tui train` writes them)"
+        try:
+            snaps = load(path)
+        except CheckpointError as e:
+            return str(e)
+        if snaps.config != checkpoint.config or snaps.vocab.chars != checkpoint.vocab.chars:
+            return f"{path.name} belongs to another model (its network or vocabulary differs)"
+        return cls(checkpoint, snaps)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def move(self, delta: int) -> bool:
+        """Go `delta` snapshots later (negative: earlier); False at either end."""
+        new = min(max(self.position + delta, 0), len(self.items) - 1)
+        moved, self.position = new != self.position, new
+        return moved
+
+    def model(self) -> Model:
+        if self.position not in self._models:  # a few, small: keep them for stepping back and forth
+            item = self.items[self.position]
+            self._models[self.position] = self.checkpoint.model() if item is None else Model(self.config, item.tensors)
+        return self._models[self.position]
+
+    def label(self) -> str:
+        item = self.items[self.position]
+        prov = self.checkpoint.provenance
+        if item is None:
+            val = prov.get("val_loss")
+            shown = f", held-out {val:.3f} nats/char" if isinstance(val, (int, float)) else ""
+            return f"trained model (step {prov.get('steps', '?')}{shown})"
+        return (f"training step {item.step:,} of {prov.get('steps', '?')}, held-out {item.val_loss:.3f} nats/char "
+                f"({self.position + 1}/{len(self.items)})")

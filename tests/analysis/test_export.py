@@ -1,0 +1,48 @@
+"""The exported Karpathy view is self-contained and escapes everything it shows."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from rnn_tui.analysis.export import colour, normalise, surprisal, to_html, to_svg, top_guesses
+
+TEXT = 'if x < 1:\n    print("<script>\x1b")\n'
+
+
+def _picture():
+    rng = np.random.default_rng(0)
+    values = normalise(rng.standard_normal(len(TEXT)))
+    logits = rng.standard_normal((len(TEXT), 4)).astype(np.float32)
+    return values, top_guesses(logits, ["a", "<", "\n", "&"])
+
+
+def test_html_escapes_text_and_guesses_and_needs_nothing_outside():
+    values, guesses = _picture()
+    page = to_html(TEXT, values, guesses, title="L2 c 74 <b>")
+    assert "<script" not in page and "&lt;" in page
+    assert "\x1b" not in page and "␛" in page
+    assert "http" not in page and "<link" not in page  # self-contained
+    assert page.count('class="c"') == len(TEXT)
+
+
+def test_svg_is_well_formed_with_one_cell_per_character():
+    values, guesses = _picture()
+    svg = to_svg(TEXT, values, guesses, title="a & b")
+    root = ET.fromstring(svg)
+    texts = [e for e in root.iter() if e.tag.endswith("text")]
+    assert len(texts) == 1 + len(TEXT) * (1 + 4)  # title, each character, its 4 guesses
+
+
+def test_guesses_are_sorted_probabilities_and_surprisal_is_minus_log_p():
+    logits = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32))
+    g = top_guesses(logits, ["a", "b", "c"], k=2)
+    assert [c for c, _ in g[0]] == ["a", "b"] and abs(g[0][0][1] - 0.7) < 1e-5
+    s = surprisal(logits, np.array([0, 1]))
+    assert s[0] == 0 and abs(s[1] - -np.log(0.2)) < 1e-5
+
+
+def test_colours_run_from_blue_through_white_to_red():
+    assert colour(-1) == "#0000ff" and colour(0) == "#ffffff" and colour(1) == "#ff0000"
+    assert colour(5) == colour(1)
