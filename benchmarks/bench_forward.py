@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+# isort: off
+from _common import default_model, table  # before numpy: it pins the BLAS threads
 import numpy as np
-from _common import default_model, table
+# isort: on
 
 CORPUS = Path(__file__).resolve().parent.parent / "checkpoints" / "corpora" / "shakespeare.txt.xz"
 

@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 
+# isort: off
+from _common import table  # before numpy: it pins the BLAS threads
 import numpy as np
-from _common import table
+# isort: on
 
 from rnn_tui.commands.sample import write_json, write_text
 from rnn_tui.core.checkpoint import DEFAULT_MODEL

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sys
 
+# isort: off
+from _common import default_model, per_call_us, table  # before numpy: it pins the BLAS threads
 import numpy as np
-from _common import default_model, per_call_us, table
+# isort: on
 
 
 def main() -> int:

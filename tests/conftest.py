@@ -6,18 +6,25 @@ model; 2 layers × 64 hidden keeps the app tests fast.
 
 from __future__ import annotations
 
-import hashlib
-import string
-from collections.abc import Callable, Sequence
-from pathlib import Path
+import os
 
-import pytest
+# As the entry point does, before numpy loads: OpenBLAS's spinning second thread made small-matrix
+# tests 4-8x slower on the 2-core machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from rnn_tui.core.cells import Config
-from rnn_tui.core.checkpoint import save
-from rnn_tui.core.vocab import Vocab
+import hashlib  # noqa: E402
+import string  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-from .factories import normal_tensors
+import pytest  # noqa: E402
+
+from rnn_tui.core.cells import Config  # noqa: E402
+from rnn_tui.core.checkpoint import save  # noqa: E402
+from rnn_tui.core.vocab import Vocab  # noqa: E402
+
+from .factories import normal_tensors  # noqa: E402
 
 # printable ASCII (no \r, \x0b, \x0c) and the newline
 ASCII_CHARS: tuple[str, ...] = tuple(sorted(set(string.printable) - set("\r\x0b\x0c\t")))

@@ -50,8 +50,8 @@ def main(argv: list[str]) -> int:
         print(f"  {key:<{width}}  {value}")
     from ..analysis.known_cells import info_lines
 
-    for line in info_lines(ckpt):
-        print(line)
+    for line in info_lines(ckpt):  # values from the file: clipped like the rows above
+        print(safe_text(line, VALUE_WIDTH + 60))
     return 0
 
 

@@ -52,7 +52,11 @@ def base_parts() -> tuple[dict, bytes]:
         header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         chunks.append(b)
         offset += len(b)
-    header["__metadata__"] = {"rnn_tui": document(CONFIG, VOCAB, {"corpus": "fuzz", "val_loss": 1.5})}
+    cell = {"name": "line position", "feature": "line-pos", "layer": 1, "quantity": "c", "unit": 3, "metric": "r",
+            "value": -0.8, "monotonic": 0.6}
+    analysis = {"cells": [cell, {**cell, "unit": 4, "metric": "AUC", "value": 0.95}],
+                "passage": {"text": "abc de\nfgh", "source": "fuzz"}}
+    header["__metadata__"] = {"rnn_tui": document(CONFIG, VOCAB, {"corpus": "fuzz", "val_loss": 1.5}, analysis)}
     return header, b"".join(chunks)
 
 
@@ -73,7 +77,7 @@ def mutations(rng: np.random.Generator) -> Iterator[tuple[str, bytes]]:
     def pick(seq):
         return seq[int(rng.integers(len(seq)))]
 
-    kinds = ["bits", "cut", "hlen", "doc", "entry", "dtype", "shape", "name", "values", "size", "json"]
+    kinds = ["bits", "cut", "hlen", "doc", "entry", "dtype", "shape", "name", "values", "size", "json", "analysis"]
     for k in range(FILES):
         kind = kinds[k % len(kinds)]
         h = json.loads(json.dumps(header))  # a fresh copy to mutate
@@ -97,6 +101,10 @@ def mutations(rng: np.random.Generator) -> Iterator[tuple[str, bytes]]:
             else:
                 doc[field] = pick(HOSTILE)
             yield f"doc.{field}", finish(h, data)
+        elif kind == "analysis":
+            where = pick([doc["analysis"]["cells"][0], doc["analysis"]["cells"][1], doc["analysis"]["passage"]])
+            where[pick(list(where))] = pick(HOSTILE + [1e308, -1e308, 10**19, "x" * 70_000])
+            yield kind, finish(h, data)
         elif kind == "entry":
             field = pick(["dtype", "shape", "data_offsets"])
             h[name][field] = pick(HOSTILE)
