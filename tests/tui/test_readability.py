@@ -120,3 +120,14 @@ def test_moving_through_a_grid_clamps_at_its_ends():
     assert move(order, 1, 1) == 2 and move(order, 3, -1) == 3 and move(order, 2, 10) == 0
     v = ViewState(2, 6, 64, 1, 5, 10)
     assert v.next_order().next_order().order == ORDERS[2] and v.select(99).unit == 63
+
+
+@sync
+async def test_g_moves_the_highlighted_title_to_the_followed_grid(lstm_checkpoint):
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "g")  # h -> i
+        heat = app.query_one(HeatmapPanel)
+        title = heat.render_line(0)
+        reversed_letters = [s.text for s in title if s.style and s.style.reverse]
+        assert reversed_letters == ["i"]
