@@ -8,7 +8,7 @@ Without colour (NO_COLOR) a unit is a glyph whose density is the value.
 Units are laid out in the selected order (index, or by variance, mean,
 saturation over a built-in passage), the same in every grid of the layer. The
 selected unit is marked in every grid with a high-contrast cell, its row with ◀
-on the right.
+on the right and its column with ▲ below.
 
 Line API: values are quantised to palette buckets, each grid line is a Strip
 cached under the bytes of its buckets, and after an update only the cells whose
@@ -60,7 +60,7 @@ class GridLayout:
 
     @property
     def block_height(self) -> int:
-        return 1 + self.cell_rows  # title line + grid
+        return 2 + self.cell_rows  # title line + grid + the column-marker line
 
     @property
     def height(self) -> int:
@@ -195,6 +195,7 @@ class HeatmapPanel(LinePanel):
         else:
             cells = np.repeat(changed, lay.unit_h2 // 2, axis=1)
         marker_rows = {self._cell_row(old_pos // lay.cols), self._cell_row(new_pos // lay.cols)}
+        column_moved = old_pos % lay.cols != new_pos % lay.cols
         w = lay.unit_w
         spans: list[tuple[int, int, int]] = []
         for slot, q in enumerate(lay.shown):
@@ -204,6 +205,8 @@ class HeatmapPanel(LinePanel):
             spans += [(y0 + r, x0 + a * w, x0 + b * w) for r, a, b in runs(cells[q])]
             for r in marker_rows:
                 spans.append((y0 + r, x0 + lay.grid_width - 1, x0 + lay.grid_width))
+            if column_moved:
+                spans.append((y0 + lay.cell_rows, x0, x0 + lay.grid_width))
         return self.refresh_spans(spans)
 
     def stale_regions(self) -> list[Region]:
@@ -239,7 +242,12 @@ class HeatmapPanel(LinePanel):
             return self.blank()
         by, r = divmod(y, lay.block_height)
         slots = lay.shown[by * lay.per_row : (by + 1) * lay.per_row]
-        parts = [self._title(q) if r == 0 else self._row(q, r - 1) for q in slots]
+        if r == 0:
+            parts = [self._title(q) for q in slots]
+        elif r <= lay.cell_rows:
+            parts = [self._row(q, r - 1) for q in slots]
+        else:
+            parts = [self._column_marker()] * len(slots)
         return self.cached(("line", width, *parts), lambda: self._join(parts, width))
 
     def _join(self, parts: list[tuple[Segment, ...]], width: int) -> Strip:
@@ -282,6 +290,14 @@ class HeatmapPanel(LinePanel):
             segs += [Segment(" ", NULL), Segment(lo, DIM), *ramp, Segment(hi, DIM)]
         return tuple(Strip(segs).crop(0, w).adjust_cell_length(w, NULL))
 
+    def _column_marker(self) -> tuple[Segment, ...]:
+        """The line under a grid: ▲ under the selected unit's column, as ◀ marks its row."""
+        lay = self.layout_
+        col = self._pos(self.unit) % lay.cols
+        return self.cached(("column", col, lay), lambda: (
+            Segment(" " * (col * lay.unit_w), NULL), Segment("▲".center(lay.unit_w), TITLE),
+            Segment(" " * (lay.grid_width - (col + 1) * lay.unit_w), NULL)))
+
     def _row(self, q: int, row: int) -> tuple[Segment, ...]:
         lay = self.layout_
         pr0 = row * 2 // lay.unit_h2  # the first row of positions this terminal row shows
@@ -318,7 +334,7 @@ class HeatmapPanel(LinePanel):
         lay = self.layout_
         by, r = divmod(event.y, lay.block_height)
         bx, x = divmod(event.x, lay.grid_width + GAP)
-        if r == 0 or x >= lay.cols * lay.unit_w or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
+        if r == 0 or r > lay.cell_rows or x >= lay.cols * lay.unit_w or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
             return
         # a click selects the upper unit of a half-block cell: a terminal reports whole cells
         pos = ((r - 1) * 2 // lay.unit_h2) * lay.cols + x // lay.unit_w
