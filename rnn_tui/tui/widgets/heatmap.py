@@ -334,7 +334,8 @@ class HeatmapPanel(LinePanel):
         lay = self.layout_
         by, r = divmod(event.y, lay.block_height)
         bx, x = divmod(event.x, lay.grid_width + GAP)
-        if r == 0 or r > lay.cell_rows or x >= lay.cols * lay.unit_w or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
+        on_units = 0 < r <= lay.cell_rows and x < lay.cols * lay.unit_w  # not a title or the column marker
+        if not on_units or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
             return
         # a click selects the upper unit of a half-block cell: a terminal reports whole cells
         pos = ((r - 1) * 2 // lay.unit_h2) * lay.cols + x // lay.unit_w
