@@ -41,7 +41,7 @@ def opening_unit_ms() -> list[float]:
     for _ in range(RUNS + 2):
         t0 = time.perf_counter()
         stats = measure(model, ckpt.vocab)
-        opening_unit(stats, ckpt.config.layers - 1, len(ckpt.config.quantities) - 1)
+        opening_unit(stats, ckpt)
         times.append((time.perf_counter() - t0) * 1e3)
     return times[2:]
 

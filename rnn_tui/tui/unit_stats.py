@@ -19,27 +19,13 @@ from ..core.checkpoint import Checkpoint
 from ..core.sampling import Sampler
 from ..core.vocab import Vocab
 
-# Public domain (Shakespeare, Globe edition): lines, speakers, punctuation, a question and a quote-free
-# stage direction, so line-position, speaker and punctuation units all get something to do.
+# Public domain (Shakespeare, Globe edition): lines, speakers, punctuation, a question and a stage
+# direction, so line-position, speaker and punctuation units all get something to do.
 PASSAGE = """\
-First Citizen:
-Before we proceed any further, hear me speak.
-
-All:
-Speak, speak.
-
-First Citizen:
-You are all resolved rather to die than to famish?
-
-All:
-Resolved. resolved.
-
 HAMLET:
 To be, or not to be, that is the question:
 Whether 'tis nobler in the mind to suffer
-The slings and arrows of outrageous fortune,
-Or to take arms against a sea of troubles,
-And by opposing end them? To die: to sleep;
+The slings and arrows of outrageous fortune?
 
   [Exeunt]
 
@@ -47,8 +33,10 @@ ROMEO:
 But, soft! what light through yonder window breaks?
 It is the east, and Juliet is the sun.
 """
-STREAMS = 16  # the passage runs as this many pieces side by side: one scan, sixteen times shorter
-WARMUP = 6  # steps at the start of each piece left out: the state is still settling from zero
+# ~250 characters: the arithmetic is the cost (~130 M multiply-adds for a 2×256 LSTM, ~30 ms on one core)
+OWN_TEXT = 256  # characters a model writes for itself when it knows too few of the passage's
+STREAMS = 8  # the passage runs as this many pieces side by side: one scan, eight times shorter
+WARMUP = 4  # steps at the start of each piece left out: the state is still settling from zero
 ROBUST = 98  # the percentile of |value| that is a unit's range: one spike does not flatten the rest
 MIN_PASSAGE = 120
 
@@ -78,7 +66,7 @@ def passage_ids(model: Model, vocab: Vocab) -> np.ndarray:
         return np.array(ids, dtype=np.int64)
     sampler, state = Sampler(seed=0), model.initial_state()
     out = [ids[0] if ids else 0]
-    for t in range(4 * MIN_PASSAGE):
+    for t in range(OWN_TEXT):
         state, logits, _ = model.step(state, out[-1])
         out.append(sampler.choose(logits, t))
     return np.array(out, dtype=np.int64)

@@ -51,10 +51,20 @@ async def test_the_selected_unit_is_marked_in_every_grid_and_its_row(lstm_checkp
     async with app.run_test(size=(120, 40)) as pilot:
         await press(pilot, "right", "down", "down")
         heat = app.query_one(HeatmapPanel)
-        lines = ["".join(s.text for s in heat.render_line(y)) for y in range(heat.size.height)]
+        lines, columns = grid_and_column_lines(heat)
         marks = sum(line.count("▲") + line.count("▼") + line.count("◆") for line in lines)
         rows = sum(line.count("◀") for line in lines)
-        assert marks == len(heat.layout_.shown) == rows
+        assert marks == len(heat.layout_.shown) == rows == sum(line.count("▲") for line in columns)
+        col = heat.order.index(app.view.unit) % heat.layout_.cols
+        assert columns[0].index("▲") == col  # under the selected column of the first grid
+
+
+def grid_and_column_lines(heat) -> tuple[list[str], list[str]]:
+    """The heatmap's lines: titles and grid rows, and apart from them the column-marker line under each grid."""
+    block = heat.layout_.block_height
+    lines = ["".join(s.text for s in heat.render_line(y)) for y in range(heat.size.height)]
+    return ([line for y, line in enumerate(lines) if y % block != block - 1],
+            [line for y, line in enumerate(lines) if y % block == block - 1])
 
 
 def test_zero_is_the_background_on_dark_and_light_themes():
@@ -93,7 +103,7 @@ async def test_z_cycles_the_heatmap_cell_sizes(lstm_checkpoint):
             await press(pilot, "z")
         assert widths == list(ZOOMS) and heat.layout_.unit_w == ZOOMS[0]
         await press(pilot, "z", "z")  # lines cached at one size are never shown at another
-        lines = ["".join(s.text for s in heat.render_line(y)) for y in range(heat.size.height)]
+        lines, _ = grid_and_column_lines(heat)
         assert not any("▲" in line or "▼" in line or "▀" in line for line in lines)
         assert sum(line.count("◆") for line in lines) == 2 * len(heat.layout_.shown)  # 4×2: two rows
 
@@ -120,3 +130,14 @@ def test_moving_through_a_grid_clamps_at_its_ends():
     assert move(order, 1, 1) == 2 and move(order, 3, -1) == 3 and move(order, 2, 10) == 0
     v = ViewState(2, 6, 64, 1, 5, 10)
     assert v.next_order().next_order().order == ORDERS[2] and v.select(99).unit == 63
+
+
+@sync
+async def test_g_moves_the_highlighted_title_to_the_followed_grid(lstm_checkpoint):
+    app = app_for(lstm_checkpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "g")  # h -> i
+        heat = app.query_one(HeatmapPanel)
+        title = heat.render_line(0)
+        reversed_letters = [s.text for s in title if s.style and s.style.reverse]
+        assert reversed_letters == ["i"]

@@ -475,8 +475,8 @@ def test_unescape_reads_backslash_escapes():
 
 
 def test_grid_layout_shows_every_grid_at_120_by_40_and_the_first_ranked_at_80_by_24():
-    assert len(grid_layout(118, 18, 256, 6, [5, 4, 0, 1, 2, 3]).shown) == 6
-    small = grid_layout(78, 9, 256, 6, [0, 5, 4, 1, 2, 3])
+    assert len(grid_layout(118, 18, 256, 6, (5, 4, 0, 1, 2, 3)).shown) == 6
+    small = grid_layout(78, 9, 256, 6, (0, 5, 4, 1, 2, 3))
     assert {0, 5, 4} <= set(small.shown) and len(small.shown) >= 3
 
 

@@ -104,15 +104,15 @@ class LinePanel(Panel):
         if old.shape != new.shape:
             self.refresh()
             return new.size
-        changed = old != new
-        return self.refresh_spans([(y, x0 + a, x0 + b) for y in np.flatnonzero(changed.any(axis=1)).tolist()
-                                   for a, b in runs(changed[y])])
+        return self.refresh_spans([(y, x0 + a, x0 + b) for y, a, b in runs(old != new)])
 
 
-def runs(changed: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) runs of True in a 1-D mask: adjacent changed cells become one region to refresh."""
+def runs(changed: np.ndarray) -> list[tuple[int, int, int]]:
+    """(row, start, end) of each run of True in a 2-D mask, in one pass over all rows: adjacent changed
+    cells become one region to refresh."""
     m = np.asarray(changed, dtype=np.int8)
     if not m.any():
         return []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], m, [0]))))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+    pad = np.zeros((m.shape[0], 1), dtype=np.int8)
+    rows, cols = np.nonzero(np.diff(np.concatenate([pad, m, pad], axis=1), axis=1))
+    return list(zip(rows[0::2].tolist(), cols[0::2].tolist(), cols[1::2].tolist(), strict=True))

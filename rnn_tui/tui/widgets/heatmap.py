@@ -8,7 +8,7 @@ Without colour (NO_COLOR) a unit is a glyph whose density is the value.
 Units are laid out in the selected order (index, or by variance, mean,
 saturation over a built-in passage), the same in every grid of the layer. The
 selected unit is marked in every grid with a high-contrast cell, its row with ◀
-on the right.
+on the right and its column with ▲ below.
 
 Line API: values are quantised to palette buckets, each grid line is a Strip
 cached under the bytes of its buckets, and after an update only the cells whose
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rich.segment import Segment
@@ -59,7 +60,7 @@ class GridLayout:
 
     @property
     def block_height(self) -> int:
-        return 1 + self.cell_rows  # title line + grid
+        return 2 + self.cell_rows  # title line + grid + the column-marker line
 
     @property
     def height(self) -> int:
@@ -70,12 +71,13 @@ class GridLayout:
         return self.cols * self.unit_w + 1  # + the row-marker column on the right
 
 
-def priority(n_quantities: int, focus: int, state: tuple[int, ...]) -> list[int]:
+def priority(n_quantities: int, focus: int, state: tuple[int, ...]) -> tuple[int, ...]:
     """Which grids to show first when not all fit: the one being followed, the state (h, c), the rest."""
-    return list(dict.fromkeys([focus, *reversed(state), *range(n_quantities)]))
+    return tuple(dict.fromkeys([focus, *reversed(state), *range(n_quantities)]))
 
 
-def grid_layout(width: int, height: int, hidden: int, n_quantities: int, order: list[int],
+@lru_cache(maxsize=64)
+def grid_layout(width: int, height: int, hidden: int, n_quantities: int, order: tuple[int, ...],
                 unit_w: int = 1, unit_h2: int = 1) -> GridLayout:
     """The layout that shows the most grids in `width`×`height`, then the squarest cells.
 
@@ -166,7 +168,7 @@ class HeatmapPanel(LinePanel):
         self.restyle(scene)
         self.shown_at = (s.revision, s.cursor)
         self.glyphs, self.maps = scene.glyphs, scene.maps
-        self.focus, self.zoom = v.quantity, v.cell_size
+        old_focus, self.focus, self.zoom = self.focus, v.quantity, v.cell_size
         self._relayout()
         order = scene.order()
         acts = s.acts[v.layer]
@@ -180,24 +182,31 @@ class HeatmapPanel(LinePanel):
         old_ranges, self.ranges = self.ranges, ("0", "1") if not scene.signed() else _range_text(
             float(scale if np.isscalar(scale) else scale[v.unit]))
         lay = self.layout_
-        # (quantities, position rows, cols): a cell changes when any unit in it does
+        # (quantities, position rows, cols): a unit's position changed colour, or holds the marker now or before
         changed = (old_levels != levels).reshape(len(self.quantities), lay.unit_rows, lay.cols)
         new_pos = self._pos(self.unit)
         for p in {old_pos, new_pos}:
             changed[:, p // lay.cols, p % lay.cols] = True
-        spans: list[tuple[int, int, int]] = []
+        # (quantities, terminal rows, cols): a cell changes when any unit drawn in it does
+        if lay.unit_h2 == 1:
+            pad = np.zeros((len(self.quantities), lay.cell_rows * 2 - lay.unit_rows, lay.cols), dtype=bool)
+            rows = np.concatenate([changed, pad], axis=1).reshape(len(self.quantities), lay.cell_rows, 2, lay.cols)
+            cells = rows.any(axis=2)
+        else:
+            cells = np.repeat(changed, lay.unit_h2 // 2, axis=1)
         marker_rows = {self._cell_row(old_pos // lay.cols), self._cell_row(new_pos // lay.cols)}
+        column_moved = old_pos % lay.cols != new_pos % lay.cols
+        w = lay.unit_w
+        spans: list[tuple[int, int, int]] = []
         for slot, q in enumerate(lay.shown):
             x0, y0 = self._grid_origin(slot)
-            if old_ranges != self.ranges:
+            if old_ranges != self.ranges or old_focus != self.focus:
                 spans.append((y0 - 1, x0, x0 + lay.grid_width))  # the title: its legend follows the unit
-            for pr in np.flatnonzero(changed[q].any(axis=1)).tolist():
-                r0 = self._cell_row(pr)
-                r1 = max(r0 + 1, self._cell_row(pr + 1))
-                for a, b in runs(changed[q, pr]):
-                    spans += [(y0 + y, x0 + a * lay.unit_w, x0 + b * lay.unit_w) for y in range(r0, r1)]
+            spans += [(y0 + r, x0 + a * w, x0 + b * w) for r, a, b in runs(cells[q])]
             for r in marker_rows:
                 spans.append((y0 + r, x0 + lay.grid_width - 1, x0 + lay.grid_width))
+            if column_moved:
+                spans.append((y0 + lay.cell_rows, x0, x0 + lay.grid_width))
         return self.refresh_spans(spans)
 
     def stale_regions(self) -> list[Region]:
@@ -233,7 +242,12 @@ class HeatmapPanel(LinePanel):
             return self.blank()
         by, r = divmod(y, lay.block_height)
         slots = lay.shown[by * lay.per_row : (by + 1) * lay.per_row]
-        parts = [self._title(q) if r == 0 else self._row(q, r - 1) for q in slots]
+        if r == 0:
+            parts = [self._title(q) for q in slots]
+        elif r <= lay.cell_rows:
+            parts = [self._row(q, r - 1) for q in slots]
+        else:
+            parts = [self._column_marker()] * len(slots)
         return self.cached(("line", width, *parts), lambda: self._join(parts, width))
 
     def _join(self, parts: list[tuple[Segment, ...]], width: int) -> Strip:
@@ -276,6 +290,14 @@ class HeatmapPanel(LinePanel):
             segs += [Segment(" ", NULL), Segment(lo, DIM), *ramp, Segment(hi, DIM)]
         return tuple(Strip(segs).crop(0, w).adjust_cell_length(w, NULL))
 
+    def _column_marker(self) -> tuple[Segment, ...]:
+        """The line under a grid: ▲ under the selected unit's column, as ◀ marks its row."""
+        lay = self.layout_
+        col = self._pos(self.unit) % lay.cols
+        return self.cached(("column", col, lay), lambda: (
+            Segment(" " * (col * lay.unit_w), NULL), Segment("▲".center(lay.unit_w), TITLE),
+            Segment(" " * (lay.grid_width - (col + 1) * lay.unit_w), NULL)))
+
     def _row(self, q: int, row: int) -> tuple[Segment, ...]:
         lay = self.layout_
         pr0 = row * 2 // lay.unit_h2  # the first row of positions this terminal row shows
@@ -312,7 +334,8 @@ class HeatmapPanel(LinePanel):
         lay = self.layout_
         by, r = divmod(event.y, lay.block_height)
         bx, x = divmod(event.x, lay.grid_width + GAP)
-        if r == 0 or x >= lay.cols * lay.unit_w or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
+        on_units = 0 < r <= lay.cell_rows and x < lay.cols * lay.unit_w  # not a title or the column marker
+        if not on_units or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
             return
         # a click selects the upper unit of a half-block cell: a terminal reports whole cells
         pos = ((r - 1) * 2 // lay.unit_h2) * lay.cols + x // lay.unit_w

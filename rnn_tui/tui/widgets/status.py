@@ -25,13 +25,17 @@ class StatusPanel(Panel):
         super().__init__(**kwargs)
         self.text = Text()
         self._at = 0.0
+        self._styled_for: tuple | None = None
+        self._value_style = None
 
     def show(self, scene: Scene) -> int:
         now = time.monotonic()
         if scene.player.playing and not scene.detail and now - self._at < 1 / STATUS_FPS:
             return 0
         self._at = now
-        text = status_text(scene, self.size.width or 80, self.get_component_rich_style("status--value"))
+        if self._styled_for != scene.maps.key:  # the theme's accent, looked up once per theme
+            self._styled_for, self._value_style = scene.maps.key, self.get_component_rich_style("status--value")
+        text = status_text(scene, self.size.width or 80, self._value_style)
         if text.plain == self.text.plain:
             return 0
         self.text = text
