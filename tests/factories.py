@@ -47,3 +47,14 @@ def write_snapshots(checkpoint_path, steps=(0, 50, 200), scale: float = 0.3):
                                 normal_tensors(ckpt.config, seed=100 + step, scale=scale))
              for step in steps]
     return snapshots.save(snapshots.snapshots_path(checkpoint_path), ckpt.config, ckpt.vocab, items)
+
+
+def tensor_table(tensors: dict[str, np.ndarray]) -> tuple[dict, bytes]:
+    """A safetensors header's tensor entries (float32, in order) and the data bytes they describe."""
+    header, chunks, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = np.ascontiguousarray(t, "<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        chunks.append(b)
+        offset += len(b)
+    return header, b"".join(chunks)

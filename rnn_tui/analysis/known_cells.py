@@ -37,14 +37,15 @@ class KnownCell:
     value: float
     monotonic: float | None = None
 
+    def as_hit(self) -> Hit:
+        """The finder's result this cell was stored from (its unit's flat index is not kept)."""
+        return Hit(self.feature, -1, self.layer, self.quantity, self.unit, self.metric, self.value, self.monotonic)
+
     def label(self) -> str:
-        return f"L{self.layer + 1} {self.quantity} {self.unit}"
+        return self.as_hit().label()
 
     def describe(self) -> str:
-        if self.metric == "r":
-            mono = f", {self.monotonic:.0%} of lines monotonic" if self.monotonic is not None else ""
-            return f"r {self.value:+.2f}{mono}"
-        return f"AUC {max(self.value, 1 - self.value):.3f} ({'off' if self.value < 0.5 else 'on'} inside)"
+        return self.as_hit().describe()
 
     def to_json(self) -> dict[str, Any]:
         d = {"name": self.name, "feature": self.feature, "layer": self.layer, "quantity": self.quantity,

@@ -26,7 +26,7 @@ from rnn_tui.core.checkpoint import document, load
 from rnn_tui.core.errors import CheckpointError
 from rnn_tui.core.safe import MAX_MESSAGE, safe_text
 from rnn_tui.core.vocab import Vocab
-from tests.factories import random_tensors
+from tests.factories import random_tensors, tensor_table
 
 SEED = 20261126
 FILES = 600
@@ -46,18 +46,13 @@ def assemble(header: dict, data: bytes) -> bytes:
 def base_parts() -> tuple[dict, bytes]:
     """The safetensors header (with the document as a parsed dict, for mutating) and the data bytes."""
     tensors = random_tensors(CONFIG, seed=1)
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        b = np.ascontiguousarray(t, "<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        chunks.append(b)
-        offset += len(b)
+    header, data = tensor_table(tensors)
     cell = {"name": "line position", "feature": "line-pos", "layer": 1, "quantity": "c", "unit": 3, "metric": "r",
             "value": -0.8, "monotonic": 0.6}
     analysis = {"cells": [cell, {**cell, "unit": 4, "metric": "AUC", "value": 0.95}],
                 "passage": {"text": "abc de\nfgh", "source": "fuzz"}}
     header["__metadata__"] = {"rnn_tui": document(CONFIG, VOCAB, {"corpus": "fuzz", "val_loss": 1.5}, analysis)}
-    return header, b"".join(chunks)
+    return header, data
 
 
 def finish(header: dict, data: bytes) -> bytes:

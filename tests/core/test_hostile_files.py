@@ -20,7 +20,7 @@ from rnn_tui.core.errors import CheckpointError, UserError
 from rnn_tui.core.safe import safe_text
 from rnn_tui.core.text import read_text
 from rnn_tui.core.vocab import Vocab
-from tests.factories import ASCII_VOCAB, random_tensors
+from tests.factories import ASCII_VOCAB, random_tensors, tensor_table
 
 CONFIG = Config("gru", 1, 8, len(ASCII_VOCAB))
 
@@ -29,16 +29,11 @@ def checkpoint_bytes(doc: dict | None = None, tensors: dict | None = None, heade
     """A safetensors file written by hand, so the document can hold what json.dumps allows and more."""
     tensors = tensors if tensors is not None else random_tensors(CONFIG)
     doc = doc if doc is not None else document(CONFIG, ASCII_VOCAB, {"corpus": "test"})
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        b = np.ascontiguousarray(t, "<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        chunks.append(b)
-        offset += len(b)
+    header, data = tensor_table(tensors)
     header["__metadata__"] = {"rnn_tui": doc if isinstance(doc, str) else json.dumps(doc)}
     header.update(header_extra or {})
     raw = json.dumps(header).encode()
-    return struct.pack("<Q", len(raw)) + raw + b"".join(chunks)
+    return struct.pack("<Q", len(raw)) + raw + data
 
 
 def refused(path, *words: str) -> str:
