@@ -37,6 +37,10 @@ PARAMS_PER_CHAR = 1.5
 CANDIDATES = ((1, 32), (1, 64), (1, 96), (1, 128), (1, 192), (1, 256), (1, 384), (2, 256), (2, 384),
               (2, 512), (3, 512))
 PROBE_STEPS = 3
+# A small model's first steps ran 2x slower than its steady state (5.3 ms after 12 steps, 10.8 ms over
+# the first 3, 1x32 LSTM): an inflated small step made the fitted per-step overhead, and so every
+# size's predicted time, too large. So the probe steps for at least this long and times the later half.
+PROBE_SECONDS = 0.25
 
 
 @dataclass
@@ -114,13 +118,16 @@ def busy(n_cores: int) -> bool:
 
 def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, steps: int = PROBE_STEPS,
                give_up: float = math.inf) -> float:
-    """Seconds per optimizer step (median of `steps`, after one warm-up step) for this shape here;
+    """Seconds per optimizer step for this shape here: the median of the later half of at least
+    `steps` steps after a warm-up one, stepping on for PROBE_SECONDS in all (100 steps at most);
     stops early (returning the slow step's time) once a step takes longer than `give_up`."""
     model = CharRNN(config).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     ids = torch.randint(0, config.vocab_size, (batch, seq_len + 1), device=device)
     times: list[float] = []
-    for k in range(steps + 1):
+    start = time.perf_counter()
+    k = 0
+    while k <= steps or (time.perf_counter() - start < PROBE_SECONDS and k <= 100):
         t0 = time.perf_counter()
         logits, _ = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, config.vocab_size), ids[:, 1:].reshape(-1))
@@ -134,7 +141,9 @@ def time_steps(config: Config, batch: int, seq_len: int, device: torch.device, s
             return dt
         if k > 0:
             times.append(dt)
-    return sorted(times)[len(times) // 2]
+        k += 1
+    later = sorted(times[len(times) // 2 :])
+    return later[len(later) // 2]
 
 
 def choose_threads(config: Config, batch: int, seq_len: int, device: torch.device) -> tuple[int, float]:
