@@ -92,6 +92,7 @@ class Model:
         self.head_w = np.ascontiguousarray(t["head.weight"].T)  # (H, V)
         self.head_b = t["head.bias"]
         self.clamp: dict[int, Clamp] | None = None
+        self._state_rows = [c.quantities.index(n) for n in cell.state]  # where h (and c) sit in a layer's acts
 
     def with_clamp(self, clamp: dict[int, Clamp] | None) -> Model:
         """The same weights (shared, not copied) under another clamp: each thread or timeline
@@ -128,8 +129,7 @@ class Model:
 
     def state_from_acts(self, acts: np.ndarray) -> np.ndarray:
         """The state after a step, rebuilt exactly from that step's activations."""
-        q = self.config.quantities
-        return np.ascontiguousarray(acts[:, [q.index(n) for n in self.cell.state]])
+        return np.ascontiguousarray(acts[:, self._state_rows])
 
     def run(self, ids, state: np.ndarray | None = None):
         """`step` over `ids`, keeping everything: (final state, logits (T, V), activations (T, ...))."""
