@@ -58,6 +58,7 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=900.0)
     ap.add_argument("--size", default="80x24")
     ap.add_argument("--model", default="shakespeare-lstm")
+    ap.add_argument("--samples", type=Path, help="write every (seconds, step, RSS bytes) sample here as CSV")
     args = ap.parse_args()
     cols, rows = map(int, args.size.split("x"))
     prog = PtyProgram([sys.executable, "-m", "rnn_tui", args.model, "--seed", "1"], cols=cols, rows=rows,
@@ -84,6 +85,8 @@ def main() -> int:
     finally:
         prog.close()
 
+    if args.samples:
+        args.samples.write_text("seconds,step,rss_bytes\n" + "".join(f"{t:.1f},{s},{r}\n" for t, s, r in samples))
     elapsed, steps_done, rss_end = samples[-1]
     warm = [s for s in samples if s[1] >= WARM]
     half = [s for s in samples if s[1] >= steps_done // 2]

@@ -51,13 +51,21 @@ class Panel(Widget):
 
 
 class LinePanel(Panel):
-    CACHED_LINES: ClassVar[int] = 512  # a few frames' worth: most lines change at every step
+    # A few frames of the panel's own lines: while playing most lines change at every step, and a
+    # larger cache only fills with lines never drawn again (512 lines a panel held ~1 MB, filled so
+    # slowly on a pty that RSS still rose ~30 B a step after 80,000 steps).
+    CACHED_FRAMES: ClassVar[int] = 4
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.strips: LRUCache[tuple, Strip | tuple] = LRUCache(self.CACHED_LINES)
+        self.strips: LRUCache[tuple, Strip | tuple] = LRUCache(self.CACHED_FRAMES)
         self.base = Style()  # the theme's background and text colour, under every line drawn
         self._styled_for: tuple | None = None
+
+    def on_resize(self) -> None:
+        """A cache for the new height (a resize repaints every line anyway). Subclasses' own
+        `on_resize` run too: Textual calls the handlers of every class in the MRO."""
+        self.strips = LRUCache(self.CACHED_FRAMES * max(1, self.size.height))
 
     def restyle(self, scene: Scene) -> None:
         """Take the theme (on the first frame and after a change): Textual leaves the background of a

@@ -51,7 +51,6 @@ class TimelinePanel(LinePanel):
     DEFAULT_CSS = """
     TimelinePanel { height: 6; }
     """
-    CACHED_LINES = 256
 
     def __init__(self, glyphs: tuple[str, ...], hidden: int, **kwargs) -> None:
         super().__init__(**kwargs)
