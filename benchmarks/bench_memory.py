@@ -134,7 +134,8 @@ def main() -> int:
         ("session: seek to a random earlier step, mean of 200", f"{total / 200 * 1e3:.1f} ms"),
         ("session: seek to a random earlier step, worst of 200", f"{worst * 1e3:.1f} ms"),
     ], ("measure", "value")))
-    ok = rss_end <= 120 * 2**20 and growth <= 64 and worst <= 0.050 and ok_app
+    # the RSS cap is the app's (its rows): the session rows run after it in the same process
+    ok = growth <= 64 and worst <= 0.050 and ok_app
     print(f"targets RSS <= 120 MB, <= 64 B/step, rewind <= 50 ms: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

@@ -2,7 +2,7 @@
 
 The text is the history. A session keeps the characters (2 bytes each), how each
 one was chosen (1 byte), and a copy of the recurrent state every `interval`
-steps (about 32 bytes a step, amortised), so memory grows by bytes per step, not
+steps (at most 16 bytes a step, amortised), so memory grows by bytes per step, not
 kilobytes.
 
 The state at the cursor is exact: rewind, then forward, replays the same
@@ -40,6 +40,8 @@ from .sampling import Sampler, softmax
 from .vocab import Vocab
 
 PRIMED, SAMPLED, PICKED, FORCED = range(4)
+# Half of the 64 B/step a long play may grow by (issue #8); 32 left the viewer on a pty at 61 B/step
+SNAPSHOT_BYTES_PER_STEP = 16
 MAX_CLAMPS = 255  # different clamps in one session's history (one byte per position records which)
 
 
@@ -60,8 +62,10 @@ class Session:
         self.vocab = vocab
         self.sampler = sampler or Sampler()
         state_bytes = model.initial_state().nbytes
-        # a snapshot every `interval` steps costs at most 32 bytes a step
-        self.interval = interval or max(16, 1 << max(0, int(np.ceil(np.log2(state_bytes / 32)))))
+        # A snapshot every `interval` steps costs at most SNAPSHOT_BYTES_PER_STEP; a far rewind replays
+        # up to `interval` steps (256 for an LSTM 2×256: ~22 ms on one core, the app's worst 33 ms)
+        steps = int(np.ceil(np.log2(state_bytes / SNAPSHOT_BYTES_PER_STEP)))
+        self.interval = interval or max(16, 1 << max(0, steps))
         c = model.config
         ring = 2 * self.interval
         self._ring_acts = np.empty((ring, c.layers, len(c.quantities), c.hidden), dtype=np.float32)

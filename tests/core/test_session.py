@@ -6,7 +6,7 @@ import pytest
 from rnn_tui.core.cells import Config, Model
 from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler, entropy, uniform
-from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, Session
+from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, SNAPSHOT_BYTES_PER_STEP, Session
 from tests.factories import ASCII_VOCAB, random_tensors
 
 
@@ -99,8 +99,11 @@ def test_feed_rejects_characters_outside_the_vocabulary_and_changes_nothing():
 def test_history_costs_bytes_per_step_not_kilobytes():
     config = Config("lstm", 2, 256, len(ASCII_VOCAB))
     s = Session(Model(config, random_tensors(config)), ASCII_VOCAB, prime="a")
-    s.forward(3000)
-    assert s.memory_bytes() / s.length <= 64
+    s.forward(6000)
+    # 4 bytes of records a character, and the snapshots within their share (the first one, of the
+    # initial state, is extra: 5 % at this length)
+    assert s.interval == 256
+    assert s.memory_bytes() / s.length <= 4 + SNAPSHOT_BYTES_PER_STEP * 1.05
 
 
 def test_argmax_mode_and_zero_temperature_are_greedy():
