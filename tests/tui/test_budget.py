@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from rnn_tui.tui.app import build_app
 from rnn_tui.tui.budget import SPEEDS, ByteMeter, Player
+from rnn_tui.tui.widgets.base import LinePanel
+
+from .test_tui import sync
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -119,3 +123,25 @@ def test_the_viewer_runs_without_textual_private_writes_elsewhere():
     hits = subprocess.run(["grep", "-rn", "driver.write", str(ROOT / "rnn_tui")], capture_output=True,
                           text=True).stdout.strip().splitlines()
     assert hits and all("tui/budget.py" in h for h in hits)
+
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@sync
+async def test_line_panels_cache_a_few_frames_of_their_own_lines_however_long_it_plays(lstm_checkpoint, size):
+    """A cache of 512 lines a panel filled for 80,000 steps on a pty, with lines never drawn again."""
+    app = build_app(lstm_checkpoint, seed=1, prime="\n", glyphs=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        panels = list(app.query(LinePanel))
+        assert panels
+        for _ in range(60):  # sixty frames, each a step
+            app.action_step()
+            await pilot.pause()
+        for p in panels:
+            bound = LinePanel.CACHED_FRAMES * p.size.height
+            assert p.strips.maxsize == bound and 0 < len(p.strips) <= bound
+        await pilot.resize_terminal(size[0] + 20, size[1] + 10)
+        await pilot.pause()
+        for p in panels:
+            assert p.strips.maxsize == LinePanel.CACHED_FRAMES * p.size.height
