@@ -12,6 +12,7 @@ grows by doing nothing). Prints the curve, the growth per step from 10k steps
 to the end, over the second half, and a least-squares slope.
 
     python benchmarks/bench_endurance.py [STEPS] [--max-seconds S] [--size 80x24] [--model NAME]
+                                         [--samples CURVE.csv] [--baseline OTHER_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -52,17 +53,12 @@ def slope(points: list[tuple[int, int]]) -> float:
     return sum((p[0] - mx) * (p[1] - my) for p in points) / sxx if sxx else 0.0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("steps", nargs="?", type=int, default=100_000)
-    ap.add_argument("--max-seconds", type=float, default=900.0)
-    ap.add_argument("--size", default="80x24")
-    ap.add_argument("--model", default="shakespeare-lstm")
-    ap.add_argument("--samples", type=Path, help="write every (seconds, step, RSS bytes) sample here as CSV")
-    args = ap.parse_args()
+def play(src: Path, args: argparse.Namespace) -> tuple[list[tuple[float, int, int]], int, int]:
+    """Play the viewer of the checkout at `src`: (seconds, step, RSS) samples, RSS at the start and
+    after the 20 s pause."""
     cols, rows = map(int, args.size.split("x"))
     prog = PtyProgram([sys.executable, "-m", "rnn_tui", args.model, "--seed", "1"], cols=cols, rows=rows,
-                      env={"LANG": "C.UTF-8"}, cwd=ROOT)
+                      env={"LANG": "C.UTF-8", "PYTHONPATH": str(src)}, cwd=src)
     try:
         prog.wait_for(b"step 0", timeout=60)
         prog.read_for(2.0)  # keys sent before the app's terminal is in raw mode can be dropped
@@ -84,9 +80,11 @@ def main() -> int:
         prog.read_for(1.0)
     finally:
         prog.close()
+    return samples, rss_start, rss_idle
 
-    if args.samples:
-        args.samples.write_text("seconds,step,rss_bytes\n" + "".join(f"{t:.1f},{s},{r}\n" for t, s, r in samples))
+
+def report(name: str, samples: list[tuple[float, int, int]], rss_start: int, rss_idle: int,
+           args: argparse.Namespace) -> bool:
     elapsed, steps_done, rss_end = samples[-1]
     warm = [s for s in samples if s[1] >= WARM]
     half = [s for s in samples if s[1] >= steps_done // 2]
@@ -94,7 +92,7 @@ def main() -> int:
     per_step_late = (rss_end - half[0][2]) / max(1, steps_done - half[0][1]) if half else float("nan")
     fit = slope([(s[1], s[2]) for s in warm]) if len(warm) > 2 else float("nan")
     curve = [samples[int(k * (len(samples) - 1) / 11)] for k in range(12)]
-    print(f"model {args.model}, {cols}×{rows} pty, 500/s setting: {steps_done:,} steps in {elapsed:.0f} s "
+    print(f"{name}: model {args.model}, {args.size} pty, 500/s setting: {steps_done:,} steps in {elapsed:.0f} s "
           f"({steps_done / elapsed:,.0f} steps/s)")
     print(table([(f"{t:.0f}", f"{s:,}", f"{r / 2**20:.1f}") for t, s, r in curve], ("seconds", "step", "RSS MB")))
     print(table([
@@ -105,8 +103,26 @@ def main() -> int:
         ("growth per step, second half", f"{per_step_late:.1f} B"),
         ("growth per step, least-squares slope after warm-up", f"{fit:.1f} B"),
     ], ("measure", "value")))
-    ok = steps_done >= args.steps and per_step <= 64 and fit <= 64
-    print(f"target >= {args.steps:,} steps, <= 64 B/step: {'met' if ok else 'NOT met'}")
+    return steps_done >= args.steps and per_step <= 64 and fit <= 64
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("steps", nargs="?", type=int, default=100_000)
+    ap.add_argument("--max-seconds", type=float, default=900.0)
+    ap.add_argument("--size", default="80x24")
+    ap.add_argument("--model", default="shakespeare-lstm")
+    ap.add_argument("--samples", type=Path, help="write every (seconds, step, RSS bytes) sample here as CSV")
+    ap.add_argument("--baseline", type=Path, help="another checkout, played the same way afterwards")
+    args = ap.parse_args()
+    samples, rss_start, rss_idle = play(ROOT, args)
+    if args.samples:
+        args.samples.write_text("seconds,step,rss_bytes\n" + "".join(f"{t:.1f},{s},{r}\n" for t, s, r in samples))
+    ok = report("this checkout", samples, rss_start, rss_idle, args)
+    if args.baseline:
+        report(f"baseline {args.baseline}", *play(args.baseline.resolve(), args), args)
+    print(f"target >= {args.steps:,} steps, <= 64 B/step: {'met' if ok else 'NOT met'}; "
+          f"load {open('/proc/loadavg').read().split()[:3]}")
     return 0 if ok else 1
 
 

@@ -142,7 +142,8 @@ def run_child(argv: list[str], tmp: Path) -> tuple[int, str, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--big-mib", type=int, default=1000, help="largest size of the well-formed file with a NaN (under the 1 GiB limit)")
+    ap.add_argument("--big-mib", type=int, default=1000,
+                    help="largest size of the well-formed file with a NaN (under the 1 GiB limit)")
     args = ap.parse_args()
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as d:
