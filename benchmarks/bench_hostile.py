@@ -25,11 +25,14 @@ from pathlib import Path
 import numpy as np
 from _common import table
 
-from rnn_tui.core.cells import Config
-from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, document
-from rnn_tui.core.vocab import Vocab
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rnn_tui.core.cells import Config  # noqa: E402
+from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, document  # noqa: E402
+from rnn_tui.core.vocab import Vocab  # noqa: E402
+from tests.factories import tensor_table  # noqa: E402
+
 VOCAB = Vocab(list("abcdefgh \n"))
 SMALL = Config("gru", 1, 8, len(VOCAB))
 
@@ -52,16 +55,11 @@ print(outcome, ms, peak / 1024)
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], doc: object, header_extra: dict | None = None) -> bytes:
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        b = np.ascontiguousarray(t, "<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        chunks.append(b)
-        offset += len(b)
+    header, data = tensor_table(tensors)
     header["__metadata__"] = {"rnn_tui": doc if isinstance(doc, str) else json.dumps(doc)}
     header.update(header_extra or {})
     raw = json.dumps(header).encode()
-    return struct.pack("<Q", len(raw)) + raw + b"".join(chunks)
+    return struct.pack("<Q", len(raw)) + raw + data
 
 
 def small_tensors() -> dict[str, np.ndarray]:
