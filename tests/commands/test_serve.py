@@ -176,3 +176,50 @@ def test_each_tab_runs_this_python_with_the_viewers_options():
     assert words[0] == "exec"
     assert words[1:] == [sys.executable, "-m", "rnn_tui", "view", "my model.safetensors", "--temperature", "0.5",
                          "--prime", "ROMEO:\\n"]
+
+
+def test_stopping_the_server_cancels_each_open_tab():
+    """Ctrl-C with a tab open took 23 s: aiohttp waited for the tab's handler, which waited for the browser."""
+
+    async def run() -> None:
+        server = serve.tab_closing_server()("true", port=free_port())
+        tab = asyncio.create_task(asyncio.sleep(3600))
+        server.tabs.add(tab)
+        await server.on_shutdown(None)
+        assert tab.cancelled()
+
+    asyncio.run(run())
+
+
+def test_ctrl_c_with_a_tab_open_closes_the_tab_and_its_viewer_and_exits_0(lstm_checkpoint):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    viewers: list[int] = []
+    try:
+        fetch(f"http://localhost:{port}/", time.monotonic() + 60)
+
+        async def open_tab_then_interrupt_server() -> list:
+            timeout = aiohttp.ClientTimeout(total=90)
+            async with aiohttp.ClientSession(timeout=timeout) as client, \
+                    client.ws_connect(f"http://localhost:{port}/ws?width=100&height=30") as ws:
+                got = b""
+                while lstm_checkpoint.stem.encode() not in got:
+                    got += (await ws.receive(timeout=60)).data or b""
+                viewers.extend(children(server.pid))
+                server.send_signal(signal.SIGINT)
+                kinds = []
+                while not ws.closed:
+                    kinds.append((await ws.receive(timeout=60)).type)
+                return kinds
+
+        kinds = asyncio.run(asyncio.wait_for(open_tab_then_interrupt_server(), 90))
+        assert aiohttp.WSMsgType.CLOSE in kinds or aiohttp.WSMsgType.CLOSED in kinds
+        assert server.wait(timeout=60) == 0
+        assert len(viewers) == 1 and not alive(viewers[0])
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+        for pid in viewers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
