@@ -42,7 +42,17 @@ from .vocab import Vocab
 PRIMED, SAMPLED, PICKED, FORCED = range(4)
 # Half of the 64 B/step a long play may grow by (issue #8); 32 left the viewer on a pty at 61 B/step
 SNAPSHOT_BYTES_PER_STEP = 16
+# A far rewind replays up to `interval` steps: 256 steps of an LSTM 2×256 take ~22 ms on one core (the
+# viewer's worst rewind 33 ms, of 50). A larger state snapshots more bytes a step rather than rewind slower.
+MAX_INTERVAL = 256
 MAX_CLAMPS = 255  # different clamps in one session's history (one byte per position records which)
+
+
+def snapshot_interval(state_bytes: int) -> int:
+    """Steps between state snapshots: a power of two, at most SNAPSHOT_BYTES_PER_STEP a step up to
+    MAX_INTERVAL steps (an LSTM 2×256: 256; a GRU or RNN 2×256: 128; an LSTM 2×1024: 256, 64 B a step)."""
+    steps = 1 << max(0, int(np.ceil(np.log2(state_bytes / SNAPSHOT_BYTES_PER_STEP))))
+    return min(MAX_INTERVAL, max(16, steps))
 
 
 class Listener(Protocol):
@@ -61,11 +71,7 @@ class Session:
         self.model = model
         self.vocab = vocab
         self.sampler = sampler or Sampler()
-        state_bytes = model.initial_state().nbytes
-        # A snapshot every `interval` steps costs at most SNAPSHOT_BYTES_PER_STEP; a far rewind replays
-        # up to `interval` steps (256 for an LSTM 2×256: ~22 ms on one core, the app's worst 33 ms)
-        steps = int(np.ceil(np.log2(state_bytes / SNAPSHOT_BYTES_PER_STEP)))
-        self.interval = interval or max(16, 1 << max(0, steps))
+        self.interval = interval or snapshot_interval(model.initial_state().nbytes)
         c = model.config
         ring = 2 * self.interval
         self._ring_acts = np.empty((ring, c.layers, len(c.quantities), c.hidden), dtype=np.float32)

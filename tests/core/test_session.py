@@ -6,7 +6,16 @@ import pytest
 from rnn_tui.core.cells import Config, Model
 from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler, entropy, uniform
-from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, SNAPSHOT_BYTES_PER_STEP, Session
+from rnn_tui.core.session import (
+    FORCED,
+    MAX_INTERVAL,
+    PICKED,
+    PRIMED,
+    SAMPLED,
+    SNAPSHOT_BYTES_PER_STEP,
+    Session,
+    snapshot_interval,
+)
 from tests.factories import ASCII_VOCAB, random_tensors
 
 
@@ -104,6 +113,17 @@ def test_history_costs_bytes_per_step_not_kilobytes():
     # initial state, is extra: 5 % at this length)
     assert s.interval == 256
     assert s.memory_bytes() / s.length <= 4 + SNAPSHOT_BYTES_PER_STEP * 1.05
+
+
+@pytest.mark.parametrize(("cell", "layers", "hidden", "interval"), [
+    ("lstm", 2, 256, 256), ("gru", 2, 256, 128), ("rnn", 2, 256, 128), ("rnn", 1, 8, 16), ("lstm", 2, 1024, 256),
+])
+def test_snapshots_cost_at_most_16_bytes_a_step_and_a_rewind_replays_at_most_256_steps(cell, layers, hidden,
+                                                                                      interval):
+    config = Config(cell, layers, hidden, len(ASCII_VOCAB))
+    state_bytes = Model(config, random_tensors(config)).initial_state().nbytes
+    assert snapshot_interval(state_bytes) == interval <= MAX_INTERVAL
+    assert state_bytes / interval <= SNAPSHOT_BYTES_PER_STEP or interval == MAX_INTERVAL
 
 
 def test_argmax_mode_and_zero_temperature_are_greedy():
