@@ -121,7 +121,7 @@ def main() -> int:
     ok = report("this checkout", samples, rss_start, rss_idle, args)
     if args.baseline:
         report(f"baseline {args.baseline}", *play(args.baseline.resolve(), args), args)
-    print(f"target >= {args.steps:,} steps, <= 64 B/step: {'met' if ok else 'NOT met'}; "
+    print(f"this checkout: target >= {args.steps:,} steps, <= 64 B/step: {'met' if ok else 'NOT met'}; "
           f"load {open('/proc/loadavg').read().split()[:3]}")
     return 0 if ok else 1
 
