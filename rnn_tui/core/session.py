@@ -2,8 +2,8 @@
 
 The text is the history. A session keeps the characters (2 bytes each), how each
 one was chosen (1 byte), and a copy of the recurrent state every `interval`
-steps (at most 16 bytes a step, amortised), so memory grows by bytes per step, not
-kilobytes.
+steps (16 bytes a step, amortised, for the bundled 2×256 models; see
+`snapshot_interval`), so memory grows by bytes per step, not kilobytes.
 
 The state at the cursor is exact: rewind, then forward, replays the same
 characters bit for bit. `seek` rebuilds the state from the activations of a
