@@ -96,38 +96,48 @@ def alive(pid: int) -> bool:
     return bool(out) and not out.startswith("Z")
 
 
-def test_a_viewer_stops_when_its_server_is_killed(lstm_checkpoint):
-    """Its terminal closed (SIGHUP) or the server killed: no viewer runs on unseen on a shared machine."""
+def with_a_tab_open(checkpoint, then):
+    """Serve `checkpoint`, open a tab, wait for its viewer's first frame, then `await then(server, ws)`.
+    Returns (the tab's viewer pids, what `then` returned); the server and viewers never outlive it."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(checkpoint), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     viewers: list[int] = []
     try:
         fetch(f"http://localhost:{port}/", time.monotonic() + 60)
 
-        async def open_tab_then_kill_server() -> None:
+        async def tab():
             timeout = aiohttp.ClientTimeout(total=90)
             async with aiohttp.ClientSession(timeout=timeout) as client, \
                     client.ws_connect(f"http://localhost:{port}/ws?width=100&height=30") as ws:
                 got = b""
-                while lstm_checkpoint.stem.encode() not in got:
+                while checkpoint.stem.encode() not in got:
                     got += (await ws.receive(timeout=60)).data or b""
                 viewers.extend(children(server.pid))
-                server.kill()
-                server.wait(timeout=30)
+                return await then(server, ws)
 
-        asyncio.run(asyncio.wait_for(open_tab_then_kill_server(), 90))
-        assert len(viewers) == 1
-        deadline = time.monotonic() + 30
-        while alive(viewers[0]) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not alive(viewers[0])
+        return viewers, asyncio.run(asyncio.wait_for(tab(), 90))
     finally:
         server.kill()
         server.wait(timeout=30)
         for pid in viewers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_viewer_stops_when_its_server_is_killed(lstm_checkpoint):
+    """Its terminal closed (SIGHUP) or the server killed: no viewer runs on unseen on a shared machine."""
+
+    async def kill_server(server, ws) -> None:
+        server.kill()
+        server.wait(timeout=30)
+
+    viewers, _ = with_a_tab_open(lstm_checkpoint, kill_server)
+    assert len(viewers) == 1
+    deadline = time.monotonic() + 30
+    while alive(viewers[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(viewers[0])
 
 
 def test_the_page_points_browsers_at_the_public_url(lstm_checkpoint):
@@ -192,34 +202,14 @@ def test_stopping_the_server_cancels_each_open_tab():
 
 
 def test_ctrl_c_with_a_tab_open_closes_the_tab_and_its_viewer_and_exits_0(lstm_checkpoint):
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", str(lstm_checkpoint), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    viewers: list[int] = []
-    try:
-        fetch(f"http://localhost:{port}/", time.monotonic() + 60)
+    async def interrupt_server(server, ws):
+        server.send_signal(signal.SIGINT)
+        kinds = []
+        while not ws.closed:
+            kinds.append((await ws.receive(timeout=60)).type)
+        return kinds, server.wait(timeout=60)
 
-        async def open_tab_then_interrupt_server() -> list:
-            timeout = aiohttp.ClientTimeout(total=90)
-            async with aiohttp.ClientSession(timeout=timeout) as client, \
-                    client.ws_connect(f"http://localhost:{port}/ws?width=100&height=30") as ws:
-                got = b""
-                while lstm_checkpoint.stem.encode() not in got:
-                    got += (await ws.receive(timeout=60)).data or b""
-                viewers.extend(children(server.pid))
-                server.send_signal(signal.SIGINT)
-                kinds = []
-                while not ws.closed:
-                    kinds.append((await ws.receive(timeout=60)).type)
-                return kinds
-
-        kinds = asyncio.run(asyncio.wait_for(open_tab_then_interrupt_server(), 90))
-        assert aiohttp.WSMsgType.CLOSE in kinds or aiohttp.WSMsgType.CLOSED in kinds
-        assert server.wait(timeout=60) == 0
-        assert len(viewers) == 1 and not alive(viewers[0])
-    finally:
-        server.kill()
-        server.wait(timeout=30)
-        for pid in viewers:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+    viewers, (kinds, status) = with_a_tab_open(lstm_checkpoint, interrupt_server)
+    assert aiohttp.WSMsgType.CLOSE in kinds or aiohttp.WSMsgType.CLOSED in kinds
+    assert status == 0
+    assert len(viewers) == 1 and not alive(viewers[0])
