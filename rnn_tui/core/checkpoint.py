@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
 from .vocab import Vocab
+
+T = TypeVar("T")
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -123,19 +126,38 @@ def load(path: str | os.PathLike) -> Checkpoint:
     tensor's dtype, shape and byte range. Only then are the bytes read.
     """
     path = Path(path)
-    try:
-        with open_regular(path, MAX_FILE_BYTES, "checkpoint file") as f:
-            size = os.fstat(f.fileno()).st_size
-            header, metadata, data_start = _read_header(path, f, size)
-            doc = _document(path, metadata)
-            config, vocab, provenance = parse_document(path, doc)
-            table = _tensor_table(path, header, config, data_start, size)
-            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
-    except FileProblem as e:
-        raise CheckpointError(path, str(e)) from None
+
+    def expect(doc: dict[str, Any]) -> tuple[Config, tuple[Config, Vocab, dict[str, Any]]]:
+        parsed = parse_document(path, doc)
+        return parsed[0], parsed
+
+    doc, (config, vocab, provenance), tensors = read_checked(path, "checkpoint file", MAX_FILE_BYTES, _document,
+                                                             expect)
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
+
+
+def read_checked(path: Path, what: str, max_bytes: int, document: Callable[[Path, dict[str, str]], dict[str, Any]],
+                 expect: Callable[[dict[str, Any]], tuple[Any, T]]) -> tuple[dict[str, Any], T, dict[str, np.ndarray]]:
+    """Read one of our safetensors files (a checkpoint, a snapshot file) with every check before the weights.
+
+    A regular file of at most `max_bytes`. `document(path, metadata)` turns the header's metadata into
+    the JSON document, or raises; `expect(doc)` checks the document and returns what the tensor table
+    must match (anything with `shapes()` and a configuration's fields) and what it parsed.
+    Returns (document, parsed, tensors).
+    """
+    try:
+        with open_regular(path, max_bytes, what) as f:
+            size = os.fstat(f.fileno()).st_size
+            header, metadata, data_start = _read_header(path, f, size)
+            doc = document(path, metadata)
+            shapes, parsed = expect(doc)
+            table = _tensor_table(path, header, shapes, data_start, size)
+            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+    except FileProblem as e:
+        raise CheckpointError(path, str(e)) from None
+    return doc, parsed, tensors
 
 
 def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:

@@ -30,15 +30,12 @@ from .atomic import atomic_write_bytes
 from .cells import Config, Model
 from .checkpoint import (
     Checkpoint,
-    _read_header,
-    _read_tensor,
-    _tensor_table,
     check_tensors,
     document,
     parse_document,
+    read_checked,
 )
 from .errors import CheckpointError
-from .files import FileProblem, open_regular
 from .safe import safe_text
 from .vocab import Vocab
 
@@ -105,19 +102,15 @@ def load(path: str | os.PathLike) -> Snapshots:
     byte of weights is read, then finite values.
     """
     path = Path(path)
-    try:
-        with open_regular(path, MAX_FILE_BYTES, "snapshot file") as f:
-            size = os.fstat(f.fileno()).st_size
-            header, metadata, data_start = _read_header(path, f, size)
-            doc = _document(path, metadata)
-            config, vocab, _ = parse_document(path, doc.get("model"))
-            entries = doc.get("snapshots")
-            if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
-                raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
-            table = _tensor_table(path, header, _Stacked(config, len(entries)), data_start, size)
-            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
-    except FileProblem as e:
-        raise CheckpointError(path, str(e)) from None
+
+    def expect(doc: dict[str, Any]) -> tuple[_Stacked, tuple[Config, Vocab, list]]:
+        config, vocab, _ = parse_document(path, doc.get("model"))
+        entries = doc.get("snapshots")
+        if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
+            raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
+        return _Stacked(config, len(entries)), (config, vocab, entries)
+
+    _, (config, vocab, entries), tensors = read_checked(path, "snapshot file", MAX_FILE_BYTES, _document, expect)
     return Snapshots(path, config, vocab, [_snapshot(path, k, e, config, tensors) for k, e in enumerate(entries)])
 
 
