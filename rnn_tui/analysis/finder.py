@@ -130,7 +130,7 @@ def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int =
     mom = cap.__dict__["_moments"]
     rs = [_pearson(xtf[:, k], v, mom) for k, v in enumerate(values)]
     # the AUC candidates of every on/off feature, gathered from the codes in one pass
-    cands = {k: np.argsort(-np.abs(rs[k]))[: max(CANDIDATES, top)]
+    cands = {k: strongest_first(np.abs(rs[k]))[: max(CANDIDATES, top)]
              for k, f in enumerate(features) if f.kind == ONOFF and rs[k] is not None}
     union = np.unique(np.concatenate(list(cands.values()))) if cands else np.zeros(0, np.int64)
     block = cap.codes[:, union]
@@ -144,11 +144,19 @@ def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int =
             rk.note = "is the same everywhere in this text; nothing to rank"
             continue
         rk.occurrences = int(np.count_nonzero(v))
-        best = np.argsort(-np.abs(r))[:top]
+        best = strongest_first(np.abs(r))[:top]
         mono = _monotonic(cap, best, r, v, text) if f.per_line else None
         rk.hits = [_hit(cap, f, int(u), "r", float(r[u]), None if mono is None else float(mono[n]))
                    for n, u in enumerate(best)]
     return out
+
+
+def strongest_first(score: np.ndarray) -> np.ndarray:
+    """Indices by descending score; scores equal to 6 decimals tie, and ties go to the lower index.
+
+    Rounding first makes the order the same on every CPU: the matrix products behind a score differ in
+    their last bits between BLAS kernels, so two units that tie exactly could swap places."""
+    return np.argsort(-np.round(score.astype(np.float64), 6), kind="stable")
 
 
 def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
@@ -187,7 +195,7 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray
         ranking.note = "holds for every character of this text; nothing to rank"
         return
     auc = auc_of(codes, on)
-    order = np.argsort(-np.maximum(auc, 1 - auc), kind="stable")[:top]
+    order = strongest_first(np.maximum(auc, 1 - auc))[:top]
     ranking.hits = [_hit(cap, ranking.feature, int(cand[j]), "AUC", float(auc[j])) for j in order]
 
 

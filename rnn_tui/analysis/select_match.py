@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .capture import Capture
+from .finder import strongest_first
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def select_match(cap: Capture, start: int, end: int, k: int = 5, before: int = 3
     spread = (codes.max(axis=0).astype(np.int32) - codes.min(axis=0)).clip(min=1)
     margin = (inside - low) / spread
     top = float(margin.max()) if len(margin) else 0.0
-    best = [int(u) for u in np.argsort(-margin)[:k] if margin[u] > 0 and margin[u] >= top / 2]
+    best = [int(u) for u in strongest_first(margin)[:k] if margin[u] > 0 and margin[u] >= top / 2]
     if not best:
         return Match((start, end), note="no unit is higher across the selection than just before it")
     theta = (inside[best] + low[best]) / 2.0
