@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from rnn_tui.tui.app import build_app
-from rnn_tui.tui.budget import SPEEDS, ByteMeter, Player
-from rnn_tui.tui.widgets.base import LinePanel
+from rnn_tui.tui.engine.budget import SPEEDS, ByteMeter, Player
+from rnn_tui.tui.panels.base import LinePanel
 
 from .test_tui import sync
 
@@ -61,7 +61,7 @@ def test_the_play_clock_carries_fractions_and_reports_the_rate_achieved():
 
 
 def test_a_speed_the_machine_cannot_keep_up_with_shows_what_is_achieved():
-    from rnn_tui.tui.widgets.status import speed_text
+    from rnn_tui.tui.panels.status import speed_text
 
     class Stub:
         player = Player(fps=30, speed=500)
