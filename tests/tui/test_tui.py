@@ -480,8 +480,15 @@ def test_grid_layout_shows_every_grid_at_120_by_40_and_the_first_ranked_at_80_by
     assert {0, 5, 4} <= set(small.shown) and len(small.shown) >= 3
 
 
-def test_ascii_vocab_fixture_has_the_newline():
-    assert "\n" in ASCII_CHARS
+@sync
+async def test_a_newline_in_the_text_ends_its_line_in_the_view_and_shows_as_a_return_sign(lstm_checkpoint):
+    assert "\n" in ASCII_CHARS  # the fixture's models can write one
+    app = app_for(lstm_checkpoint, prime="To be\nor not")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        rows = [row.rstrip() for row in text_rows(app)]
+        first = next(k for k, row in enumerate(rows) if "To be" in row)
+        assert rows[first].endswith("To be↵") and rows[first + 1].lstrip().startswith("or not")
 
 
 # -- snapshots --------------------------------------------------------------------------------
