@@ -13,7 +13,6 @@ from rnn_tui.core.session import (
     SAMPLED,
     SNAPSHOT_BYTES_PER_STEP,
     Session,
-    snapshot_interval,
 )
 from rnn_tui.tui.engine.display_cache import DisplayCache
 from tests.factories import ASCII_VOCAB, random_tensors
