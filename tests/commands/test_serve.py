@@ -207,7 +207,9 @@ def test_ctrl_c_with_a_tab_open_closes_the_tab_and_its_viewer_and_exits_0(lstm_c
         kinds = []
         while not ws.closed:
             kinds.append((await ws.receive(timeout=60)).type)
-        return kinds, server.wait(timeout=60)
+        # waited for on a thread: a blocked event loop never answers the server's close frame, and the
+        # server then waits 10 s for it before it exits
+        return kinds, await asyncio.to_thread(server.wait, 60)
 
     viewers, (kinds, status) = with_a_tab_open(lstm_checkpoint, interrupt_server)
     assert aiohttp.WSMsgType.CLOSE in kinds or aiohttp.WSMsgType.CLOSED in kinds
