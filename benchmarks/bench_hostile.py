@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import table
+from _common import SMOKE, machine, table, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -133,7 +133,7 @@ def run_child(argv: list[str], tmp: Path) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of a child run to the end."""
     out, err = tmp / "out.txt", tmp / "err.txt"
     with open(out, "wb") as o, open(err, "wb") as e:
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        env = {**os.environ, "LANG": "C.UTF-8"}  # the program pins its own BLAS threads
         status = subprocess.run(argv, stdout=o, stderr=e, cwd=ROOT, env=env).returncode
     return status, out.read_text(), err.read_text()
 
@@ -143,11 +143,13 @@ def main() -> int:
     ap.add_argument("--big-mib", type=int, default=1000,
                     help="largest size of the well-formed file with a NaN (under the 1 GiB limit)")
     args = ap.parse_args()
+    print(machine())
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         good = bundled_models().get(DEFAULT_MODEL)
-        cases = ([("baseline: the bundled default model", good)] if good else []) + build(tmp, args.big_mib)
+        hostile = build(tmp, 1 if SMOKE else args.big_mib)
+        cases = ([("baseline: the bundled default model", good)] if good else []) + hostile[: 2 if SMOKE else None]
         for label, path in cases:
             _, out, _ = run_child([sys.executable, "-c", TIMED_LOAD, str(path)], tmp)
             outcome, ms, rss = out.split()
@@ -163,7 +165,7 @@ def main() -> int:
                          "yes" if one_line else f"NO (exit {status}, {len(lines)} lines)"))
     print(table(rows, ("file", "load()", "ms to refuse", "peak RSS MB", "info: exit 2, one line")))
     print(f"target: every hostile file refused in one line: {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":
