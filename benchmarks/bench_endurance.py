@@ -117,7 +117,7 @@ def main() -> int:
     ap.add_argument("--baseline", type=Path, help="another checkout, played the same way afterwards")
     args = ap.parse_args()
     if SMOKE:
-        args.steps, args.max_seconds = 300, 3.0
+        args.steps, args.max_seconds = 300, 1.0
     print(machine())
     samples, rss_start, rss_idle = play(ROOT, args)
     if args.samples:
