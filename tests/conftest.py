@@ -79,3 +79,23 @@ def gru_checkpoint(make_checkpoint) -> Path:
 @pytest.fixture(scope="session")
 def rnn_checkpoint(make_checkpoint) -> Path:
     return make_checkpoint("rnn")
+
+
+def pytest_report_header(config) -> str:
+    """The versions the test extra pins against those installed: a snapshot that fails after an upgrade
+    says why at the top of the run."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    try:
+        wanted = [Requirement(r) for r in metadata.requires("rnn-tui") or []]
+    except metadata.PackageNotFoundError:
+        return "rnn-tui is not installed: the test extra's pins are not checked"
+    pins = {r.name: next(iter(r.specifier)).version for r in wanted
+            if r.marker is not None and r.marker.evaluate({"extra": "test"})
+            and len(r.specifier) == 1 and next(iter(r.specifier)).operator == "=="}
+    found = {name: metadata.version(name) for name in pins}
+    off = [f"{name} {found[name]} (pinned {pin})" for name, pin in pins.items() if found[name] != pin]
+    return ("test pins: " + ", ".join(f"{n} {v}" for n, v in sorted(found.items())) if not off
+            else "NOT the pinned versions, snapshots may differ: " + ", ".join(off))
