@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.cells import CELLS
-from ..core.errors import UserError
+from ..core.errors import UserError, needs_torch
 from ..train.options import CPU_DEFAULTS, DEFAULT_BUDGET, GPU_DEFAULTS, TrainOptions, flag_defaults
 from ._args import OneLineParser
 
@@ -114,7 +114,7 @@ def _import_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise UserError("training needs PyTorch, which is not installed: pip install 'rnn-tui[train]'") from None
+        raise UserError(needs_torch("training")) from None
 
 
 def _resumed_values(out: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -34,6 +34,7 @@ from ...analysis.memory_span import (
 )
 from ...core.cells import Model
 from ...core.checkpoint import Checkpoint
+from ...core.errors import needs_torch
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
 from .curve_plot import Curve, plot
@@ -158,8 +159,7 @@ class MemorySpanScreen(ModalScreen):
         try:
             from ...train.saliency import saliency_curve  # torch: only now, when asked
         except ImportError:
-            self.app.call_from_thread(self._update, None, "gradient saliency needs torch: "
-                                      "pip install 'rnn-tui[train]'", None)
+            self.app.call_from_thread(self._update, None, needs_torch("gradient saliency"), None)
             return
         r = self.request
         lags, rel = saliency_curve(r.model, r.window, r.state)
