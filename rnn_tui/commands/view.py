@@ -69,6 +69,8 @@ def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str], prog: str = "rnn-tui view") -> int:
+    if prog == "rnn-tui" and argv and not argv[0].startswith("-"):
+        check_model_name(argv[0])  # `rnn-tui evl x.txt`: a mistyped command, before argparse calls x.txt extra
     p = parser(prog)
     _config.apply(p, _config.load_config())
     return launch(p.parse_args(argv))

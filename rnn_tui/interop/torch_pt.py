@@ -115,7 +115,8 @@ def refusal(error: Exception) -> str:
     found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
     if found:
         name = safe_text(found.group(1), 40)
-        return f"a pickled object (Unsupported global: {name}), which rnn-tui never unpickles; save the weights instead: {SAVE_WEIGHTS}"
+        return (f"a pickled object (Unsupported global: {name}), which rnn-tui never unpickles; save the weights "
+                f"instead: {SAVE_WEIGHTS}")
     detail = re.search(r"WeightsUnpickler error: (.*?)(?: Check the documentation|$)", text)
     what = detail.group(1) if detail else text or type(error).__name__
     return f"cannot read as a safe PyTorch file (weights_only): {safe_text(what, 100)}"
