@@ -55,10 +55,10 @@ def load_pt(path: str | os.PathLike, vocab: GivenVocab | None = None) -> Checkpo
     except ImportError:
         raise CheckpointError(path, needs_torch("reading .pt files")) from None
     obj = _torch_load(torch, path)
-    state, meta = _unwrap(torch, path, obj)
-    cell = meta.get("cell")
+    cell = obj.get("cell") if isinstance(obj, dict) else None
     if cell is not None and (not isinstance(cell, str) or cell not in CELLS):
         raise CheckpointError(path, f"unknown cell {safe_text(repr(cell), 40)} (expected one of {', '.join(CELLS)})")
+    state, meta = _unwrap(torch, path, obj)
     try:
         arrays = {_name(k): _array(torch, k, v) for k, v in state.items()}
         layout = find_layout(arrays, cell)
@@ -130,7 +130,9 @@ def _unwrap(torch: Any, path: Path, obj: Any) -> tuple[dict[Any, Any], dict[str,
         key = next((k for k in STATE_KEYS if isinstance(obj.get(k), dict)), None)
         if key is not None:
             state = obj[key]
-            if not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            if not state:
+                raise CheckpointError(path, f"{key!r} holds no tensors")
+            if not all(isinstance(v, torch.Tensor) for v in state.values()):
                 raise CheckpointError(path, f"{key!r} must map names to tensors")
             return state, obj
         keys = ", ".join(safe_text(repr(k), 30) for k in list(obj)[:5])
