@@ -163,6 +163,9 @@ def _pick_head_and_embedding(rest: dict[str, np.ndarray], hidden: int, width: in
         fits.append((head, embed, left))
     complete = [f for f in fits if not f[2]]
     if not complete:
+        if len(heads) > 1:  # each leaves the other over: say what the choice was between
+            raise ValueError(f"two candidate decoders, {_shown(heads[0] + 'weight')} and {_shown(heads[1] + 'weight')}"
+                             "; keep one in the state dict")
         if fits:
             raise ValueError(f"tensor {_shown(fits[0][2][0])} does not fit an embedding → RNN → linear model")
         v = modules[heads[0]][0].shape[0]
