@@ -1,10 +1,10 @@
 """Start training from a model instead of random weights (char-rnn's `-init_from`): continue or fine-tune.
 
 The architecture is the model's. The vocabulary is the model's characters, in their order, followed
-by the new text's characters the model does not know, sorted. A new character starts as the model's
-least likely one: zero weight into the network (one-hot input) or a fresh embedding row, and a decoder
-row of zeros whose bias is the model's lowest, so the old characters' predictions are unchanged until
-training moves them.
+by the new text's characters the model does not know, sorted. A new character starts with zero weight
+into the network (one-hot input) or a fresh embedding row, and a decoder row of zeros whose bias is the
+model's lowest: its score is that constant, the old characters' scores are unchanged, and training
+moves both from there.
 """
 
 from __future__ import annotations
