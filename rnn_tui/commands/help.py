@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 import difflib
 from importlib import import_module
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
+from ._args import OneLineParser
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="rnn-tui help", description="Show a command's help: rnn-tui help eval is "
+                                                       "rnn-tui eval --help. Without a command, rnn-tui --help.")
+    p.add_argument("command", nargs="?", help="one of rnn-tui's commands")
+    return p
 
 
 def main(argv: list[str]) -> int:
     from . import COMMANDS
 
-    if len(argv) > 1:
-        raise UserError("rnn-tui help: one command at a time (rnn-tui help COMMAND)")
-    if not argv or argv[0] in ("-h", "--help"):
+    name = parser().parse_args(argv).command
+    if name is None:
         from .view import main as view
 
         return view(["--help"], prog="rnn-tui")
-    name = argv[0]
     if name not in COMMANDS:
         guess = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
         hint = f"did you mean {guess[0]!r}? " if guess else ""
