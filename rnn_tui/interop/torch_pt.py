@@ -50,11 +50,7 @@ _CSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # torch bolds a warning inside its 
 def load_pt(path: str | os.PathLike, vocab: GivenVocab | None = None) -> Checkpoint:
     """Read a `.pt`/`.pth` file safely and convert it; any problem raises CheckpointError."""
     path = Path(path)
-    try:
-        import torch
-    except ImportError:
-        raise CheckpointError(path, needs_torch("reading .pt files")) from None
-    obj = _torch_load(torch, path)
+    torch, obj = _torch_load(path)
     cell = obj.get("cell") if isinstance(obj, dict) else None
     if cell is not None and (not isinstance(cell, str) or cell not in CELLS):
         raise CheckpointError(path, f"unknown cell {safe_text(repr(cell), 40)} (expected one of {', '.join(CELLS)})")
@@ -78,13 +74,18 @@ def load_pt(path: str | os.PathLike, vocab: GivenVocab | None = None) -> Checkpo
     return Checkpoint(path, config, chars, {k: layout.tensors[k] for k in config.shapes()}, provenance)
 
 
-def _torch_load(torch: Any, path: Path) -> Any:
+def _torch_load(path: Path) -> tuple[Any, Any]:
+    """torch and what the file holds; the file's kind, size and archive checked before torch is imported."""
     try:
         with open_regular(path, MAX_FILE_BYTES, "PyTorch file") as f:
             check_archive(path, f)
+            try:
+                import torch
+            except ImportError:
+                raise CheckpointError(path, needs_torch("reading .pt files")) from None
             with warnings.catch_warnings():  # torch warns on stderr about pickle protocols: not one line
                 warnings.simplefilter("ignore")
-                return torch.load(f, weights_only=True, map_location="cpu")
+                return torch, torch.load(f, weights_only=True, map_location="cpu")
     except FileProblem as e:
         raise CheckpointError(path, str(e)) from None
     except CheckpointError:
