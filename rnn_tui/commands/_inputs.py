@@ -94,10 +94,12 @@ def given_vocab(args: argparse.Namespace):
 def read_input_text(name: str, max_bytes: int = MAX_TEXT_BYTES) -> tuple[str, str]:
     """The text of a file or of standard input (`-`), and its name for messages; every problem a UserError.
 
+    Every command that reads a text reads it here (eval, analyze, export, train, score).
+
     A stream gets the same limits as a file: read in blocks and stopped at `max_bytes`
     (after .xz decompression), so `yes | rnn-tui eval -` ends with a line, not a full memory.
     """
-    if name != STDIN:
+    if name not in (STDIN, "/dev/stdin"):  # /dev/stdin is a pipe, which the file reader refuses
         from ..core.text import read_text
 
         return read_text(name, max_bytes), safe_text(name, 100)

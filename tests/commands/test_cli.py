@@ -93,6 +93,11 @@ def test_analyze_and_export_read_standard_input(tmp_path, argv):
     assert b"standard input" in r.stdout or (tmp_path / "e.npz").is_file()
 
 
+def test_dev_stdin_is_standard_input_too():
+    r = run("eval", "/dev/stdin", "-m", "shakespeare-rnn", stdin=TEXT.encode())
+    assert r.returncode == 0 and b"exact, one stream" in r.stdout, r.stderr
+
+
 def test_standard_input_keeps_the_size_limit(monkeypatch):
     monkeypatch.setattr(_inputs, "_read_stdin", {})
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 5000)))
