@@ -150,7 +150,8 @@ def _resumed_values(out: str, given: dict[str, Any]) -> tuple[dict[str, Any], di
     saved = {k: v for k, v in resume_data["options"].items() if k in DEFAULTS}
     for k, v in given.items():
         if k not in RESUME_MAY_CHANGE and k in saved and saved[k] != v:
-            raise UserError(f"--resume: --{k.replace('_', '-')} {v} differs from the run being resumed "
+            flag = "grad-clip" if k == "clip" else k.replace("_", "-")
+            raise UserError(f"--resume: --{flag} {v} differs from the run being resumed "
                             f"({saved[k]}); only {', '.join(sorted(RESUME_MAY_CHANGE))} may change")
     return saved, resume_data
 
