@@ -68,7 +68,7 @@ def model_and_text(args: argparse.Namespace, first: str, second: str | None,
 def open_model(args: argparse.Namespace, name: str | None) -> Checkpoint:
     from ..interop import load_model
 
-    return load_model(name, given_vocab(args))
+    return load_model(name, vocab=given_vocab(args))
 
 
 def given_vocab(args: argparse.Namespace):

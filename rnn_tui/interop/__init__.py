@@ -13,7 +13,7 @@ PYTORCH_SUFFIXES = (".pt", ".pth")
 MODEL_SUFFIXES = (".safetensors", ".npz", *PYTORCH_SUFFIXES)
 
 
-def load_model(name_or_path: str | os.PathLike | None, vocab: GivenVocab | None = None) -> Checkpoint:
+def load_model(name_or_path: str | os.PathLike | None, *, vocab: GivenVocab | None = None) -> Checkpoint:
     """A bundled model's name (None: the default) or a file in any accepted format.
 
     `vocab` names the characters of a file that has none (a bare PyTorch state dict, a min-char-rnn .npz without

@@ -67,7 +67,7 @@ def test_char_rnn_pytorch_gru_over_printable_matches_torch(tmp_path):
     net = build(vocab=100, cell="gru", layers=2, hidden=8, embed=8)
     path = tmp_path / "shakespeare.pt"
     torch.save(net.state_dict(), path)
-    ckpt = load_model(path, printable())
+    ckpt = load_model(path, vocab=printable())
     assert ckpt.vocab.chars == tuple(string.printable)
     assert (ckpt.config.cell, ckpt.config.layers, ckpt.config.hidden, ckpt.config.embed_dim) == ("gru", 2, 8, 8)
     assert_matches_torch(net, ckpt, TEXT)
@@ -91,7 +91,7 @@ def test_every_layout_under_any_names_matches_torch(tmp_path, cell, layers, embe
     net = build(vocab=len(vocab.chars), cell=cell, layers=layers, embed=embed, names=names)
     path = tmp_path / "m.pth"  # .pth is a .pt
     torch.save(net.state_dict(), path)
-    ckpt = load_model(path, vocab)
+    ckpt = load_model(path, vocab=vocab)
     assert (ckpt.config.cell, ckpt.config.layers, ckpt.config.embed_dim) == (cell, layers, embed)
     assert_matches_torch(net, ckpt, TEXT)
 
@@ -101,7 +101,7 @@ def test_a_stack_without_biases_and_a_dataparallel_prefix_match_torch(tmp_path):
     net = build(vocab=len(vocab.chars), cell="lstm", layers=2, embed=None, bias=False)
     path = tmp_path / "m.pt"
     torch.save({f"module.{k}": v for k, v in net.state_dict().items()}, path)
-    assert_matches_torch(net, load_model(path, vocab), TEXT)
+    assert_matches_torch(net, load_model(path, vocab=vocab), TEXT)
 
 
 def test_a_training_checkpoint_with_its_own_characters_needs_no_option(tmp_path):
@@ -153,7 +153,7 @@ def save_and_refuse(tmp_path, state: dict, vocab=None) -> str:
     path = tmp_path / "m.pt"
     torch.save(state, path)
     with pytest.raises(CheckpointError) as err:
-        load_model(path, vocab)
+        load_model(path, vocab=vocab)
     message = str(err.value)
     assert "\n" not in message and safe_text(message) == message, message
     return message
