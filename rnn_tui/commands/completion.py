@@ -87,6 +87,8 @@ def full_parser(model_completer=None) -> argparse.ArgumentParser:
         make = getattr(import_module(f".{module}", __package__), "parser", None)
         sub = subs.add_parser(name, help=line, parents=[make()] if make else [], add_help=make is None)
         for action in sub._actions:
+            if name == "help" and action.dest == "command":
+                action.completer = lambda prefix, **_: [c for c in COMMANDS if c.startswith(prefix)]  # type: ignore
             if action.dest in ("model", "model_option", "checkpoint", "init_from") and model_completer is not None:
                 action.completer = model_completer  # type: ignore[attr-defined]
     return root

@@ -207,6 +207,29 @@ def test_train_init_from_refuses_a_size_that_does_not_fit(tmp_path, capsys, text
     assert "the model is LSTM 1×32, so --hidden 64 does not fit it" in one_error_line(capsys)
 
 
+def test_grad_clip_and_init_from_reach_the_trainer(tmp_path, monkeypatch, text_file):
+    pytest.importorskip("torch")
+    from rnn_tui.train import trainer
+
+    seen = {}
+
+    class Spy:
+        def __init__(self, opts, **kw):
+            seen.update(opts=opts, init=kw.get("init"), corpus=kw.get("corpus"))
+
+        def run(self):
+            return type("Result", (), {"best_val": 1.0})()
+
+    monkeypatch.setattr(trainer, "Trainer", Spy)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", str(text_file), "--grad-clip", "0.25", "--init-from", "shakespeare-rnn", "--batch", "2",
+                 "--seq-len", "8", "--max-steps", "1", "--threads", "1"]) == 0
+    opts = seen["opts"]
+    assert opts.clip == 0.25 and opts.init_from == "shakespeare-rnn" and seen["init"].name == "shakespeare-rnn"
+    assert (opts.cell, opts.layers, opts.hidden) == ("rnn", 2, 256)
+    assert seen["corpus"].vocab.chars[: len(seen["init"].vocab)] == seen["init"].vocab.chars
+
+
 @pytest.mark.parametrize("value", ["-1", "nan", "x"])
 def test_grad_clip_is_checked(capsys, text_file, value):
     assert main(["train", str(text_file), "--grad-clip", value]) == 2
