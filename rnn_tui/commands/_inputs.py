@@ -58,6 +58,9 @@ def model_and_text(args: argparse.Namespace, first: str, second: str | None,
     """(model, text) from one or two positionals and -m: `CMD TEXT -m MODEL` is the convention; with two
     positionals, the one that looks like a model is the model, else the command's old order decides."""
     if second is None:
+        if looks_like_model(first) and first != STDIN:
+            shown = safe_text(first, 60)
+            raise UserError(f"{shown} is a model, and a text is needed too: TEXT -m {shown} (- reads standard input)")
         return model_name(args, None), first
     if looks_like_model(first) != looks_like_model(second):
         model_first = looks_like_model(first)

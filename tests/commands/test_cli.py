@@ -147,6 +147,11 @@ def test_every_command_takes_the_model_as_an_option(capsys, text_file, tmp_path,
     assert "shakespeare-rnn" in out or argv[0] == "sample"
 
 
+def test_a_model_without_a_text_is_one_line(capsys):
+    assert main(["eval", "shakespeare-rnn"]) == 2
+    assert "shakespeare-rnn is a model, and a text is needed too: TEXT -m shakespeare-rnn" in one_error_line(capsys)
+
+
 def test_two_models_named_is_one_line(capsys, text_file):
     assert main(["eval", "shakespeare-gru", str(text_file), "-m", "shakespeare-rnn"]) == 2
     assert "two models named" in one_error_line(capsys)
