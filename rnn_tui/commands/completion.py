@@ -55,8 +55,11 @@ def complete() -> None:
 
         return [name for name in bundled_models() if name.startswith(prefix)] + list(files(prefix))
 
+    def vocabularies(prefix: str, **_) -> list[str]:
+        return ["printable"] * "printable".startswith(prefix) + list(files(prefix))
+
     as_view(os.environ)
-    argcomplete.autocomplete(full_parser(models))
+    argcomplete.autocomplete(full_parser(models, vocabularies))
     sys.exit(1)  # autocomplete returns only when it was not asked to complete
 
 
@@ -75,7 +78,7 @@ def as_view(env) -> None:
         env["COMP_POINT"] = str(point + len("view "))
 
 
-def full_parser(model_completer=None) -> argparse.ArgumentParser:
+def full_parser(model_completer=None, vocab_completer=None) -> argparse.ArgumentParser:
     """Every command as a sub-command with its own options (those whose module has `parser()`)."""
     from . import COMMANDS
 
@@ -87,6 +90,8 @@ def full_parser(model_completer=None) -> argparse.ArgumentParser:
         make = getattr(import_module(f".{module}", __package__), "parser", None)
         sub = subs.add_parser(name, help=line, parents=[make()] if make else [], add_help=make is None)
         for action in sub._actions:
+            if action.dest == "vocab" and vocab_completer is not None:
+                action.completer = vocab_completer  # type: ignore[attr-defined]
             if name == "help" and action.dest == "command":
                 action.completer = lambda prefix, **_: [c for c in COMMANDS if c.startswith(prefix)]  # type: ignore
             if action.dest in ("model", "model_option", "checkpoint", "init_from") and model_completer is not None:

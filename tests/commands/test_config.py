@@ -188,6 +188,7 @@ def test_tab_completes_a_bare_model_name_and_the_viewers_options_after_it(tmp_pa
     assert tab("rnn-tui shakespeare-lstm --se", tmp_path) == ["--seed"]
     assert {"shakespeare-lstm"} <= set(tab("rnn-tui eval t.txt -m shakespeare-l", tmp_path))
     assert tab("rnn-tui help ev", tmp_path) == ["eval"]
+    assert tab("rnn-tui info m.pt --vocab pri", tmp_path) == ["printable"]
 
 
 def test_a_tab_never_runs_a_command_even_without_argcomplete(tmp_path):
