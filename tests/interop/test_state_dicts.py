@@ -62,14 +62,16 @@ def assert_matches_torch(net: CharNet, ckpt, text: str) -> None:
     np.testing.assert_allclose(logits, expected, atol=1e-5, rtol=0)
 
 
-def test_char_rnn_pytorch_gru_over_printable_matches_torch(tmp_path):
+@pytest.mark.parametrize("hidden", [8, 100])  # 100: its default, as wide as the vocabulary
+def test_char_rnn_pytorch_gru_over_printable_matches_torch(tmp_path, hidden):
     """char-rnn.pytorch: Embedding(100, H), GRU(H, H, layers), Linear(H, 100) over string.printable."""
-    net = build(vocab=100, cell="gru", layers=2, hidden=8, embed=8)
+    net = build(vocab=100, cell="gru", layers=2, hidden=hidden, embed=hidden)
     path = tmp_path / "shakespeare.pt"
     torch.save(net.state_dict(), path)
     ckpt = load_model(path, vocab=printable())
     assert ckpt.vocab.chars == tuple(string.printable)
-    assert (ckpt.config.cell, ckpt.config.layers, ckpt.config.hidden, ckpt.config.embed_dim) == ("gru", 2, 8, 8)
+    assert (ckpt.config.cell, ckpt.config.layers, ckpt.config.hidden, ckpt.config.embed_dim) == ("gru", 2, hidden,
+                                                                                                  hidden)
     assert_matches_torch(net, ckpt, TEXT)
 
 
