@@ -2,7 +2,7 @@
 
 Target (issue #2): >= 15,000 chars/s on the 2-core development machine. Prints
 the exact single-stream run (every character after every earlier one) and the
-16-stream run that `rnn-tui eval` uses by default, with the loss each gives.
+16-stream run that `rnn-tui eval` uses on long texts, with the loss each gives.
 """
 
 from __future__ import annotations
