@@ -56,7 +56,7 @@ class Plan:
 
 def macs_per_char(config: Config) -> int:
     """Multiply-adds of one forward step per character: the recurrence and the head."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
+    gates = config.kind.gates
     total, inp = 0, config.input_size
     for _ in range(config.layers):
         total += gates * config.hidden * (inp + config.hidden)
@@ -67,7 +67,7 @@ def macs_per_char(config: Config) -> int:
 def training_bytes(config: Config, batch: int, seq_len: int) -> int:
     """A generous estimate of the memory one training step needs: weights, gradients, Adam's two
     moments, the activations kept for backpropagation, and the one-hot input and logits."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
+    gates = config.kind.gates
     per_char = config.layers * config.hidden * (gates + 3) * 2 + config.input_size * 2 + config.vocab_size * 4
     return 4 * (4 * config.parameters() + batch * seq_len * per_char)
 

@@ -49,7 +49,7 @@ from ..core.cells import Config
 from ..core.errors import UserError
 from ..core.vocab import Vocab
 from .data import Corpus, prepare
-from .model import CharRNN, detach_state, nll, sample
+from .model import CharRNN, detach_state, nll, sample, torch_state
 from .options import CPU_DEFAULTS, GPU_DEFAULTS, TrainOptions
 from .output import check_writable, remove_stale_temps, save_failed
 from .sizing import check_memory
@@ -188,11 +188,10 @@ def _state_list(state: Any) -> list[torch.Tensor]:
     return [s.detach().cpu() for s in (state if isinstance(state, tuple) else (state,))]
 
 
-def _state_from_list(tensors: list[torch.Tensor], cell: str, device: torch.device) -> Any:
+def _state_from_list(tensors: list[torch.Tensor], config: Config, device: torch.device) -> Any:
     if not tensors:
         return None
-    moved = [t.to(device) for t in tensors]
-    return tuple(moved) if cell == "lstm" else moved[0]
+    return torch_state(config, [t.to(device) for t in tensors])
 
 
 def _plain_options(opts: TrainOptions) -> dict[str, Any]:
@@ -283,7 +282,7 @@ class Trainer:
             torch.cuda.set_rng_state(r["cuda_rng"], self.device)
         self.generator.set_state(r["batch_rng"])
         self.streams.restore(r["streams"])
-        self.state = _state_from_list(r["carry"], self.config.cell, self.device)
+        self.state = _state_from_list(r["carry"], self.config, self.device)
         self.step, self.elapsed, self.step_seconds = int(r["step"]), float(r["elapsed"]), float(r["step_seconds"])
         self.best_val = r.get("best_val")
         self.best_step = int(r.get("best_step", 0))

@@ -63,10 +63,11 @@ class LSTMCell(Cell):
             f"    = {n(keep)} + {n(write)} = {n(q['c'])}{mark('c', clamped)}",
             f"h_t = o·tanh(c_t) = {v(q['o'])}·{n(float(np.tanh(q['c'])))} = {n(q['h'])}{mark('h', clamped)}",
         ]
+        k, w = f"{abs(keep):.3f}", f"{abs(write):.3f}"
         if abs(keep) >= abs(write):
-            dominant = f"the old cell state dominated (|f·c_t−1| {abs(keep):.3f} ≥ |i·g| {abs(write):.3f}): it remembers"
+            dominant = f"the old cell state dominated (|f·c_t−1| {k} ≥ |i·g| {w}): it remembers"
         else:
-            dominant = f"the new candidate dominated (|i·g| {abs(write):.3f} > |f·c_t−1| {abs(keep):.3f}): it writes"
+            dominant = f"the new candidate dominated (|i·g| {w} > |f·c_t−1| {k}): it writes"
         values = {**q, "c_prev": c_prev, "h_prev": parts.prev["h"], "f·c_prev": keep, "i·g": write,
                   **{f"pre_{k}": float(p) for (k, _, _), p in zip(gates, parts.pre, strict=True)}}
         return values, dominant, [*lines, dominant]
