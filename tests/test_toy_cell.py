@@ -22,7 +22,7 @@ from rnn_tui.analysis.clamp import Pin, check_pin, model_clamp, value_range
 from rnn_tui.analysis.equations import explain_unit
 from rnn_tui.analysis.features import BY_KEY
 from rnn_tui.analysis.finder import rank_one
-from rnn_tui.core.cells import CELLS, Cell, Config, Model, register
+from rnn_tui.core.cells import CELLS, Cell, Config, register
 from rnn_tui.core.cells.base import blocks, mark, sigmoid, signed_number
 from rnn_tui.core.checkpoint import load, save
 from rnn_tui.core.vocab import Vocab

@@ -43,7 +43,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def blocks(x: np.ndarray, n: int) -> list[np.ndarray]:
     """The n gate blocks of a projection, as views: W_ih stacks them along its rows in this order."""
-    return np.split(x, n, axis=-1)
+    size = x.shape[-1] // n
+    return [x[..., j * size : (j + 1) * size] for j in range(n)]  # np.split costs 5 µs a call
 
 
 def no_clamp(name: str, value: np.ndarray) -> np.ndarray:

@@ -82,6 +82,12 @@ class Config:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
 
+# A teacher-forced run goes layer by layer through blocks of about this many (stream, step) rows:
+# enough for an efficient input projection, few enough that a block's arrays stay in cache (on 16
+# streams, 1 thread, 40k characters: 47-50 k chars/s in blocks against 36-43 k without).
+BLOCK_ROWS = 4096
+
+
 class Model:
     """A character model: one `step` per character, or `forward` over a whole text. Both run the
     cell's `equations`, one layer at a time.
@@ -171,9 +177,11 @@ class Model:
     def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False):
         """Teacher-forced run over `ids` of shape (T,) or (B, T): B independent streams.
 
-        One layer at a time: each layer's input projection for the whole text is
-        one matrix product and only the recurrence loops; with B streams every
-        step is a matrix-matrix product instead of a matrix-vector one. Returns
+        Time goes in blocks (BLOCK_ROWS), and within a block one layer at a
+        time: each layer's input projection for the block is one matrix product
+        and only the recurrence loops; with B streams every step is a
+        matrix-matrix product instead of a matrix-vector one. Blocks keep every
+        intermediate array in cache, whatever the length of the text. Returns
         (final state, logits (..., T, V), activations (..., T, layers,
         quantities, hidden) if `capture` else None). Agrees with `step` to
         rounding, not bit for bit.
@@ -188,14 +196,18 @@ class Model:
         else:
             state = (state[None] if single else state).copy()
         acts = np.empty((B, T, c.layers, len(c.quantities), c.hidden), dtype=np.float32) if capture else None
-        x = self.input_table[ids]  # (B, T, G): the first layer's input projection, looked up
-        for k in range(c.layers):
-            if k:
-                x = x @ self.w_ih[k]
-                x += self.input_bias[k]
-            x = self._scan(k, x, state[:, k], None if acts is None else acts[:, :, k])
-        logits = x @ self.head_w
-        logits += self.head_b
+        logits = np.empty((B, T, c.vocab_size), dtype=np.float32)
+        block = max(1, BLOCK_ROWS // B)
+        for t0 in range(0, T, block):
+            t1 = min(T, t0 + block)
+            x = self.input_table[ids[:, t0:t1]]  # (B, t, G): the first layer's input projection, looked up
+            for k in range(c.layers):
+                if k:
+                    x = x @ self.w_ih[k]
+                    x += self.input_bias[k]
+                x = self._scan(k, x, state[:, k], None if acts is None else acts[:, t0:t1, k])
+            np.matmul(x, self.head_w, out=logits[:, t0:t1])
+            logits[:, t0:t1] += self.head_b
         if single:
             return state[0], logits[0], None if acts is None else acts[0]
         return state, logits, acts
