@@ -92,7 +92,7 @@ def check_memory(config: Config, batch: int, seq_len: int, available: int | None
     need = training_bytes(config, batch, seq_len)
     free = available_bytes() if available is None else available
     if free is not None and need > 0.8 * free:
-        raise UserError(f"{config.cell.upper()} {config.layers}×{config.hidden} with batch {batch} × {seq_len} needs "
+        raise UserError(f"{config.label} with batch {batch} × {seq_len} needs "
                         f"about {_gb(need)} of memory to train, but {_gb(free)} is free here: choose a smaller "
                         "--hidden, --layers or --batch")
 
@@ -203,7 +203,7 @@ def plan(cell: str, vocab_size: int, embedding: int | None, batch: int, seq_len:
 
     if step_time(small) >= left:
         raise UserError(f"--time-budget {budget:g} s is shorter than one training step here: a step of "
-                        f"{small.cell.upper()} {small.layers}×{small.hidden} with batch {batch} × {seq_len} takes "
+                        f"{small.label} with batch {batch} × {seq_len} takes "
                         f"{step_time(small):.2f} s on {threads} thread(s), and timing it took {spent:.1f} s; "
                         f"give at least {spent + 20 * step_time(small):.0f} s")
     chosen = configs[0]

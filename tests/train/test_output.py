@@ -116,7 +116,9 @@ def test_stale_temporary_files_of_our_naming_are_removed_by_the_next_run(tmp_pat
               tmp_path / "notes.tmp"]
     for p in ours + others:
         p.write_bytes(b"x" * 1000)
-    Trainer(opts, reporter=QuietReporter())
+    t = Trainer(opts, reporter=QuietReporter())
+    assert all(p.exists() for p in ours)  # building a trainer changes nothing outside it
+    t.run()
     assert not any(p.exists() for p in ours)
     assert all(p.exists() for p in others)
 
@@ -128,7 +130,8 @@ def test_resume_also_removes_stale_temporary_files(tmp_path):
     stale = tmp_path / ".model.safetensors.resume.pt.q1w2e3r4.tmp"
     stale.write_bytes(b"half a resume file")
     opts.resume = True
-    Trainer(opts, reporter=QuietReporter())
+    opts.max_steps = 5
+    Trainer(opts, reporter=QuietReporter()).run()
     assert not stale.exists()
 
 
