@@ -143,3 +143,22 @@ def test_the_resume_file_goes_through_the_one_atomic_writer(tmp_path, monkeypatc
     Trainer(opts, reporter=QuietReporter()).run()
     assert opts.resume_path in written
     assert read_resume(opts.resume_path)["step"] == 3
+
+
+def test_building_a_trainer_leaves_the_process_as_it_was_and_run_gives_the_threads_back(tmp_path):
+    threads, rng = torch.get_num_threads(), torch.get_rng_state()
+    opts = options(tmp_path, prose(3000), max_steps=2, threads=threads + 1, seed=5)
+    t = Trainer(opts, reporter=QuietReporter())
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.get_rng_state(), rng)
+    seen = []
+    t.on_step = lambda tr: seen.append(torch.get_num_threads())
+    t.run()
+    assert seen == [threads + 1] * 2  # the run's own setting while it trains...
+    assert torch.get_num_threads() == threads  # ...and the caller's afterwards
+    for d in ("again", "first"):
+        (tmp_path / d).mkdir()
+    again = Trainer(options(tmp_path / "again", prose(3000), max_steps=2, seed=5), reporter=QuietReporter())
+    first = Trainer(options(tmp_path / "first", prose(3000), max_steps=2, seed=5), reporter=QuietReporter())
+    for k, v in first.model.state_dict().items():  # the seed alone decides the first weights
+        assert torch.equal(v, again.model.state_dict()[k]), k
