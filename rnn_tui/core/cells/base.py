@@ -15,9 +15,12 @@ folded into it, `hp` = W_hh h_{t−1} + the ones that cannot, see
 `split_bias`), so a cell's body is only its elementwise maths.
 
 Clamping goes through the one hook `hold(name, value)`, which every line passes
-its result through: it returns the value, with the clamped units overwritten,
-so everything downstream (the next equation, the next layer, the next step)
-sees the held value.
+its result through: it returns the value, with the clamped units overwritten in
+place (so hand it a freshly computed array, never an input), and everything
+downstream (the next equation, the next layer, the next step) sees the held value.
+
+Two conventions the model relies on: h, the layer's output, is the last of
+`quantities` and the first of `state` (the recurrent projection multiplies it).
 """
 
 from __future__ import annotations
