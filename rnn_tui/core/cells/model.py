@@ -202,11 +202,11 @@ class Model:
             t1 = min(T, t0 + block)
             x = self.input_table[ids[:, t0:t1]]  # (B, t, G): the first layer's input projection, looked up
             for k in range(c.layers):
-                if k:
-                    x = x @ self.w_ih[k]
+                if k:  # one product over all the block's rows, not one per stream
+                    x = (x.reshape(-1, c.hidden) @ self.w_ih[k]).reshape(B, t1 - t0, -1)
                     x += self.input_bias[k]
                 x = self._scan(k, x, state[:, k], None if acts is None else acts[:, t0:t1, k])
-            np.matmul(x, self.head_w, out=logits[:, t0:t1])
+            logits[:, t0:t1] = (x.reshape(-1, c.hidden) @ self.head_w).reshape(B, t1 - t0, -1)
             logits[:, t0:t1] += self.head_b
         if single:
             return state[0], logits[0], None if acts is None else acts[0]
