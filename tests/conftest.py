@@ -23,10 +23,11 @@ import textual._wait  # noqa: E402
 
 # Textual's Pilot, after every key it presses, sleeps in slices of 20 ms until one passes with the process
 # using under 5 % of it (textual._wait.wait_for_idle): at least 40 ms a key. The suite presses thousands
-# of keys, and those slices were a third of its wall time. The same rule over 5 ms slices: a key's own
+# of keys, and those slices were most of the TUI tests' idle time. The same rule over 5 ms slices: a key's own
 # work (messages, refreshes, workers) still keeps the process busy, so it still waits for it. Textual's
 # version is pinned for the tests; if it renames these, this fails rather than quietly slowing down.
-assert textual._wait.SLEEP_GRANULARITY == 1 / 50 and textual._wait.SLEEP_IDLE == 1 / 50 / 20
+assert textual._wait.SLEEP_GRANULARITY == 1 / 50 and textual._wait.SLEEP_IDLE == 1 / 50 / 20, \
+    "Textual's idle wait changed: review the 5 ms slices set here"
 textual._wait.SLEEP_GRANULARITY = 1 / 200
 textual._wait.SLEEP_IDLE = 1 / 200 / 20
 
