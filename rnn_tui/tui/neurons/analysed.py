@@ -9,7 +9,6 @@ import numpy as np
 from rich.style import Style
 
 from ...analysis.capture import Capture, capture, check_text
-from ...analysis.export import surprisal, top_guesses
 from ...analysis.features import BUILT_IN
 from ...analysis.finder import Ranking, rank
 from ...core.checkpoint import Checkpoint
@@ -25,30 +24,28 @@ class Analysis:
     cap: Capture
     source: str  # what the text is, for titles: "held-out passage", "file notes.txt", "generated text"
     rankings: list[Ranking] = field(default_factory=list)
-    _guesses: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
-    _surprisal: np.ndarray | None = None
 
     @property
     def text(self) -> str:
         return self.cap.text
 
-    def guesses(self, t: int) -> list[tuple[str, float]]:
-        """The model's top-5 next characters after character t (computed on demand, kept)."""
-        g = self._guesses.get(t)
-        if g is None and self.cap.logits is not None:
-            g = self._guesses[t] = top_guesses(self.cap.logits[t : t + 1], self.ckpt.vocab.chars)[0]
-        return g or []
+    def guesses(self, start: int, end: int) -> list[list[tuple[str, float]]]:
+        """The model's top-5 next characters after each character in [start, end), as it read the text from
+        its start (empty lists if the capture kept none)."""
+        g = self.cap.guesses
+        return g.rows(start, end, self.ckpt.vocab.chars) if g is not None else [[] for _ in range(start, end)]
 
     def surprisal(self) -> np.ndarray:
-        if self._surprisal is None:
-            self._surprisal = surprisal(self.cap.logits, self.cap.ids)
-        return self._surprisal
+        g = self.cap.guesses
+        return g.surprisal if g is not None else np.zeros(len(self.cap), np.float32)
 
     def signed(self, index: int) -> bool:
         return self.cap.unit_name(index)[1] not in self.cap.gates
 
     def levels(self, index: int | None) -> np.ndarray:
-        """Colour buckets of a unit over the text (signed: by its largest magnitude), or of the surprisal."""
+        """Colour buckets of a unit over the text, or of the surprisal. A signed unit is scaled by its largest
+        magnitude in this text: an integrating cell state that drifts to thousands shows its drift, and its
+        small swings near zero all take the colour of zero."""
         if index is None:
             s = self.surprisal()
             return palette.quantise(s / max(float(s.max()), 1e-6), signed=False)
@@ -60,10 +57,11 @@ class Analysis:
 
 def analyse(ckpt: Checkpoint, text: str, source: str,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """Capture and rank every built-in feature; a UserError if the text is empty, binary or too large."""
+    """Capture (one stream from the text's start, so values and guesses are what the model does reading it) and
+    rank every built-in feature; a UserError if the text is empty, binary or too large."""
     model = ckpt.model()
     check_text(model, text, source)
-    cap = capture(model, ckpt.vocab, text, keep_logits=True, progress=progress)
+    cap = capture(model, ckpt.vocab, text, streams=1, guesses=5, progress=progress)
     return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
 
 
