@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .capture import Capture, Progress, bytes_needed, capture, check_content, unit_count
+from .capture import Capture, Progress, bytes_needed, capture, check_content, doubled_midranks, unit_count
 from .features import ONOFF, Feature, line_ids
 
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
@@ -91,9 +91,11 @@ class Scores:
     auc: np.ndarray  # NaN for ramps
 
 
-def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray) -> Scores:
+def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, keep_ranks: bool = True) -> Scores:
     """Pearson's r of every unit with each ramp column of `values` (T, k), and the AUC of every unit for the
-    on/off columns (`onoff`, (k,)), in blocks of units so that the float64 copies stay small."""
+    on/off columns (`onoff`, (k,)), in blocks of units so that the float64 copies stay small. With
+    `keep_ranks` the units' mid-ranks are kept on the capture (a later feature is then one sum per unit);
+    without, they are made a block at a time and dropped (half the memory)."""
     K, T = cap.data.shape
     r = np.full((K, len(onoff)), np.nan)
     auc = np.full((K, len(onoff)), np.nan)
@@ -109,13 +111,13 @@ def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray) -> Scores:
             sx = np.sqrt(np.maximum((x * x).sum(axis=1) - x.sum(axis=1) ** 2 / T, 0.0))
             with np.errstate(invalid="ignore", divide="ignore"):
                 r[a : a + rows, ramps] = (x @ fc) / sx[:, None] / sf[None, :]
-    for j in np.flatnonzero(onoff):
-        on = values[:, j] > 0
-        n1 = int(on.sum())
-        n0 = T - n1
-        if n1 == 0 or n0 == 0:
-            continue
-        auc[:, j] = (_rank_sum(cap.ranks(), on) / 2 - n1 * (n1 + 1) / 2) / (n1 * n0)
+    cols = [j for j in np.flatnonzero(onoff) if 0 < np.count_nonzero(values[:, j] > 0) < T]
+    for a in range(0, K, K if keep_ranks else rows):
+        ranks = cap.ranks() if keep_ranks else doubled_midranks(cap.data[a : a + rows])
+        for j in cols:
+            on = values[:, j] > 0
+            n1 = int(on.sum())
+            auc[a : a + len(ranks), j] = (_rank_sum(ranks, on) / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
     return Scores(np.clip(r, -1.0, 1.0), auc)
 
 
@@ -132,7 +134,8 @@ def _rank_sum(ranks: np.ndarray, on: np.ndarray) -> np.ndarray:
     return total if side is on else T * (T + 1) - total
 
 
-def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
+def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10,
+         keep_ranks: bool = True) -> list[Ranking]:
     """One Ranking per feature, best units first (see the module docstring)."""
     text = cap.text
     out = [Ranking(f) for f in features]
@@ -142,7 +145,7 @@ def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int =
         return out
     values = np.stack([f(text).astype(np.float32) for f in features], axis=1)
     onoff = np.array([f.kind == ONOFF for f in features])
-    sc = scores(cap, values, onoff)
+    sc = scores(cap, values, onoff, keep_ranks)
     for j, (f, rk) in enumerate(zip(features, out, strict=True)):
         v = values[:, j]
         if f.kind == ONOFF:
@@ -176,7 +179,7 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
     `max_bytes` (values and their ranks), each block captured in its own pass over the text and ranked
     exactly, and the blocks' lists merged. One block (one pass) when the whole capture fits."""
     check_content(text, what)
-    per_unit = bytes_needed(model, len(text), 1) * 2  # the values and their doubled mid-ranks
+    per_unit = bytes_needed(model, len(text), 1)  # the values (their ranks are made a few units at a time)
     U = unit_count(model)
     block = max(1, min(U, max_bytes // max(per_unit, 1)))
     parts: list[list[Ranking]] = []
@@ -188,7 +191,7 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
                 progress(done + d, U * len(text))
 
         cap = capture(model, vocab, text, streams=streams, units=np.arange(a, min(U, a + block)), progress=step)
-        parts.append(rank(cap, features, top))
+        parts.append(rank(cap, features, top, keep_ranks=False))
         del cap
     return [merge([p[j] for p in parts], top) for j in range(len(features))]
 
