@@ -229,36 +229,27 @@ def doubled_midranks(data: np.ndarray, cells: int = 2**22) -> np.ndarray:
     mean of their ranks), as integers (uint16 when they fit, else uint32).
 
     A row is sorted as 64-bit keys (the value's sortable bits, then its position), which numpy sorts several
-    times faster than an argsort of floats; the position comes back from the low bits."""
+    times faster than an argsort of floats; the position comes back from the low bits. Runs of equal values
+    are found in the flattened block at once (saturated gates have long ones)."""
     K, T = data.shape
     out = np.empty((K, T), np.uint16 if 2 * T + 1 < 2**16 else np.uint32)
     if T == 0:
         return out
     pos = np.arange(T, dtype=np.uint64)
-    doubled = 2 * np.arange(1, T + 1, dtype=np.int64)  # the ranks without ties
     block = max(1, cells // T)  # rows sorted at a time
     for a in range(0, K, block):
         keys = sortable(data[a : a + block]).astype(np.uint64) << np.uint64(32)
         keys |= pos
         keys.sort(axis=1)
-        order = (keys & np.uint64(0xFFFFFFFF)).astype(np.intp)
-        v = (keys >> np.uint64(32)).astype(np.uint32)
-        del keys
-        ranked = np.broadcast_to(doubled, v.shape).copy()
-        tied = np.flatnonzero((v[:, 1:] == v[:, :-1]).any(axis=1))
-        if len(tied):  # only rows with equal values pay for finding their runs
-            ranked[tied] = _tied_ranks(v[tied])
-        np.put_along_axis(out[a : a + block], order, ranked, axis=1)
+        n = keys.shape[0]
+        halves = keys.view(np.uint32).reshape(n, T, 2)  # little-endian: [..., 0] position, [..., 1] value
+        v = halves[..., 1].ravel()
+        new = np.empty(n * T, bool)
+        new[0] = True
+        np.not_equal(v[1:], v[:-1], out=new[1:])
+        new[::T] = True  # each row starts a run
+        starts = np.flatnonzero(new)
+        length = np.diff(starts, append=n * T)
+        doubled = np.repeat(2 * (starts % T) + length + 1, length)  # run from s, length L: ranks s+1 … s+L
+        np.put_along_axis(out[a : a + n], halves[..., 0].astype(np.intp), doubled.reshape(n, T), axis=1)
     return out
-
-
-def _tied_ranks(v: np.ndarray) -> np.ndarray:
-    """Doubled mid-ranks of each row of sorted keys `v`."""
-    n, T = v.shape
-    new = np.ones((n, T), bool)
-    new[:, 1:] = v[:, 1:] != v[:, :-1]
-    i = np.broadcast_to(np.arange(T), (n, T))
-    first = np.maximum.accumulate(np.where(new, i, 0), axis=1)  # 0-based start of each tie run
-    ends = np.where(np.concatenate((new[:, 1:], np.ones((n, 1), bool)), axis=1), i, T)
-    last = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]  # 0-based end of each tie run
-    return first + last + 2  # ranks first+1 … last+1: twice their mean
