@@ -31,7 +31,8 @@ def main() -> int:
     ticks = []
 
     def analyse():
-        rank_text(model, ckpt.vocab, text, BUILT_IN, max_bytes=MAX_ANALYSIS_BYTES, progress=lambda d, t: ticks.append(d))
+        rank_text(model, ckpt.vocab, text, BUILT_IN, max_bytes=MAX_ANALYSIS_BYTES,
+                  progress=lambda d, t: ticks.append(d))
 
     rows = []
     eval_pass = timed(lambda: model.forward(ids.reshape(16, -1)), 1)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.capture import capture
+from rnn_tui.analysis.capture import Capture, capture
 from rnn_tui.analysis.features import BUILT_IN, BY_KEY, regex_feature
-from rnn_tui.analysis.capture import Capture
 from rnn_tui.analysis.finder import rank, rank_one, rank_text
 from rnn_tui.analysis.select_match import select_match
 from rnn_tui.core.checkpoint import bundled_models, load
-from rnn_tui.core.text import held_out, read_text
 from rnn_tui.core.errors import UserError
+from rnn_tui.core.text import held_out, read_text
 
 from .wired import COUNTER, QUOTE, write_wired
 
