@@ -184,13 +184,13 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
     block = max(1, min(U, max_bytes // max(per_unit, 1)))
     parts: list[list[Ranking]] = []
     for a in range(0, U, block):
-        done = a * len(text)
+        units = np.arange(a, min(U, a + block))
 
-        def step(d: int, t: int, done: int = done) -> None:
+        def step(d: int, t: int, a: int = a, n: int = len(units)) -> None:  # in unit-characters
             if progress is not None:
-                progress(done + d, U * len(text))
+                progress(a * t + d * n, U * t)
 
-        cap = capture(model, vocab, text, streams=streams, units=np.arange(a, min(U, a + block)), progress=step)
+        cap = capture(model, vocab, text, streams=streams, units=units, progress=step)
         parts.append(rank(cap, features, top, keep_ranks=False))
         del cap
     return [merge([p[j] for p in parts], top) for j in range(len(features))]

@@ -84,8 +84,10 @@ def main(argv: list[str]) -> int:
     model = ckpt.model()
     check_content(text, safe_text(str(path)))
     t0 = time.perf_counter()
+    bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
     rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
-                                max_bytes=MAX_ANALYSIS_BYTES, progress=_progress_bar())
+                                max_bytes=MAX_ANALYSIS_BYTES,
+                                progress=None if bar is None else lambda d, t: bar(d * len(text) // t, len(text)))
     took = time.perf_counter() - t0
     _clear_progress()
     ids, oov = encode(ckpt.vocab, text)
