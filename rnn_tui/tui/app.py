@@ -27,6 +27,7 @@ from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
 from ..core.checkpoint import Checkpoint, load
+from ..core.files import FileProblem, create_new
 from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
@@ -334,8 +335,13 @@ class RnnApp(FrameLoop):
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
-        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
-        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        # a new file only: the current folder may be a shared one where another user planted a link
+        stem = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}"
+        try:
+            path = create_new(Path.cwd(), stem, ".svg", self.export_screenshot().encode("utf-8"))
+        except (FileProblem, OSError) as e:  # OSError: the current folder itself is gone
+            self.notify(f"screenshot not saved: {safe_text(str(e), 200)}", severity="error", markup=False)
+            return
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
