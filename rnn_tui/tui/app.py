@@ -1,18 +1,16 @@
-"""The viewer: its panels, its keys and what each key does.
+"""The viewer's main view: its panels, its keys and what each key does.
 
-How to extend it:
-- A new panel is one file in `widgets/`: a `Panel` (or `LinePanel`) subclass whose
-  `show(scene)` draws the frame from the `Scene` (session, view, colours, history)
-  and returns the cells it repainted; set `DETAIL = False` if it is cheap enough
-  to follow every frame while playing. Then one `yield` line in `compose` below
-  (and, if it needs rows of its own, a line in `arrange`).
-- A new screen (say a neuron finder pushed by a key) is one file in `widgets/`
-  with a `Screen` or `Dialog` subclass, plus one binding here whose action pushes
-  it: `self.push_screen(FinderScreen(self.scene()), self.select_found)`. Its result
-  comes back through the callback; to change the selection, assign `self.view`.
-- The selection is `self.view` (view_state.py), one immutable value: assigning a
-  new one repaints. The play clock and the byte budget are `self.player`
-  (budget.py); how a frame reaches the panels is `frames.py`.
+Where things live:
+- engine/: the frame loop (frames.py), the Scene a frame shows (scene.py), the play clock and byte
+  budget (budget.py), the selection (view_state.py, one immutable value: assigning `self.view` a new
+  one repaints) and the colour maps (palette.py).
+- panels/: the main view's widgets. A new panel is one file there: a `Panel` (or `LinePanel`)
+  subclass whose `show(scene)` draws the frame and returns the cells it repainted (`DETAIL = False`
+  if it is cheap enough to follow every frame while playing), one `yield` in `compose` below, and its
+  rules in panels/panels.tcss.
+- screens/: everything pushed over the main view, each file with its .tcss beside it. A new screen is
+  one file there plus one binding here whose action pushes it; it reports back by posting a Message
+  or through the push_screen callback, never by reaching into the app.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -33,24 +31,16 @@ from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
 from . import experiments
-from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
-from .frames import FrameLoop
-from .messages import UnitClicked
+from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
+from .engine.frames import FrameLoop
+from .engine.view_state import move
+from .messages import Analysed, UnitClicked
+from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
+from .panels.predictions import top_ids
+from .panels.unit_equation import UnitEquationPanel
+from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
 from .training_time import TrainingTimeKeys
-from .view_state import move
-from .widgets import (
-    ForceChar,
-    HeatmapPanel,
-    HelpScreen,
-    PredictionsPanel,
-    StatusPanel,
-    TextPanel,
-    TextPrompt,
-    TimelinePanel,
-)
-from .widgets.predictions import top_ids
-from .widgets.unit_equation import UnitEquationPanel
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
@@ -64,7 +54,7 @@ def _b(key: str, action: str, description: str, id: str, show: bool = False, key
 
 
 class RnnApp(FrameLoop):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "panels/panels.tcss"]
     TITLE = "rnn-tui"
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
@@ -182,13 +172,44 @@ class RnnApp(FrameLoop):
         self.touch()
 
     training_time: TrainingTimeKeys | None = None
+    time_moves = 0  # snapshots to move by, pressed while a replay runs
 
     def action_training_time(self, delta: int) -> None:
-        """The same prime and seed through the model at an earlier or later step of its training."""
+        """The same prime and seed through the model at an earlier or later step of its training. Presses
+        made while a replay runs are added up and taken when it ends."""
         self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
+        self.time_moves += delta
+        if not self.replaying:
+            self.play(False)
+            self._replay_training()
+
+    def _replay_training(self) -> None:
+        self.replaying = True  # the worker owns the session until it is done: no frames, no other keys
+        delta, self.time_moves = self.time_moves, 0
+        self._replay_worker(delta)
+
+    @work(thread=True, exclusive=True, group="training-time")
+    def _replay_worker(self, delta: int) -> None:
+        try:
+            line, stats = self.training_time.move(self.session, self.prime, self.vocab, delta)
+        except Exception as e:  # a broken snapshot file is a line, and the viewer lives on
+            line, stats = f"training snapshot: {e}", None
+        self.call_from_thread(self._replayed, line, stats)
+
+    def _replayed(self, line: str, stats) -> None:
+        if stats is not None:
+            self.stats = stats
+        if self.time_moves:
+            self._replay_training()
+            return
+        self.replaying = False
         self.clear_notifications()  # one line at a time, however fast the key is pressed
-        self.notify(self.training_time.move(self, delta), markup=False, timeout=4)
+        self.notify(safe_text(line), markup=False, timeout=4)
         self.touch()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """While a training snapshot is replayed on a worker, only help and quit answer."""
+        return not self.replaying or action in ("quit", "help", "training_time")
 
     # -- actions: sampling -----------------------------------------------------------------
 
@@ -263,7 +284,7 @@ class RnnApp(FrameLoop):
     def action_move(self, dx: int, dy: int) -> None:
         v = self.view
         order = self.stats.order(v.layer, v.quantity, v.order)
-        self.view = v.select(move(order, v.unit, dx + dy * self.heatmap.layout_.cols))
+        self.view = v.select(move(order, v.unit, dx + dy * self.heatmap.units_per_row))
 
     def on_unit_clicked(self, message: UnitClicked) -> None:
         self.view = self.view.select(message.unit)
@@ -289,15 +310,17 @@ class RnnApp(FrameLoop):
     analysis = None  # the last analysis, kept so that the finder reopens at once
 
     def action_find(self) -> None:
-        from .neurons.analysed import passage_job
-        from .neurons.finder import FinderScreen
+        from ..analysis.analysed import passage_job
+        from .screens.finder import FinderScreen
 
         job = self.analysis or passage_job(self.checkpoint, self.session.text(), "the text generated so far")
-        self.push_screen(FinderScreen(job, self.show_unit, lambda a: setattr(self, "analysis", a),
-                                      history=self.session.text))
+        self.push_screen(FinderScreen(job, self.show_unit, history=self.session.text))
+
+    def on_analysed(self, message: Analysed) -> None:
+        self.analysis = message.analysis
 
     def action_known_cell(self) -> None:
-        from .neurons.known import next_known
+        from ..analysis.known_cells import next_known
 
         v, q = self.view, self.config.quantities
         cell = next_known(self.checkpoint, v.layer, q[v.quantity], v.unit)
@@ -318,19 +341,55 @@ class RnnApp(FrameLoop):
         self.touch()
 
     def action_clamp(self) -> None:
-        experiments.clamp(self)
+        def answered(raw: str | None) -> None:
+            if not raw:
+                return
+            try:
+                held = experiments.add_clamp(self.session, self.config, self.view.layer, raw)
+            except ValueError as e:
+                self.warn(str(e))
+                return
+            self.touch()
+            if held:
+                self.score_clamp()
+            else:
+                self.notify("clamps released")
+
+        self.push_screen(experiments.clamp_prompt(self.session, self.config, self.view), answered)
+
+    @work(thread=True, exclusive=True, group="clamp-loss")
+    def score_clamp(self) -> None:
+        line = experiments.clamp_cost(self.session, self.vocab, self.analysis)
+        if line:
+            self.call_from_thread(self.notify, line, timeout=6, markup=False)
 
     def action_release(self) -> None:
-        experiments.release(self)
+        self.session.set_clamp(None, "")
+        self.touch()
+        self.notify("clamps released")
 
     def action_memory_span(self) -> None:
-        experiments.memory_span(self)
+        try:
+            self.push_screen(experiments.memory_span(self.session, self.checkpoint, self.model_name))
+        except ValueError as e:
+            self.warn(str(e))
 
     def action_side_by_side(self) -> None:
-        experiments.side_by_side(self)
+        try:
+            self.push_screen(experiments.side_by_side(self.session, self.checkpoint, self.model_name))
+        except ValueError as e:
+            self.warn(str(e))
 
     def action_sampling(self) -> None:
-        experiments.sampling(self)
+        def chosen(sampler) -> None:
+            self.session.sampler = sampler
+            self.touch()
+
+        self.push_screen(experiments.sampling(self.session, self.vocab, chosen))
+
+    def warn(self, line: str) -> None:
+        """A one-line warning; the text may come from outside (a model's name, a typed answer)."""
+        self.notify(safe_text(line), severity="warning", markup=False)
 
     # -- actions: other ------------------------------------------------------------------
 

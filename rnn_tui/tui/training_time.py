@@ -9,12 +9,12 @@ go from noise to words to verse, and the heatmaps show the cells appear.
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..analysis.unit_stats import UnitStats, measure
 from ..core.checkpoint import Checkpoint
 from ..core.safe import safe_text
+from ..core.session import Session
 from ..core.snapshots import TrainingTime
-from .unit_stats import measure
+from ..core.vocab import Vocab
 
 MAX_REPLAY = 20_000  # characters regenerated at most (numpy steps: about a second)
 
@@ -25,18 +25,19 @@ class TrainingTimeKeys:
     def __init__(self, checkpoint: Checkpoint):
         self.timeline = TrainingTime.beside(checkpoint)
 
-    def move(self, app: Any, delta: int) -> str:
-        """Move `app` `delta` snapshots through training time; returns the line to show."""
+    def move(self, session: Session, prime: str, vocab: Vocab, delta: int) -> tuple[str, UnitStats | None]:
+        """Move `delta` snapshots through training time and regenerate the text shown, to the same length,
+        from `prime`: the line to show, and the units' ranges under the new weights (None if nothing moved).
+        Up to MAX_REPLAY steps: the viewer runs this on a worker while it leaves the session alone."""
         tt = self.timeline
         if isinstance(tt, str):
-            return safe_text(tt, 200)
+            return safe_text(tt, 200), None
         if not tt.move(delta):
-            return ("already at the first snapshot: " if delta < 0 else "already at the trained model: ") + tt.label()
-        session = app.session
+            edge = "already at the first snapshot: " if delta < 0 else "already at the trained model: "
+            return edge + tt.label(), None
         length = min(session.cursor + 1, MAX_REPLAY)
         model = tt.model()
-        session.use_model(model, app.prime)
+        session.use_model(model, prime)
         while session.cursor + 1 < length:
             session.step()
-        app.stats = measure(model, app.vocab)  # each snapshot's units on their own ranges
-        return tt.label()
+        return tt.label(), measure(model, vocab)  # each snapshot's units on their own ranges

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from rnn_tui.core.cells import Config, Model
-from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler
 from rnn_tui.core.session import MAX_CLAMPS, Session
+from rnn_tui.tui.engine.display_cache import DisplayCache
 from tests.factories import ASCII_VOCAB, random_tensors
 
 HOLD = {1: {"h": (np.array([3, 5]), np.array([0.9, -0.9], dtype=np.float32))}}
@@ -84,7 +84,7 @@ def test_display_values_follow_the_clamp_of_each_position_even_inside_one_block(
     s.forward(20)
     s.set_clamp(HOLD, "hold")  # changes in the middle of the second block
     s.forward(30)
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     cache.clear()  # as if long scrolled away: recomputed in batched blocks
     acts, logits = cache.window(0, s.cursor + 1)
     state = s.model.initial_state()

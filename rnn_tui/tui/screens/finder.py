@@ -10,6 +10,7 @@ under the box, never a crash).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -20,25 +21,19 @@ from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...analysis.analysed import Analysis
 from ...analysis.features import regex_feature
 from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
-from .analysed import Analysis, SelectUnit, sparkline
+from ..messages import Analysed
+from .unit_view import SelectUnit, sparkline
 
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
 class FinderScreen(Screen):
-    DEFAULT_CSS = """
-    FinderScreen { layout: vertical; }
-    FinderScreen #title { height: 1; background: $panel; padding: 0 1; }
-    FinderScreen Input { height: 3; }
-    FinderScreen #path { display: none; }
-    FinderScreen #message { height: 1; padding: 0 1; color: $text-muted; }
-    FinderScreen ProgressBar { padding: 0 1; height: 1; }
-    FinderScreen OptionList, FinderScreen OptionList:focus { height: 1fr; border: none; padding: 0; }
-    """
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
@@ -49,13 +44,11 @@ class FinderScreen(Screen):
     ]
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
-                 on_ready: Callable[[Analysis], None] | None = None,
                  history: Callable[[], str] | None = None) -> None:
         super().__init__()
         self.history = history  # the text generated so far, analysed on H
         self.job = job
         self.on_select = on_select
-        self.on_ready = on_ready
         self.analysis: Analysis | None = job if isinstance(job, Analysis) else None
         self.regex_ranking: Ranking | None = None
         self.hits: dict[str, Hit] = {}
@@ -106,8 +99,7 @@ class FinderScreen(Screen):
             ("Find the neurons", "bold"), f"  {safe_text(analysis.ckpt.name)} on {analysis.source}, "
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
         self._message("Enter: select the unit and see the text coloured by it · k: the same · g: gate saturation")
-        if self.on_ready:
-            self.on_ready(analysis)
+        self.post_message(Analysed(analysis))
         self._fill()
         self.query_one(OptionList).focus()
 
@@ -220,7 +212,7 @@ class FinderScreen(Screen):
         """Start again on another text (a file, the generated text) with the same model."""
         if self.analysis is None:
             return
-        from .analysed import analyse
+        from ...analysis.analysed import analyse
 
         ckpt = self.analysis.ckpt
         self.job = lambda progress: analyse(ckpt, text, source, progress)

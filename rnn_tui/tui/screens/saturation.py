@@ -9,6 +9,8 @@ or a click on a dot, selects the unit in the main view.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from rich.style import Style
 from rich.text import Text
@@ -19,9 +21,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from ...analysis.analysed import Analysis
 from ...analysis.saturation import GateSaturation, saturation
 from ...core.safe import safe_text
-from .analysed import Analysis, SelectUnit
+from ..messages import PointChosen
+from .unit_view import SelectUnit
 
 DOTS = " ·•●"
 PICKED = Style(reverse=True, bold=True)
@@ -87,14 +91,11 @@ class Scatter(Widget):
             self.x, self.y = min(1.0, max(0.0, fx)), min(1.0, max(0.0, fy))
             self.nearest()
             self.refresh()
-            self.screen.action_choose()
+            self.post_message(PointChosen())
 
 
 class SaturationScreen(Screen):
-    DEFAULT_CSS = """
-    SaturationScreen #title, SaturationScreen #status { height: 1; padding: 0 1; background: $panel; }
-    SaturationScreen Scatter { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="saturation.close"),
         Binding("left,h", "move(-1, 0)", "←", show=False, id="saturation.left"),
@@ -152,6 +153,9 @@ class SaturationScreen(Screen):
             s.plot = (s.plot + 1) % len(self.plots)
             s.nearest()
             self._update()
+
+    def on_point_chosen(self, _message: PointChosen) -> None:
+        self.action_choose()
 
     def action_choose(self) -> None:
         if not self.plots:
