@@ -26,6 +26,7 @@ from typing import Any
 from ..core.errors import UserError
 from ..core.files import FileProblem, open_regular
 from ..core.safe import safe_text
+from ..core.user_dirs import config_dir
 
 MAX_CONFIG_BYTES = 64 << 10
 MAX_FPS = 240.0
@@ -36,10 +37,7 @@ COLOR_SYSTEMS = ("auto", "standard", "256", "truecolor", "windows")
 
 
 def config_path() -> Path:
-    # XDG: a relative or empty XDG_CONFIG_HOME is to be ignored
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
-    return root / "rnn-tui" / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def _number(low: float, high: float, low_open: bool = False):

@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -63,11 +62,12 @@ def locale_setting(env: Mapping[str, str]) -> tuple[str, str]:
 
 
 class AppCrashed(Exception):
-    """The app stopped on an exception of its own; `report` is what Textual would have printed."""
+    """The app stopped on an exception of its own (`error`, when Textual kept it)."""
 
-    def __init__(self, what: str, report: str):
+    def __init__(self, what: str, error: BaseException | None = None):
         super().__init__(what)
-        self.report = report
+        self.report = what
+        self.error = error
 
 
 def run_app(app: Any) -> int:
@@ -77,9 +77,9 @@ def run_app(app: Any) -> int:
     that signal (128 + its number)."""
     from rich.console import Console
 
-    report = io.StringIO()
-    # Textual prints a crash's traceback (with local variables) on this console when the screen closes
-    app.error_console = Console(file=report, width=120, color_system=None, markup=False, highlight=False)
+    # Textual prints a crash's traceback with local variables on this console when the screen closes:
+    # not on the terminal, and not into the crash report (other users, a shared machine)
+    app.error_console = Console(file=io.StringIO(), width=120, color_system=None, markup=False, highlight=False)
     with exit_on_signals(app) as received:
         app.run()
     if received:
@@ -87,9 +87,8 @@ def run_app(app: Any) -> int:
     if app.return_code:
         error = getattr(app, "_exception", None)
         if error is None:
-            raise AppCrashed("the viewer stopped on an error", report.getvalue())
-        trace = "".join(traceback.format_exception(error))
-        raise AppCrashed(f"{type(error).__name__}: {error}", f"{report.getvalue()}\n{trace}")
+            raise AppCrashed("the viewer stopped on an error")
+        raise AppCrashed(f"{type(error).__name__}: {error}", error)
     return 0
 
 
