@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, say
 
 MAX_FILE_BYTES = 64 * 2**20
 
@@ -89,19 +89,19 @@ def main(argv: list[str]) -> int:
     if n_oov:
         odd = ckpt.vocab.unknown(text)
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
-        print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
-              file=sys.stderr)
-    print(f"{ckpt.name} ({ckpt.config.label}) on {safe_text(path.name)}: {len(text):,} characters, "
-          f"{cap.units:,} units, {took:.1f} s")
+        say(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
+            file=sys.stderr)
+    say(f"{ckpt.name} ({ckpt.config.label}) on {path.name}: {len(text):,} characters, "
+        f"{cap.units:,} units, {took:.1f} s")
     for rk in rankings:
         f = rk.feature
         metric = "Pearson r" if f.kind == "ramp" else "AUC"
         if rk.note:
-            print(f"{f.name}: {rk.note}")
+            say(f"{f.name}: {rk.note}")
             continue
-        print(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
+        say(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
         for n, h in enumerate(rk.hits, 1):
-            print(f"  {n:>2}. {h.label():<12} {h.describe()}")
+            say(f"  {n:>2}. {h.label():<12} {h.describe()}")
     if args.html or args.svg:
         _export(args, cap, rankings, ckpt)
     return 0
@@ -123,7 +123,7 @@ def _export(args, cap, rankings, ckpt) -> None:
     for out, render in ((args.html, to_html), (args.svg, to_svg)):
         if out:
             atomic_write_bytes(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
-            print(f"wrote {safe_text(out)}")
+            say(f"wrote {out}")
 
 
 def _progress_bar():
