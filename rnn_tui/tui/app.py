@@ -31,6 +31,7 @@ from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
 from . import experiments
+from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -147,6 +148,11 @@ class RnnApp(FrameLoop):
         self.heatmap.set_space(width - 2, max(3, room))
 
     # -- actions: time -----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_play_pause(self) -> None:
         self.play(not self.player.playing)
