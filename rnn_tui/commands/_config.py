@@ -31,6 +31,8 @@ from ..core.user_dirs import config_dir
 MAX_CONFIG_BYTES = 64 << 10
 MAX_FPS = 240.0
 MAX_TEMPERATURE = 10.0
+# KB/s; far above any link (1 GB/s), and small enough that the byte budget's arithmetic stays finite
+MAX_KBPS = 1_000_000.0
 # Rich's colour systems, which Textual takes from TEXTUAL_COLOR_SYSTEM; any other value is a KeyError
 # deep inside Textual, so it is checked here first.
 COLOR_SYSTEMS = ("auto", "standard", "256", "truecolor", "windows")
@@ -68,7 +70,7 @@ KEYS = {
     "model": _name,
     "theme": _name,
     "fps": _number(0, MAX_FPS, low_open=True),
-    "max-kbps": _number(0, math.inf),
+    "max-kbps": _number(0, MAX_KBPS),
     "temperature": _number(0, MAX_TEMPERATURE),
     "seed": _integer,
 }
@@ -99,6 +101,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         raise UserError(f"{where}: not UTF-8 text") from None
     except ValueError as e:  # tomllib.TOMLDecodeError, with the line and column
         raise UserError(f"{where}: not valid TOML: {safe_text(str(e))}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table: x = [[[[…]]]]
+        raise UserError(f"{where}: not a config file: values nested too deeply") from None
     settings: dict[str, Any] = {}
     for key, value in doc.items():
         check = KEYS.get(key)

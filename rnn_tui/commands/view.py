@@ -26,8 +26,9 @@ def parse_kbps(text: str) -> float:
         value = float(text)
     except ValueError:
         raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
-    if not 0 <= value < float("inf"):
-        raise UserError(f"--max-kbps must be 0 (no limit) or more, got {safe_text(text)!r}")
+    if not 0 <= value <= _config.MAX_KBPS:
+        raise UserError(f"--max-kbps must be 0 (no limit) or more, at most {_config.MAX_KBPS:,.0f}, "
+                        f"got {safe_text(text)!r}")
     return value
 
 
