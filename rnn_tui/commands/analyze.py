@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser, say
+from ._args import OneLineParser, check_out, say, writing
 
 MAX_FILE_BYTES = 64 * 2**20
 
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, metavar="N", help="analyse only the first N characters")
     p.add_argument("--html", metavar="OUT", help="write Karpathy's view of the first feature's best unit as HTML")
     p.add_argument("--svg", metavar="OUT", help="… and as SVG")
+    p.add_argument("--force", action="store_true", help="replace --html and --svg files that exist")
     p.add_argument("--export-chars", type=int, default=600, metavar="N",
                    help="characters in the exported picture (default 600)")
     p.add_argument("--no-guesses", action="store_true", help="export the coloured text without the top-5 rows")
@@ -70,6 +71,9 @@ def main(argv: list[str]) -> int:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
     if args.top < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--top and --limit must be at least 1")
+    for out in (args.html, args.svg):  # before the work, as `export` does: never replaced unasked
+        if out:
+            check_out(out, args.force)
     path = Path(args.text_file)
     if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
         raise UserError(f"{safe_text(str(path))}: larger than {MAX_FILE_BYTES // 2**20} MiB; "
@@ -109,7 +113,7 @@ def main(argv: list[str]) -> int:
 
 def _export(args, cap, rankings, ckpt) -> None:
     from ..analysis.export import normalise, to_html, to_svg, top_guesses
-    from ..core.atomic import atomic_write_bytes
+    from ..core.atomic import atomic_write_all
 
     best = next((rk for rk in rankings if rk.hits), None)
     if best is None:
@@ -120,10 +124,12 @@ def _export(args, cap, rankings, ckpt) -> None:
     values = normalise(cap.values(hit.index)[a:b], signed=hit.quantity not in cap.gates)
     guesses = None if args.no_guesses else top_guesses(cap.logits[a:b], ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
-    for out, render in ((args.html, to_html), (args.svg, to_svg)):
-        if out:
-            atomic_write_bytes(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
-            say(f"wrote {out}")
+    files = [(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
+             for out, render in ((args.html, to_html), (args.svg, to_svg)) if out]
+    with writing(" and ".join(str(path) for path, _ in files)):  # both or neither: never a page without its picture
+        atomic_write_all(files)
+    for path, _ in files:
+        say(f"wrote {path}")
 
 
 def _progress_bar():

@@ -47,13 +47,15 @@ def main(argv: list[str]) -> int:
         raise UserError(f"--top-k must be 1 or more, got {args.top_k}")
     if args.start < 0 or (args.length is not None and args.length < 1):
         raise UserError("--start must be 0 or more and --length 1 or more")
+    from ..core.files import safe_file_name
     from ..core.text import read_text
     from ..interop import load_model
 
     ckpt = load_model(args.model)
     suffix = Path(args.out).suffix.lstrip(".") if args.out else ""
     fmt = args.format or (suffix if suffix in FORMATS else "npz")
-    out = Path(args.out or f"{Path(args.text).name.split('.')[0]}-{ckpt.name.split('.')[0]}.{fmt}")
+    # the default name comes from two names from outside: no control or bidi character in it, 255 bytes at most
+    out = Path(args.out or safe_file_name(f"{Path(args.text).name.split('.')[0]}-{ckpt.name.split('.')[0]}", f".{fmt}"))
     check_out(out, args.force)
     text = read_text(args.text)[args.start:]
     text = text[: args.length] if args.length else text

@@ -76,3 +76,44 @@ def test_a_text_too_large_for_memory_names_the_limit_and_the_way_out(files, caps
     assert code == 2 and "--limit" in err
     code, out, _ = run(capsys, text, model, "--limit", "20", "-f", "line-pos")
     assert code == 0 and "20 characters" in out
+
+
+def test_exports_are_not_replaced_without_force(files, capsys, tmp_path):
+    text, model = files
+    html = tmp_path / "k.html"
+    html.write_text("someone's earlier work")
+    code, out, err = run(capsys, text, model, "-f", "quotes", "--html", html)
+    assert code == 2 and "exists; --force replaces it" in err and err.count("\n") == 1
+    assert html.read_text() == "someone's earlier work"
+    assert run(capsys, text, model, "-f", "quotes", "--html", html, "--force")[0] == 0
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_an_unwritable_svg_is_one_line_and_leaves_no_page_without_its_picture(files, capsys, tmp_path):
+    text, model = files
+    (tmp_path / "a-file").write_text("x")
+    html, svg = tmp_path / "k.html", tmp_path / "a-file" / "k.svg"  # a folder that cannot exist
+    code, out, err = run(capsys, text, model, "-f", "quotes", "--html", html, "--svg", svg)
+    assert code == 2 and "cannot write" in err and err.count("\n") == 1
+    assert not html.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".k.html")]
+
+
+def test_a_full_disk_leaves_neither_export(files, capsys, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    text, model = files
+    real_fsync = os.fsync
+    calls = []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the second file of the pair
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    html, svg = tmp_path / "k.html", tmp_path / "k.svg"
+    code, out, err = run(capsys, text, model, "-f", "quotes", "--html", html, "--svg", svg)
+    assert code == 2 and "No space left on device" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt", "w.safetensors"]

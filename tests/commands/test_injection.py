@@ -183,6 +183,8 @@ def test_no_payload_in_a_file_name_reaches_the_terminal_from_any_command(tmp_pat
     assert run(capsys, "sample", str(model), "-n", "20", "--seed", "1")[0] == 0
     assert run(capsys, "export", str(model), str(text), "--out", f"e{payload}.npz", "--skip-unknown")[0] == 0
     assert run(capsys, "export", str(model), str(text), "--format", "csv", "--skip-unknown")[0] == 0
+    made = [p.name for p in tmp_path.glob("*.csv")]  # its default name comes from the text's and model's names
+    assert len(made) == 1 and not FORBIDDEN & set(made[0]) and not any(ord(ch) < 0x20 for ch in made[0])
     assert run(capsys, "import", str(model), "--out", f"i{payload}.safetensors")[0] in (0, 2)
     assert run(capsys, "serve", str(tmp_path / f"missing{payload}.safetensors"))[0] == 2
     assert run(capsys, "train", str(tmp_path / f"missing{payload}.txt"), "--out", f"o{payload}.safetensors")[0] == 2
