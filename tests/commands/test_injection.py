@@ -188,3 +188,18 @@ def test_no_payload_in_a_file_name_reaches_the_terminal_from_any_command(tmp_pat
     assert run(capsys, "import", str(model), "--out", f"i{payload}.safetensors")[0] in (0, 2)
     assert run(capsys, "serve", str(tmp_path / f"missing{payload}.safetensors"))[0] == 2
     assert run(capsys, "train", str(tmp_path / f"missing{payload}.txt"), "--out", f"o{payload}.safetensors")[0] == 2
+
+
+def test_a_lone_surrogate_in_a_vocabulary_is_one_line_for_every_command(tmp_path, capsys):
+    """`sample | cat` and `export --format csv` ended on a UnicodeEncodeError (an internal error)."""
+    chars = list("abcdefghij") + ["\ud800"]
+    config = Config("gru", 1, 8, len(chars))
+    doc = json.loads(json.dumps(document(config, Vocab(list("abcdefghijk")), {})))
+    doc["vocab"] = chars
+    path = write(tmp_path / "s.safetensors", doc, random_tensors(config))
+    text = tmp_path / "t.txt"
+    text.write_text("abcdefghij")
+    for argv in (["sample", path, "-n", "30"], ["export", path, str(text), "--format", "csv"], ["info", path],
+                 ["eval", path, str(text)]):
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and "lone surrogate" in err, argv
