@@ -42,6 +42,9 @@ MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the 
 MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
+# tensors in one file: the largest model has 35 (8 LSTM layers of 4, an embedding, a head of 2); the rest
+# of the room is for extra arrays a converter kept, which are ignored
+MAX_TENSORS = 256
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
 _DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
@@ -171,7 +174,11 @@ def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], di
     if n > MAX_HEADER_BYTES:
         raise CheckpointError(path, f"its header is {size_text(n)}, over the {size_text(MAX_HEADER_BYTES)} limit")
     try:
-        header = bounded_json.loads(read_exactly(f, n), max_string=MAX_DOCUMENT_BYTES)
+        raw = read_exactly(f, n)
+        keys = bounded_json.top_level_keys(raw)  # before parsing: 200,000 empty tensors took seconds
+        if keys > MAX_TENSORS + 1:  # + 1: the __metadata__ entry
+            raise CheckpointError(path, f"it holds {keys - 1:,} tensors; no model has more than {MAX_TENSORS}")
+        header = bounded_json.loads(raw, max_string=MAX_DOCUMENT_BYTES)
     except bounded_json.JSONLimitError as e:
         raise CheckpointError(path, f"not a safetensors file (header: {e})") from None
     if not isinstance(header, dict):
