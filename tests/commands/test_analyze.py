@@ -117,3 +117,13 @@ def test_a_full_disk_leaves_neither_export(files, capsys, tmp_path, monkeypatch)
     code, out, err = run(capsys, text, model, "-f", "quotes", "--html", html, "--svg", svg)
     assert code == 2 and "No space left on device" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt", "w.safetensors"]
+
+
+def test_a_regex_that_backtracks_for_ever_is_one_line(files, capsys, monkeypatch):
+    """`analyze -e '(.*)*X'` ran on past 30 s: a pattern now has a time limit."""
+    from rnn_tui.analysis import features
+
+    monkeypatch.setattr(features, "TIME_LIMIT", 0.2)
+    text, model = files
+    code, out, err = run(capsys, text, model, "-f", "quotes", "-e", "(?s)(.*e){9}Q")
+    assert code == 2 and "took more than 0.2 s" in err and err.count("\n") == 1
