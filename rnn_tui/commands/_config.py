@@ -127,6 +127,18 @@ def apply(parser, settings: dict[str, Any]) -> None:
                            if key.replace("-", "_") in dests and key not in overridden})
 
 
+def parse_kbps(text: str) -> float:
+    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
+    if not 0 <= value <= MAX_KBPS:
+        raise UserError(f"--max-kbps must be 0 (no limit) or more, at most {MAX_KBPS:,.0f}, "
+                        f"got {safe_text(text)!r}")
+    return value
+
+
 def env_fps() -> int | None:
     """TEXTUAL_FPS: the most frames a second Textual paints (its default is 60), or None when unset."""
     raw = os.environ.get("TEXTUAL_FPS")

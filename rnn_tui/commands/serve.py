@@ -69,9 +69,7 @@ def main(argv: list[str]) -> int:
         raise UserError(f"--max-tabs must be between 1 and {MAX_TABS}, got {args.max_tabs}")
     token = choose_token(args.token)
     if args.max_kbps is not None:
-        from .view import parse_kbps
-
-        parse_kbps(str(args.max_kbps))  # the viewer would refuse it in every tab: refuse it once, here
+        _config.parse_kbps(str(args.max_kbps))  # the viewer would refuse it in every tab: refuse it once, here
     try:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:

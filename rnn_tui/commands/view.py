@@ -18,18 +18,7 @@ from ..core.text import unescape
 from ..interop import load_model
 from . import _config, _terminal
 from ._args import OneLineParser
-
-
-def parse_kbps(text: str) -> float:
-    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
-    if not 0 <= value <= _config.MAX_KBPS:
-        raise UserError(f"--max-kbps must be 0 (no limit) or more, at most {_config.MAX_KBPS:,.0f}, "
-                        f"got {safe_text(text)!r}")
-    return value
+from ._config import parse_kbps
 
 
 def parser() -> argparse.ArgumentParser:
