@@ -59,7 +59,7 @@ def main(argv: list[str]) -> int:
     from ..analysis.capture import capture, check_text
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
     from ..core.text import read_text
-    from ..interop import load_model
+    from ._loading import load_model
 
     features = list(BUILT_IN)
     if args.feature:

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    from ..interop import load_model
+    from ._loading import load_model
 
     ckpt = load_model(args.checkpoint)
     text = read_text(args.text_file)

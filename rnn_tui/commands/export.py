@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         raise UserError("--start must be 0 or more and --length 1 or more")
     from ..core.files import safe_file_name
     from ..core.text import read_text
-    from ..interop import load_model
+    from ._loading import load_model
 
     ckpt = load_model(args.model)
     suffix = Path(args.out).suffix.lstrip(".") if args.out else ""

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..core.checkpoint import bundled_models, load
 from ..core.safe import safe_text
-from ..interop import load_model
 from ._args import OneLineParser, say
+from ._loading import load_model
 
 VALUE_WIDTH = 100  # characters of a provenance value shown; a stored text passage can be 64 KiB
 

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
     if args.candidates < 1:
         raise UserError(f"--candidates must be 1 or more, got {args.candidates}")
     from ..core.session import Session
-    from ..interop import load_model
+    from ._loading import load_model
 
     ckpt = load_model(args.model)
     prime = check_prime(ckpt, unescape(args.prime or ""), args.skip_unknown)

@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
         raise UserError("serving to a browser needs textual-serve: pip install 'rnn-tui[serve]'") from None
-    from ..interop import load_model
+    from ._loading import load_model
 
     load_model(args.model)  # a missing or damaged model is one line here, not an error page in the browser
     check_port(args.host, args.port)

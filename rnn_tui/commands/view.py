@@ -15,10 +15,10 @@ from ..core.checkpoint import bundled_models
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
-from ..interop import load_model
 from . import _config, _terminal
 from ._args import OneLineParser
 from ._config import parse_kbps
+from ._loading import load_model
 
 
 def parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ the key "rnn_tui" and describes the network and where it came from.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from collections.abc import Callable
@@ -20,11 +21,13 @@ import numpy as np
 from . import bounded_json
 from .atomic import atomic_write_bytes
 from .cells import CELLS, Config, Model
+from .cells.model import transposed
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
 from .vocab import Vocab
 
+Progress = Callable[[int, int], None]  # (bytes read, bytes in all)
 T = TypeVar("T")
 
 FORMAT = "rnn-tui-checkpoint"
@@ -46,6 +49,7 @@ MAX_LAYERS, MAX_HIDDEN = 8, 8192
 # of the room is for extra arrays a converter kept, which are ignored
 MAX_TENSORS = 256
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
+_CHUNK = 16 << 20  # bytes read (and converted) at a time: progress, and no second copy of a big tensor
 _DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
 
@@ -121,12 +125,15 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
     return path
 
 
-def load(path: str | os.PathLike) -> Checkpoint:
+def load(path: str | os.PathLike, progress: Progress | None = None) -> Checkpoint:
     """Read and validate a checkpoint; any problem raises CheckpointError.
 
     Everything that can be checked before the weights are read is: the file's
     kind and size, the header's length and JSON, the document, and every
-    tensor's dtype, shape and byte range. Only then are the bytes read.
+    tensor's dtype, shape and byte range. Only then are the bytes read, in
+    chunks (`progress(bytes read, bytes in all)` after each), the matrices the
+    model multiplies by laid out as it wants them (cells.model.transposed), so
+    that the weights are held once: about the file's size for float32.
     """
     path = Path(path)
 
@@ -135,20 +142,22 @@ def load(path: str | os.PathLike) -> Checkpoint:
         return parsed[0], parsed
 
     doc, (config, vocab, provenance), tensors = read_checked(path, "checkpoint file", MAX_FILE_BYTES, _document,
-                                                             expect)
+                                                             expect, progress, transposed)
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
 
 
 def read_checked(path: Path, what: str, max_bytes: int, document: Callable[[Path, dict[str, str]], dict[str, Any]],
-                 expect: Callable[[dict[str, Any]], tuple[Any, T]]) -> tuple[dict[str, Any], T, dict[str, np.ndarray]]:
+                 expect: Callable[[dict[str, Any]], tuple[Any, T]], progress: Progress | None = None,
+                 transposed: Callable[[Any], list[str]] = lambda shapes: []
+                 ) -> tuple[dict[str, Any], T, dict[str, np.ndarray]]:
     """Read one of our safetensors files (a checkpoint, a snapshot file) with every check before the weights.
 
     A regular file of at most `max_bytes`. `document(path, metadata)` turns the header's metadata into
     the JSON document, or raises; `expect(doc)` checks the document and returns what the tensor table
-    must match (anything with `shapes()` and a configuration's fields) and what it parsed.
-    Returns (document, parsed, tensors).
+    must match (anything with `shapes()` and a configuration's fields) and what it parsed;
+    `transposed(shapes)` names the matrices to lay out transposed. Returns (document, parsed, tensors).
     """
     try:
         with open_regular(path, max_bytes, what) as f:
@@ -157,7 +166,17 @@ def read_checked(path: Path, what: str, max_bytes: int, document: Callable[[Path
             doc = document(path, metadata)
             shapes, parsed = expect(doc)
             table = _tensor_table(path, header, shapes, data_start, size)
-            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+            total = sum(dtype.itemsize * math.prod(shape) for dtype, shape, _ in table.values())
+            done = 0
+
+            def advanced(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress is not None:
+                    progress(done, total)
+
+            flip = set(transposed(shapes))
+            tensors = {name: _read_tensor(f, *entry, advanced, name in flip) for name, entry in table.items()}
     except FileProblem as e:
         raise CheckpointError(path, str(e)) from None
     return doc, parsed, tensors
@@ -256,19 +275,41 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
     return table
 
 
-def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
-    """One tensor as float32; read into its own buffer, so a float32 tensor costs its size once, not twice."""
+def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int,
+                 advanced: Callable[[int], None] = lambda n: None, transpose: bool = False) -> np.ndarray:
+    """One tensor as float32, read a chunk at a time straight into its own array (float16, bfloat16 and
+    float64 converted as they come), so a tensor costs its float32 size and not a byte more.
+
+    `transpose` (a matrix): stored as the view of its transposed contiguous copy, the layout the model
+    multiplies by (see cells.model.transposed), built as it is read rather than copied afterwards."""
     f.seek(offset)
-    buffer = bytearray(dtype.itemsize * int(np.prod(shape)))
-    if f.readinto(buffer) != len(buffer):
-        raise FileProblem("truncated while reading (did the file change?)")
-    raw = np.frombuffer(buffer, dtype)
-    if dtype == _F32:
-        return raw.reshape(shape)
-    if dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
-        return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
+    count = math.prod(shape)
+    rows, cols = (shape[0], count // shape[0]) if transpose and len(shape) == 2 and count else (1, count)
+    out = np.empty((cols, rows) if transpose and rows > 1 else count, np.float32)
+    per = max(1, _CHUNK // (dtype.itemsize * cols)) if rows > 1 else _CHUNK // dtype.itemsize
+    step = cols if rows > 1 else 1  # elements per unit of `per`
+    units = rows if rows > 1 else count
+    for start in range(0, units, per):
+        n = min(per, units - start)
+        raw = f.read(n * step * dtype.itemsize)
+        if len(raw) != n * step * dtype.itemsize:
+            raise FileProblem("truncated while reading (did the file change?)")
+        block = _as_f32(np.frombuffer(raw, dtype))
+        if rows > 1:
+            block = block.reshape(n, cols)
+            for r in range(0, n, 64):  # in tiles that stay in the cache: a plain .T copy took 13 s for 1.9 GB
+                out[:, start + r : start + min(r + 64, n)] = block[r : r + 64].T
+        else:
+            out[start : start + n] = block
+        advanced(len(raw))
+    return out.T if transpose and rows > 1 else out.reshape(shape)
+
+
+def _as_f32(chunk: np.ndarray) -> np.ndarray:
+    if chunk.dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
+        return (chunk.astype(np.uint32) << 16).view(np.float32)
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
-        return raw.astype(np.float32).reshape(shape)
+        return chunk.astype(np.float32, copy=False)
 
 
 def _count(x: Any) -> bool:
@@ -336,9 +377,15 @@ def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) ->
                                         f"for a {_what(config)}")
         if not np.issubdtype(t.dtype, np.floating):
             raise CheckpointError(path, f"tensor {name!r} has dtype {t.dtype}, expected floating point")
-        if not np.isfinite(t).all():
+        if not _all_finite(t):
             raise CheckpointError(path, f"tensor {name!r} holds NaN or infinite values")
     probe(path, config, tensors)
+
+
+def _all_finite(t: np.ndarray, block: int = 1 << 22) -> bool:
+    """np.isfinite(t).all() a block at a time: not a byte per weight at once (160 MB for a 6400-unit LSTM)."""
+    flat = t.ravel(order="K")  # a view, whichever way the array is laid out
+    return all(bool(np.isfinite(flat[i : i + block]).all()) for i in range(0, flat.size, block))
 
 
 def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:

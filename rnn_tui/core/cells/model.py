@@ -66,6 +66,14 @@ class Config:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
 
+def transposed(config: Config) -> list[str]:
+    """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
+    that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
+    the weights are then held once, not twice."""
+    return ([f"rnn.weight_hh_l{k}" for k in range(config.layers)]
+            + [f"rnn.weight_ih_l{k}" for k in range(1, config.layers)] + ["head.weight"])
+
+
 class Model:
     """A character model: one `step` per character, or `forward` over a whole text.
 
