@@ -21,6 +21,9 @@ from ..core.safe import safe_text
 from ._args import OneLineParser, check_out, say, writing
 
 MAX_FILE_BYTES = 64 * 2**20
+# What analysing costs per character besides its units' codes: the ids, the masks, every feature's array
+# and their intermediates (measured: 355 B a character with a 1-unit model; 8 M characters took 2.8 GB).
+PER_CHARACTER = 400
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,7 +59,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     from ..analysis import finder
-    from ..analysis.capture import capture, check_text
+    from ..analysis.capture import bytes_needed, capture, check_text
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
     from ..core.text import read_text
     from ._loading import load_model
@@ -84,6 +87,7 @@ def main(argv: list[str]) -> int:
         text = text[: args.limit]
     model = ckpt.model()
     check_text(model, text, safe_text(str(path)))
+    check_budget(len(text), bytes_needed(model, 1), safe_text(str(path)))
     t0 = time.perf_counter()
     cap = capture(model, ckpt.vocab, text, keep_logits=bool(args.html or args.svg), progress=_progress_bar())
     rankings = finder.rank(cap, features, top=args.top)
@@ -109,6 +113,17 @@ def main(argv: list[str]) -> int:
     if args.html or args.svg:
         _export(args, cap, rankings, ckpt)
     return 0
+
+
+def check_budget(n_chars: int, unit_bytes: int, what: str) -> None:
+    """The whole analysis within MAX_ANALYSIS_BYTES: the units' codes and the per-character arrays."""
+    from ..analysis.capture import MAX_ANALYSIS_BYTES
+
+    per_char = unit_bytes + PER_CHARACTER
+    if n_chars * per_char > MAX_ANALYSIS_BYTES:
+        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {per_char:,} bytes a character "
+                        f"with this model, so at most {MAX_ANALYSIS_BYTES // per_char:,} fit in "
+                        f"{MAX_ANALYSIS_BYTES // 2**20} MiB (--limit N analyses the first N)")
 
 
 def _export(args, cap, rankings, ckpt) -> None:
