@@ -110,8 +110,9 @@ class GuardedServer(Server):
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
     async def on_startup(self, app: web.Application) -> None:
-        self.console.print(f"rnn-tui serve: open {self.url}", highlight=False, soft_wrap=True)
-        self.console.print(f"(at most {self.max_tabs} tabs at once; Ctrl-C stops the server)", highlight=False)
+        self.console.print(f"rnn-tui serve: open {safe_text(self.url)}", highlight=False, markup=False, soft_wrap=True)
+        self.console.print(f"(at most {self.max_tabs} tabs at once; Ctrl-C stops the server)", highlight=False,
+                           markup=False)
 
     async def _make_app(self) -> web.Application:
         import aiohttp_jinja2
