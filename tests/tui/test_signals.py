@@ -77,3 +77,40 @@ def test_an_ending_signal_restores_every_terminal_mode(lstm_checkpoint, signum):
     assert now[3] & (termios.ECHO | termios.ICANON) == cooked[3] & (termios.ECHO | termios.ICANON)
     os.close(master)
     os.close(slave)
+
+
+STUCK = """
+import sys, time
+from rnn_tui.tui import app
+
+def stuck(self):
+    time.sleep(120)  # the app's loop blocked: it cannot leave on its own
+
+app.RnnApp.action_play_pause = stuck
+from rnn_tui.__main__ import main
+sys.exit(main([sys.argv[1]]))
+"""
+
+
+def test_a_signal_while_the_app_is_stuck_still_restores_the_terminal(lstm_checkpoint):
+    master, slave = pty.openpty()
+    os.set_blocking(master, False)
+    env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", XDG_CONFIG_HOME=os.devnull)
+    env.pop("TEXTUAL_DRIVER", None)
+    viewer = subprocess.Popen([sys.executable, "-c", STUCK, str(lstm_checkpoint)], stdin=slave, stdout=slave,
+                              stderr=slave, env=env, start_new_session=True)
+    try:
+        read_until(master, lstm_checkpoint.stem.encode(), 90)
+        os.write(master, b" ")  # space: the stuck action
+        read_until(master, b"\x00never", 1.0)
+        viewer.send_signal(signal.SIGTERM)
+        status = viewer.wait(timeout=60)
+        after = read_until(master, b"\x00never", 1.0)
+    finally:
+        if viewer.poll() is None:
+            viewer.kill()
+            viewer.wait()
+        os.close(master)
+        os.close(slave)
+    assert [mode for mode, restore in RESTORES.items() if restore not in after] == []
+    assert status == 128 + signal.SIGTERM
