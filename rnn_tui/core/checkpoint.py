@@ -194,9 +194,10 @@ def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], di
         raise CheckpointError(path, f"its header is {size_text(n)}, over the {size_text(MAX_HEADER_BYTES)} limit")
     try:
         raw = read_exactly(f, n)
-        keys = bounded_json.top_level_keys(raw)  # before parsing: 200,000 empty tensors took seconds
-        if keys > MAX_TENSORS + 1:  # + 1: the __metadata__ entry
-            raise CheckpointError(path, f"it holds {keys - 1:,} tensors; no model has more than {MAX_TENSORS}")
+        # before parsing (200,000 empty tensors took seconds): every tensor's entry names its data_offsets
+        tensors = raw.count(b'"data_offsets"')
+        if tensors > MAX_TENSORS:
+            raise CheckpointError(path, f"it holds {tensors:,} tensors; no model has more than {MAX_TENSORS}")
         header = bounded_json.loads(raw, max_string=MAX_DOCUMENT_BYTES)
     except bounded_json.JSONLimitError as e:
         raise CheckpointError(path, f"not a safetensors file (header: {e})") from None

@@ -260,6 +260,3 @@ def test_extra_tensors_up_to_the_limit_are_still_accepted(tmp_path):
     path.write_bytes(checkpoint_bytes(header_extra=extra))
     assert load(path).config == CONFIG
 
-
-def test_top_level_keys_are_counted_outside_strings_and_nested_objects():
-    assert bounded_json.top_level_keys(b'{"a": {"b": 1, "c": 2}, "d:e": "x:y", "f": [1, {"g": 3}]}') == 3
