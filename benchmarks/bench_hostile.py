@@ -43,37 +43,23 @@ SMALL = Config("gru", 1, 8, len(VOCAB))
 
 # runs in the child: the load alone is timed; VmHWM is the process's own peak RSS (the parent's wait4
 # figure would include the parent's RSS at the fork)
-TIMED_LOAD = """
-import sys, time
-from rnn_tui.core.checkpoint import load
-from rnn_tui.core.errors import CheckpointError
-t0 = time.perf_counter()
-try:
-    load(sys.argv[1])
-    outcome = "loaded"
-except CheckpointError:
-    outcome = "refused"
-ms = (time.perf_counter() - t0) * 1e3
-peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(outcome, ms, peak / 1024)
-"""
-
-# the same for a config file
-TIMED_CONFIG = """
+TIMED = """
 import sys, time
 from pathlib import Path
-from rnn_tui.commands._config import load_config
 from rnn_tui.core.errors import UserError
+{imports}
 t0 = time.perf_counter()
 try:
-    load_config(Path(sys.argv[1]))
+    {call}(Path(sys.argv[1]))
     outcome = "loaded"
-except UserError:
+except UserError:  # CheckpointError too
     outcome = "refused"
 ms = (time.perf_counter() - t0) * 1e3
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(outcome, ms, peak / 1024)
 """
+TIMED_LOAD = TIMED.format(imports="from rnn_tui.core.checkpoint import load", call="load")
+TIMED_CONFIG = TIMED.format(imports="from rnn_tui.commands._config import load_config", call="load_config")
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], doc: object, header_extra: dict | None = None) -> bytes:
@@ -88,6 +74,19 @@ def small_tensors() -> dict[str, np.ndarray]:
     return {name: np.zeros(shape, np.float32) for name, shape in SMALL.shapes().items()}
 
 
+def header_bytes(config: Config, dtype: str, itemsize: int) -> tuple[bytes, int]:
+    """A checkpoint's length prefix and header, its tensors in `dtype` one after another; and the size of
+    the data they describe (written by the caller, as it likes)."""
+    header, offset = {}, 0
+    for name, shape in config.shapes().items():
+        n = int(np.prod(shape)) * itemsize
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    header["__metadata__"] = {"rnn_tui": json.dumps(document(config, VOCAB, {"corpus": "bench"}))}
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw, offset
+
+
 def big_nan_checkpoint(path: Path, mib: int) -> str:
     """A well-formed LSTM checkpoint of about `mib` MiB whose very last weight is NaN, streamed to disk:
     it passes every structural check, so its values must be read before it is refused."""
@@ -98,16 +97,9 @@ def big_nan_checkpoint(path: Path, mib: int) -> str:
             break
         hidden *= 2
     config = Config("lstm", 2, hidden, len(VOCAB))
-    shapes = config.shapes()
-    header, offset = {}, 0
-    for name, shape in shapes.items():
-        n = int(np.prod(shape)) * 4
-        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + n]}
-        offset += n
-    header["__metadata__"] = {"rnn_tui": json.dumps(document(config, VOCAB, {"corpus": "bench"}))}
-    raw = json.dumps(header).encode()
+    head, offset = header_bytes(config, "F32", 4)
     with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw)
+        f.write(head)
         zeros = np.zeros(2**20, np.float32).tobytes()
         left = offset - 4
         while left:
@@ -124,16 +116,10 @@ def sparse_f16_checkpoint(path: Path, mib: int) -> str:
     while sum(int(np.prod(s)) for s in Config("lstm", 2, hidden + 64, len(VOCAB)).shapes().values()) * 2 <= mib * 2**20:
         hidden += 64
     config = Config("lstm", 2, hidden, len(VOCAB))
-    header, offset = {}, 0
-    for name, shape in config.shapes().items():
-        n = int(np.prod(shape)) * 2
-        header[name] = {"dtype": "F16", "shape": list(shape), "data_offsets": [offset, offset + n]}
-        offset += n
-    header["__metadata__"] = {"rnn_tui": json.dumps(document(config, VOCAB, {"corpus": "bench"}))}
-    raw = json.dumps(header).encode()
+    head, offset = header_bytes(config, "F16", 2)
     with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw)
-        f.truncate(8 + len(raw) + offset)
+        f.write(head)
+        f.truncate(len(head) + offset)
     return f"{offset / 2**20:.0f} MiB float16 LSTM 2×{hidden}, sparse (loads)"
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from rnn_tui.core.cells import Config, Model
 from rnn_tui.core.checkpoint import document, load, save
-from tests.factories import ASCII_VOCAB, random_tensors
+from tests.factories import ASCII_VOCAB, random_tensors, tensor_table
 
 CONFIG = Config("lstm", 2, 96, len(ASCII_VOCAB))
 
@@ -20,16 +20,12 @@ def test_a_float16_file_reads_in_chunks_with_progress_into_the_same_model(tmp_pa
 
     monkeypatch.setattr(checkpoint, "_CHUNK", 4096)  # many chunks, even for a small file
     tensors = random_tensors(CONFIG, seed=3)
-    header, offset, chunks = {}, 0, []
-    for name, t in tensors.items():
-        b = t.astype("<f2").tobytes()
-        header[name] = {"dtype": "F16", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        chunks.append(b)
-        offset += len(b)
+    header, data = tensor_table(tensors, "F16")
+    offset = len(data)
     header["__metadata__"] = {"rnn_tui": json.dumps(document(CONFIG, ASCII_VOCAB))}
     raw = json.dumps(header).encode()
     path = tmp_path / "h.safetensors"
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"".join(chunks))
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data)
     seen = []
     ckpt = load(path, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) > 10 and seen[-1] == (offset, offset)
