@@ -400,3 +400,17 @@ def test_bad_token_or_tab_limit_is_one_line(capsys, argv, message):
     assert main(["serve", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_the_hosts_and_origins_a_server_answers():
+    import socket as sockets
+
+    from rnn_tui.commands._web_server import allowed_hosts, allowed_origins
+
+    local = allowed_hosts("localhost", 8000, "http://localhost:8000")
+    assert {"localhost:8000", "127.0.0.1:8000", "[::1]:8000"} <= local
+    assert "evil.example:8000" not in local and "localhost:8001" not in local
+    lab = allowed_hosts("0.0.0.0", 8000, "http://Lab-7:9000")
+    assert {"lab-7:9000", "127.0.0.1:8000", f"{sockets.gethostname().lower()}:8000"} <= lab
+    assert "http://lab-7:9000" in allowed_origins(lab, "http://Lab-7:9000")
+    assert "http://evil.example" not in allowed_origins(lab, "http://Lab-7:9000")
