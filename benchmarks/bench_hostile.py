@@ -6,11 +6,11 @@ size checks come before any read, so a file that claims gigabytes costs no more
 memory than a good model. A well-formed 939 MiB float16 checkpoint (sparse, so
 cheap to build) loads, holding its weights once as float32 (about twice the
 file). A config file of 30,000 nested arrays is one line from `rnn-tui sample`.
-Each file is built here, in a temporary directory. Per file: the time `load()`
-(or the config reader) takes, and the peak RSS of the process that ran it
-(VmHWM). Baseline, in the same run: the same process loading the bundled
-default model. Not here yet: a compressed `.pt` whose members inflate past the
-limit (its check belongs to the .pt reader).
+With torch installed, three `.pt` files too: a small zip whose members inflate
+past 1 GiB, a whole pickled module and a raw pickle. Each file is built here,
+in a temporary directory. Per file: the time the load (or the config reader)
+takes, and the peak RSS of the process that ran it (VmHWM). Baseline, in the
+same run: the same process loading the bundled default model.
 
     python benchmarks/bench_hostile.py [--big-mib 1000] [--f16-mib 939]
 """
@@ -58,7 +58,7 @@ ms = (time.perf_counter() - t0) * 1e3
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(outcome, ms, peak / 1024)
 """
-TIMED_LOAD = TIMED.format(imports="from rnn_tui.core.checkpoint import load", call="load")
+TIMED_LOAD = TIMED.format(imports="from rnn_tui.interop import load_model", call="load_model")
 TIMED_CONFIG = TIMED.format(imports="from rnn_tui.commands._config import load_config", call="load_config")
 
 
@@ -163,7 +163,33 @@ def build(tmp: Path, big_mib: int, f16_mib: int) -> list[tuple[str, Path, str]]:
     config.parent.mkdir(parents=True)
     config.write_text("model = " + "[" * 30_000 + "]" * 30_000 + "\n")
     files.append(("config.toml of 30,000 nested arrays (60 KB)", config, "config"))
+    files += [(label, path, "refuse") for label, path in pytorch_files(tmp)]
     return files
+
+
+def pytorch_files(tmp: Path) -> list[tuple[str, Path]]:
+    """.pt files that torch.load would inflate or unpickle; none without torch."""
+    try:
+        import torch
+    except ImportError:
+        return []
+    import pickle
+    import zipfile
+
+    sd = {"rnn.weight_hh_l0": torch.zeros(8, 8), "rnn.weight_ih_l0": torch.zeros(8, 10)}
+    bomb = tmp / "bomb.pt"
+    torch.save(sd, bomb)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as z, \
+            z.open("bomb/data/99", "w", force_zip64=True) as member:
+        block = bytes(1 << 20)
+        for _ in range(1100):  # 1.07 GiB of zeros: about 1 MB once deflated
+            member.write(block)
+    whole, raw = tmp / "whole.pt", tmp / "raw.pt"
+    torch.save(torch.nn.GRU(4, 4), whole)
+    raw.write_bytes(pickle.dumps({"a": 1}, protocol=4))
+    mb = bomb.stat().st_size / 1e6
+    return [(f".pt zip of {mb:.1f} MB whose members inflate to 1.07 GiB", bomb),
+            ("whole pickled module (torch.save(model, path))", whole), ("raw pickle named .pt", raw)]
 
 
 def run_child(argv: list[str], tmp: Path, extra_env: dict | None = None) -> tuple[int, str, str]:

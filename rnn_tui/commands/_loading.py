@@ -16,10 +16,10 @@ SHOW_AFTER = 1.0  # seconds
 WIDTH = 30
 
 
-def load_model(name_or_path: str | os.PathLike | None) -> Checkpoint:
+def load_model(name_or_path: str | os.PathLike | None, **options) -> Checkpoint:
     """interop.load_model, with a line on stderr once it has taken more than SHOW_AFTER seconds."""
     if not sys.stderr.isatty():
-        return _load_model(name_or_path)
+        return _load_model(name_or_path, **options)
     start = time.monotonic()
     shown = [0.0]
     label = safe_text(os.path.basename(str(name_or_path)) if name_or_path else "the default model", 40)
@@ -36,7 +36,7 @@ def load_model(name_or_path: str | os.PathLike | None) -> Checkpoint:
         sys.stderr.flush()
 
     try:
-        return _load_model(name_or_path, progress)
+        return _load_model(name_or_path, progress=progress, **options)
     finally:
         if shown[0]:
             sys.stderr.write("\r\x1b[2K")
