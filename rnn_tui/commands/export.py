@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import UserError
+from ..core.files import safe_file_name
 from ..core.safe import safe_text
 from ._args import OneLineParser, check_out, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
@@ -55,7 +56,8 @@ def main(argv: list[str]) -> int:
     suffix = Path(args.out).suffix.lstrip(".") if args.out else ""
     fmt = args.format or (suffix if suffix in FORMATS else "npz")
     stem = Path(text_arg).name.split(".")[0] if text_arg != "-" else "stdin"
-    out = Path(args.out or f"{stem}-{ckpt.name.split('.')[0]}.{fmt}")
+    # the default name comes from two names from outside: no control or bidi character in it, 255 bytes at most
+    out = Path(args.out or safe_file_name(f"{stem}-{ckpt.name.split('.')[0]}", f".{fmt}"))
     check_out(out, args.force)
     text, shown = read_input_text(text_arg)
     text = text[args.start:]

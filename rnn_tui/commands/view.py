@@ -18,18 +18,8 @@ from ..core.safe import safe_text
 from ..core.text import unescape
 from . import _config, _terminal
 from ._args import OneLineParser
+from ._config import parse_kbps
 from ._inputs import add_model_options, model_name, open_model
-
-
-def parse_kbps(text: str) -> float:
-    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
-    if not 0 <= value < float("inf"):
-        raise UserError(f"--max-kbps must be 0 (no limit) or more, got {safe_text(text)!r}")
-    return value
 
 
 def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:

@@ -25,11 +25,13 @@ from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
 from ..core.checkpoint import Checkpoint, load
+from ..core.files import FileProblem, create_new
 from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
 from . import experiments
+from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -145,6 +147,11 @@ class RnnApp(FrameLoop):
         self.heatmap.set_space(width - 2, max(3, room))
 
     # -- actions: time -----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_play_pause(self) -> None:
         self.play(not self.player.playing)
@@ -392,8 +399,13 @@ class RnnApp(FrameLoop):
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
-        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
-        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        # a new file only: the current folder may be a shared one where another user planted a link
+        stem = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}"
+        try:
+            path = create_new(Path.cwd(), stem, ".svg", self.export_screenshot().encode("utf-8"))
+        except (FileProblem, OSError) as e:  # OSError: the current folder itself is gone
+            self.notify(f"screenshot not saved: {safe_text(str(e), 200)}", severity="error", markup=False)
+            return
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
