@@ -43,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kbps", default=None, metavar="N",
                    help="passed to the viewer (default 40; 0 paints every frame, for a browser on this machine)")
     p.add_argument("--theme", default=None, help="passed to the viewer")
+    p.add_argument("--lesson", default=None, metavar="NAME",
+                   help="instructor mode: every tab opens on this lesson, heatmaps zoomed (rnn-tui lesson --list)")
     return p
 
 
@@ -58,6 +60,12 @@ def main(argv: list[str]) -> int:
         raise UserError("serving to a browser needs textual-serve: pip install 'rnn-tui[serve]'") from None
     from ..interop import load_model
 
+    if args.lesson:  # a bad lesson is one line here too
+        from ..lessons import find
+
+        lesson = find(args.lesson)
+        args.lesson = str(lesson.source)
+        args.model = args.model or lesson.model_path()
     load_model(args.model)  # a missing or damaged model is one line here, not an error page in the browser
     check_port(args.host, args.port)
     server = tab_closing_server()(viewer_command(args), host=args.host, port=args.port, title="rnn-tui",
@@ -109,8 +117,8 @@ def viewer_command(args: argparse.Namespace) -> str:
     words = [sys.executable, "-m", "rnn_tui", "view"]
     if args.model:
         words.append(args.model)
-    for option in ("seed", "temperature", "prime", "max_kbps", "theme"):
-        value = getattr(args, option)
+    for option in ("seed", "temperature", "prime", "max_kbps", "theme", "lesson"):
+        value = getattr(args, option, None)
         if value is not None:
             words += [f"--{option.replace('_', '-')}", str(value)]
     return "exec " + shlex.join(words)
