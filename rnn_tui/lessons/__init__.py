@@ -49,7 +49,7 @@ AREAS = ("text", "predictions", "heatmap", "timeline", "status", "equation", "fo
 SHOWS = ("weather-counts", "scores")
 LIMITS = {"title": 60, "summary": 160, "model": 200, "prime": 500,  # characters
           "say": 600, "ask": 300, "done": 300, "look": 20, "show": 20}
-_ID = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+_ID = re.compile(r"[a-z][a-z0-9_.]{0,39}\Z")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
 
 
@@ -113,7 +113,7 @@ def load(path: str | os.PathLike, name: str | None = None) -> Lesson:
         with open_regular(path, MAX_BYTES, "lesson file") as f:
             raw = f.read()
         doc = _toml(raw.decode("utf-8"))
-        return _lesson(doc, name or path.stem, path)
+        return _lesson(doc, name or re.sub(r"^[0-9]+-", "", path.stem), path)
     except FileProblem as e:
         raise LessonError(f"{shown}: {e}") from None
     except OSError as e:
