@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from ....analysis.score import Score
 from ....core.safe import safe_text
 from ....lessons import Lesson
-from ...widgets.dialogs import Dialog
+from ..dialogs import Dialog
 
 
 class LessonList(Dialog):

@@ -141,7 +141,7 @@ class LessonKeys:
         if not context:
             self.notify("nothing read yet: type a prime first (p)", severity="warning")
             return
-        from ...widgets import TextPrompt
+        from ..dialogs import TextPrompt
 
         def done(raw: str | None) -> None:
             words = (raw or "").split()
