@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_tui.core.checkpoint import load as load_path, resolve
+from rnn_tui.core.checkpoint import load as load_path
+from rnn_tui.core.checkpoint import resolve
 from rnn_tui.lessons import all_lessons, bundled_lessons, find
 from rnn_tui.tui.app import build_app
 from rnn_tui.tui.screens.lesson.panel import LessonPanel
 from tests.factories import write_snapshots
 
+from .test_tui import sync
+
 
 def load(name_or_path):
     return load_path(resolve(name_or_path))
-
-from .test_tui import sync
 
 
 def typed(text: str) -> list[str]:

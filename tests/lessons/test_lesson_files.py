@@ -1,0 +1,128 @@
+"""Lesson files: the documented format, read as strictly as a checkpoint (a bad file is one line)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rnn_tui.__main__ import main
+from rnn_tui.core.checkpoint import load, resolve
+from rnn_tui.lessons import all_lessons, bundled_lessons, find
+from rnn_tui.lessons.checks import ViewerState, passes
+from rnn_tui.lessons.run import LessonRun
+from rnn_tui.lessons.unit_scores import UnitScores
+
+GOOD = '''format = "rnn-tui-lesson"
+version = 1
+title = "Quotes"
+summary = "Find a quote cell."
+model = "python-lstm"
+prime = "x = \\"a\\\\n"
+
+[[step]]
+say = "Press p and type a quote."
+press = ["prime"]
+look = "text"
+ask = "Where does it close?"
+done = "Typed."
+check = { text_ends_with = "\\"" }
+
+[[step]]
+say = "Press space."
+'''
+
+
+def write(tmp_path, text: str, name: str = "my-lesson.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_lesson_written_by_an_instructor_loads_with_every_field(tmp_path):
+    lesson = find(str(write(tmp_path, GOOD)))
+    assert (lesson.name, lesson.title, lesson.model, lesson.prime) == ("my-lesson", "Quotes", "python-lstm", 'x = "a\n')
+    first, second = lesson.steps
+    assert first.press == ("prime",) and first.look == "text" and first.checks[0].kind == "text_ends_with"
+    assert second.checks == () and second.press == ()
+
+
+def test_list_prints_every_bundled_lesson_on_one_line(capsys):
+    assert main(["lesson", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(bundled_lessons())
+    assert len(lines) == 8 and all(len(line) < 200 for line in lines)
+
+
+def test_check_says_a_good_file_is_good(tmp_path, capsys):
+    assert main(["lesson", "--check", str(write(tmp_path, GOOD))]) == 0
+    assert "2 steps" in capsys.readouterr().out
+
+
+def test_every_bundled_lesson_opens_a_model_that_exists():
+    for lesson in all_lessons():
+        if lesson.model:
+            assert resolve(lesson.model_path()).is_file(), lesson.name
+
+
+BAD = [
+    ("not toml [[", "not TOML"),
+    (GOOD.replace('format = "rnn-tui-lesson"', 'format = "x"'), "not a lesson file"),
+    (GOOD.replace("version = 1", "version = 9"), "lesson version 9"),
+    (GOOD + "colour = 1\n", "unknown key 'colour'"),
+    (GOOD.replace('look = "text"', 'look = "everywhere"'), "look must be one of"),
+    (GOOD.replace('press = ["prime"]', 'press = ["rm -rf"]'), "press must be"),
+    (GOOD.replace("text_ends_with", "runs_code"), "unknown check 'runs_code'"),
+    (GOOD.replace('check = { text_ends_with = "\\"" }', 'check = { screen = "nowhere" }'), "check screen: one of"),
+    (GOOD.replace('check = { text_ends_with = "\\"" }', 'check = { unit_tracks = { feature = "x", at_least = 2 } }'),
+     "check unit_tracks"),
+    (GOOD.replace('say = "Press space."', 'say = "' + "w" * 700 + '"'), "say is 700 characters"),
+    (GOOD.split("[[step]]")[0], "no [[step]]"),
+    (GOOD + '[[step]]\nsay = "x"\n' * 20, "at most 20"),
+    (GOOD.replace('title = "Quotes"', 'title = 3'), "title must be a string"),
+    (GOOD.replace('title = "Quotes"\n', ""), "title is missing"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BAD, ids=[s for _, s in BAD])
+def test_a_bad_lesson_file_is_one_line_naming_it(tmp_path, capsys, text, says):
+    assert main(["lesson", "--check", str(write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "my-lesson.toml" in err and says in err
+
+
+def test_files_that_are_not_lessons_at_all_are_one_line(tmp_path, capsys):
+    big = write(tmp_path, "#" * (65 << 10), "big.toml")
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for path, says in [(big, "64"), (binary, "not UTF-8"), (fifo, "FIFO"), (tmp_path / "no.toml", "no")]:
+        assert main(["lesson", "--check", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err
+    assert main(["lesson", "nonsense"]) == 2
+    assert "the lessons: phone-numbers" in capsys.readouterr().err
+
+
+def test_a_step_is_recognised_once_said_in_one_line_and_the_lesson_moves_on():
+    run = LessonRun(find("phone-numbers"))
+    assert not run.update(ViewerState(text="(6", chars=2))
+    assert run.update(ViewerState(text="x(61", chars=4))
+    assert run.index == 1 and run.passed[0] and run.said.startswith("(61 read")
+    assert run.move(-1) and run.index == 0 and run.said == ""
+    assert not run.update(ViewerState(text="x(61", chars=4))  # a step done stays done
+
+
+def test_a_step_without_a_check_is_never_done_by_itself():
+    assert not passes((), ViewerState())
+
+
+def test_unit_tracks_finds_the_bundled_line_and_speaker_cells():
+    ckpt = load(resolve("shakespeare-lstm"))
+    from rnn_tui.analysis.known_cells import passage
+
+    scores = UnitScores(ckpt.model(), ckpt.vocab, passage(ckpt)[0])
+    assert scores.score("line-pos", 1, "c", 74) >= 0.7
+    assert scores.score("speaker", 0, "c", 109) >= 0.9
+    assert scores.score("line-pos", 0, "i", 0) < 0.5
