@@ -109,7 +109,7 @@ def test_a_step_is_recognised_once_said_in_one_line_and_the_lesson_moves_on():
     run = LessonRun(find("phone-numbers"))
     assert not run.update(ViewerState(text="(6", chars=2))
     assert run.update(ViewerState(text="x(61", chars=4))
-    assert run.index == 1 and run.passed[0] and run.said.startswith("(61 read")
+    assert run.index == 1 and run.passed[0] and run.said.startswith("7 comes first")
     assert run.move(-1) and run.index == 0 and run.said == ""
     assert not run.update(ViewerState(text="x(61", chars=4))  # a step done stays done
 
@@ -126,3 +126,39 @@ def test_unit_tracks_finds_the_bundled_line_and_speaker_cells():
     assert scores.score("line-pos", 1, "c", 74) >= 0.7
     assert scores.score("speaker", 0, "c", 109) >= 0.9
     assert scores.score("line-pos", 0, "i", 0) < 0.5
+
+
+def binding_keys() -> dict[str, tuple[str, str]]:
+    """Every binding id of the viewer and of the screens the lessons open, with its key."""
+    from textual.binding import Binding
+
+    from rnn_tui.tui.app import RnnApp
+    from rnn_tui.tui.screens.finder import FinderScreen
+    from rnn_tui.tui.screens.karpathy import KarpathyScreen
+    from rnn_tui.tui.screens.memory_span import MemorySpanScreen
+
+    keys = {}
+    for cls in (RnnApp, FinderScreen, KarpathyScreen, MemorySpanScreen):
+        for b in Binding.make_bindings(cls.BINDINGS):
+            keys.setdefault(b.id, (b.key_display or b.key, b.description))
+    return keys
+
+
+def test_every_key_a_bundled_lesson_names_is_a_binding():
+    keys = binding_keys()
+    for lesson in all_lessons():
+        for step in lesson.steps:
+            assert set(step.press) <= set(keys), (lesson.name, step.press)
+
+
+def test_every_bundled_step_fits_the_panel_at_80_columns_without_cutting_a_word():
+    from rnn_tui.tui.screens.lesson.panel import render
+
+    keys = binding_keys()
+    for lesson in all_lessons():
+        run = LessonRun(lesson)
+        for k, step in enumerate(lesson.steps):
+            run.index, run.said = k, lesson.steps[k - 1].done if k else ""
+            shown = render(run, keys, "counts" if step.show else "", 78, 6).plain
+            assert "…" not in shown, (lesson.name, k + 1)
+            assert len(shown.splitlines()) <= 6

@@ -92,7 +92,7 @@ class LessonKeys:
         """Rows the lesson panel takes from the main view's panels (0 without a lesson)."""
         if self.lesson_run is None:
             return 0
-        return 6 if height < COMPACT_HEIGHT else 8
+        return 7 if height < COMPACT_HEIGHT else 9
 
     def action_lesson_leave(self) -> None:
         if self.lesson_run is None:
@@ -205,7 +205,7 @@ class LessonKeys:
             return
         run.update(self.lesson_state())
         width = self.size.width - 2
-        rows = (self.lesson_rows(self.size.height) if self.screen is self.main else 6) - 1
+        rows = (self.lesson_rows(self.size.height) if self.screen is self.main else 7) - 1
         content = render(run, self._lesson_keys(), self._lesson_extra(), width, rows)
         key = (content.plain, self.screen)
         if key != self._lesson_seen or force:
@@ -224,17 +224,19 @@ class LessonKeys:
         self.call_after_refresh(self.lesson_poll, True)
 
     def _lesson_keys(self) -> dict[str, tuple[str, str]]:
-        """binding id -> (key shown, what it does), from the bindings in force, so a remapped key shows."""
-        keys: dict[str, tuple[str, str]] = {}
-        for screen in (self.main, self.screen):
-            for _, b in self._bindings_of(screen):
-                if b.id and b.id not in keys:
-                    keys[b.id] = (b.key_display or self.get_key_display(b), b.description)
-        return keys
+        """binding id -> (key shown, what it does): the bindings in force first, so a remapped key shows as
+        remapped, then those of the screens a lesson sends the student to."""
+        from ..finder import FinderScreen
+        from ..karpathy import KarpathyScreen
+        from ..memory_span import MemorySpanScreen
 
-    def _bindings_of(self, screen: Screen):
-        bindings = list(screen._bindings) if hasattr(screen, "_bindings") else []
-        return bindings + list(self._bindings)
+        keys: dict[str, tuple[str, str]] = {}
+        live = [b for _, b in (*self.screen._bindings, *self._bindings)]
+        others = [Binding.make_bindings(s.BINDINGS) for s in (FinderScreen, KarpathyScreen, MemorySpanScreen)]
+        for b in [*live, *(b for group in others for b in group)]:
+            if b.id and b.id not in keys:
+                keys[b.id] = (b.key_display or self.get_key_display(b), b.description)
+        return keys
 
     def _lesson_extra(self) -> str:
         run = self.lesson_run

@@ -45,25 +45,30 @@ def render(run: LessonRun, keys: dict[str, tuple[str, str]], extra: str, width: 
     width = max(20, width)
     out = Text(no_wrap=True, overflow="ellipsis")
     head = f" {safe_text(lesson.title, 40)} · step {run.index + 1} of {run.count}"
-    if run.finished:
-        head += " · lesson done: i lists the others"
+    said = ("✓ " + run.said + (" Lesson done: i lists the others." if run.finished else "")) if run.said else ""
+    others = bool(step.ask) + bool(extra) + bool(step.press or step.look)
+    say = _wrap(step.say, width - 1, rows)
+    # the step just done gets a line of its own when there is room, else the end of the title line
+    own_line = bool(said) and len(say) + others + 1 <= rows - 1
     out.append(head, style="bold")
-    out.append(" " * max(1, width - len(head) - len(NAV)) + NAV + "\n", style="dim")
-    body = []
-    if run.said:
-        body.append(Text("✓ " + _one_line(run.said, width - 3), style="bold green"))
-    say_rows = max(1, rows - 2 - len(body) - bool(step.ask) - bool(extra) - bool(step.press or step.look))
-    body += [Text(line) for line in _wrap(step.say, width - 1, say_rows)]
+    if said and not own_line:
+        out.append(" · " + _one_line(said, width - len(head) - 4), style="bold green")
+    else:
+        out.append(" " * max(1, width - len(head) - len(NAV)) + NAV, style="dim")
+    out.append("\n")
+    body: list[Text] = [Text(_one_line(said, width - 1), style="bold green")] if own_line else []
+    body += [Text(line) for line in _wrap(step.say, width - 1, max(1, rows - 1 - len(body) - others))]
     if step.press or step.look:
-        line = Text()
-        for pid in step.press:
+        line = Text(" press " if step.press else "")
+        for k, pid in enumerate(step.press):
             key, what = keys.get(pid, (pid, ""))
-            line.append(" press ")
+            if k:
+                line.append(" or ")
             line.append(f" {safe_text(key, 12)} ", style="reverse bold")
-            if what:
+            if what and len(step.press) == 1:
                 line.append(f" {safe_text(what, 30)}", style="dim")
         if step.look:
-            line.append("  look at ", style="")
+            line.append("  look at ")
             line.append(AREA_NAMES.get(step.look, step.look), style="bold")
         body.append(line)
     if step.ask:
