@@ -141,8 +141,8 @@ class RnnApp(LessonKeys, FrameLoop):
         self.main.set_class(compact, "-compact")
         if too_small:
             return
-        timeline_rows = 4 if compact else (8 if height < 48 else 12)
-        text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
+        timeline_rows = 4 if compact or self.lesson_run else (8 if height < 48 else 12)  # a lesson takes rows
+        text_rows = 6 if compact or self.view.zoom or self.lesson_run else max(8, height // 4)
         gaps = 0 if compact else 2
         equation_rows = self.query_one(UnitEquationPanel).rows
         room = height - 2 - timeline_rows - text_rows - gaps - equation_rows - self.lesson_rows(height)

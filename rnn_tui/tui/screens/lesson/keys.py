@@ -19,21 +19,23 @@ from ....core.safe import safe_text
 from ....lessons import Lesson, LessonError, all_lessons
 from ....lessons.checks import ViewerState
 from ....lessons.run import LessonRun
-from .panel import LessonPanel, render
+from .panel import NAV, LessonPanel, render
 
-COMPACT_HEIGHT = 32  # as the app's: below it the main view is compact, and so is the panel
 POLL_S = 0.25  # how often the lesson looks at the viewer's state
 TEXT_TAIL = 2000  # characters of the text the checks see (the end of it)
 
 LESSON_BINDINGS = [
-    Binding("i", "lessons", "Lessons (in class)", id="lessons", tooltip="the class's activities, step by step"),
-    Binding("w", "score_words", "Score words", id="score",
+    # show=False: the footer's room at 80 columns belongs to the main view's six; help (?) lists these
+    Binding("i", "lessons", "Lessons (in class)", id="lessons", show=False,
+            tooltip="the class's activities, step by step"),
+    Binding("w", "score_words", "Score words", id="score", show=False,
             tooltip="how likely each word is after the text so far, in bits and nats"),
-    Binding("right_curly_bracket", "lesson_step(1)", "Lesson: next step", id="lesson_next", key_display="}",
+    Binding("right_curly_bracket", "lesson_step(1)", "Lesson: next step", id="lesson_next", key_display="}", show=False,
             tooltip="the lesson's next step"),
     Binding("left_curly_bracket", "lesson_step(-1)", "Lesson: previous step", id="lesson_back", key_display="{",
+            show=False,
             tooltip="the lesson's previous step"),
-    Binding("escape", "lesson_leave", "Leave the lesson", id="lesson_leave", key_display="esc",
+    Binding("escape", "lesson_leave", "Leave the lesson", id="lesson_leave", key_display="esc", show=False,
             tooltip="close the lesson panel; the model, text and selection stay as they are"),
 ]
 
@@ -92,7 +94,7 @@ class LessonKeys:
         """Rows the lesson panel takes from the main view's panels (0 without a lesson)."""
         if self.lesson_run is None:
             return 0
-        return 7 if height < COMPACT_HEIGHT else 9
+        return 7
 
     def action_lesson_leave(self) -> None:
         if self.lesson_run is None:
@@ -206,7 +208,8 @@ class LessonKeys:
         run.update(self.lesson_state())
         width = self.size.width - 2
         rows = (self.lesson_rows(self.size.height) if self.screen is self.main else 7) - 1
-        content = render(run, self._lesson_keys(), self._lesson_extra(), width, rows)
+        nav = NAV if self.screen is self.main else "esc: back to the viewer"
+        content = render(run, self._lesson_keys(), self._lesson_extra(), width, rows, nav)
         key = (content.plain, self.screen)
         if key != self._lesson_seen or force:
             self._lesson_seen = key
@@ -264,13 +267,13 @@ class LessonKeys:
         run = min(3, len(days))
         counts, n = weather.counted_next(record, month, days, run)
         if not n:
-            return f"the record: {month} never had {days[-run:]} (1 char a day)"
+            return f"the record: {month} never had {days[-run:]}"
         probs = s.probabilities()
         parts = []
         for ch in weather.DAY_CHARS:
             model = probs[self.vocab.index[ch]] if ch in self.vocab else 0.0
-            parts.append(f"{ch} {counts[ch] / n:.0%}/{model:.0%}")
-        return f"after {days[-run:]} in {month}, record/model ({n} times): " + " ".join(parts)
+            parts.append(f"{ch} {100 * counts[ch] / n:.0f}/{100 * model:.0f}")
+        return f"{month} after {days[-run:]}: record ({n} times) / model, %: " + "  ".join(parts)
 
     def _highlight(self, area: str | None) -> None:
         for w in self.main.query(".-lesson-look"):

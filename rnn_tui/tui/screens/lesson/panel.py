@@ -39,8 +39,10 @@ def _wrap(text: str, width: int, rows: int) -> list[str]:
     return [safe_text(x, width) for x in lines]
 
 
-def render(run: LessonRun, keys: dict[str, tuple[str, str]], extra: str, width: int, rows: int) -> Text:
-    """The panel's lines: title, what was just done, the step, the keys, the question, the extra line."""
+def render(run: LessonRun, keys: dict[str, tuple[str, str]], extra: str, width: int, rows: int,
+           nav: str = NAV) -> Text:
+    """The panel's lines: title, what was just done, the step, the keys, the question, the extra line.
+    `nav` reminds of the lesson's own keys (they work on the main view, not inside another screen)."""
     step, lesson = run.step, run.lesson
     width = max(20, width)
     out = Text(no_wrap=True, overflow="ellipsis")
@@ -54,7 +56,7 @@ def render(run: LessonRun, keys: dict[str, tuple[str, str]], extra: str, width: 
     if said and not own_line:
         out.append(" · " + _one_line(said, width - len(head) - 4), style="bold green")
     else:
-        out.append(" " * max(1, width - len(head) - len(NAV)) + NAV, style="dim")
+        out.append(" " * max(1, width - len(head) - len(nav)) + nav, style="dim")
     out.append("\n")
     body: list[Text] = [Text(_one_line(said, width - 1), style="bold green")] if own_line else []
     body += [Text(line) for line in _wrap(step.say, width - 1, max(1, rows - 1 - len(body) - others))]
