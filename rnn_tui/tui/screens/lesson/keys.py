@@ -203,7 +203,7 @@ class LessonKeys:
     def lesson_poll(self, force: bool = False) -> None:
         """Look at the viewer: a step done moves the lesson on; repaint the panel when its words change."""
         run = self.lesson_run
-        if run is None:
+        if run is None or getattr(self, "replaying", False):  # a worker owns the session while it replays
             return
         run.update(self.lesson_state())
         width = self.size.width - 2
