@@ -32,8 +32,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     from ..lessons import all_lessons, find
+    from . import _config
 
-    args = parser().parse_args(argv)
+    p = parser()
+    settings = _config.load_config()
+    settings.pop("model", None)  # the lesson says which model; a MODEL argument overrides it
+    _config.apply(p, settings)
+    args = p.parse_args(argv)
     if args.list:
         lessons = all_lessons()
         width = max(len(x.name) for x in lessons)

@@ -115,19 +115,24 @@ async def test_the_panel_names_the_step_and_its_key_and_escape_leaves_keeping_th
         assert app.session.text() == text  # the state stays
 
 
+async def choose_in_the_list(pilot, name: str) -> int:
+    """Open the lesson list with its key and choose `name`; returns how many lessons it listed."""
+    from textual.widgets import OptionList
+
+    await pilot.press("i")
+    await pilot.pause()
+    options = pilot.app.screen.query_one(OptionList)
+    options.highlighted = list(bundled_lessons()).index(name)
+    await pilot.press("enter")
+    await settle(pilot, pilot.app)
+    return options.option_count
+
+
 @sync
 async def test_the_lesson_key_lists_every_lesson_and_one_on_this_model_starts_in_place():
     app = build_app(load(find("karpathy-cells").model_path()), seed=0, glyphs=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("i")
-        await pilot.pause()
-        from textual.widgets import OptionList
-
-        options = app.screen.query_one(OptionList)
-        assert options.option_count == len(bundled_lessons())
-        options.highlighted = list(bundled_lessons()).index("next-word")
-        await pilot.press("enter")
-        await settle(pilot, app)
+        assert await choose_in_the_list(pilot, "next-word") == len(bundled_lessons())
         assert app.lesson_run is not None and app.lesson_run.lesson.name == "next-word"
         assert app.relaunch is None
 
@@ -136,13 +141,7 @@ async def test_the_lesson_key_lists_every_lesson_and_one_on_this_model_starts_in
 async def test_a_lesson_on_another_model_asks_the_command_to_reopen_the_viewer():
     app = build_app(load(find("karpathy-cells").model_path()), seed=0, glyphs=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("i")
-        await pilot.pause()
-        from textual.widgets import OptionList
-
-        app.screen.query_one(OptionList).highlighted = 0  # phone numbers: another model
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_in_the_list(pilot, "phone-numbers")  # another model
     assert app.relaunch is not None and app.relaunch.name == "phone-numbers"
 
 
