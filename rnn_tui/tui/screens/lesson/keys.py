@@ -248,9 +248,7 @@ class LessonKeys:
         if run.step.show == "scores":
             if not self.last_scores:
                 return "no words scored yet"
-            best = self.last_scores[0]
-            return "scored: " + "  ".join(f"{safe_text(x.candidate, 16)} {x.bits:.1f} bits" for x in self.last_scores) \
-                + (f"  (best: {safe_text(best.candidate, 16)})" if len(self.last_scores) > 1 else "")
+            return "bits: " + " · ".join(f"{safe_text(x.candidate, 16)} {x.bits:.1f}" for x in self.last_scores)
         return self._weather_line()
 
     def _weather_line(self) -> str:
