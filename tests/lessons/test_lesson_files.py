@@ -122,10 +122,24 @@ def test_unit_tracks_finds_the_bundled_line_and_speaker_cells():
     ckpt = load(resolve("shakespeare-lstm"))
     from rnn_tui.analysis.known_cells import passage
 
-    scores = UnitScores(ckpt.model(), ckpt.vocab, passage(ckpt)[0])
+    scores = UnitScores(ckpt.model(), ckpt.vocab, passage(ckpt)[0], ["line-pos", "speaker"])
     assert scores.score("line-pos", 1, "c", 74) >= 0.7
     assert scores.score("speaker", 0, "c", 109) >= 0.9
     assert scores.score("line-pos", 0, "i", 0) < 0.5
+    assert scores.score("quotes", 1, "c", 74) is None  # a feature the lesson did not ask for
+
+
+def test_auc_with_ties_is_the_probability_an_on_value_beats_an_off_one():
+    import numpy as np
+
+    from rnn_tui.lessons.unit_scores import _auc_distance
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, (200, 5)).astype(np.float32)  # few values: many ties, as in a saturated gate
+    on = rng.random(200) < 0.3
+    a, b = x[on][:, None, :], x[~on][None, :, :]
+    auc = ((a > b).sum(axis=(0, 1)) + 0.5 * (a == b).sum(axis=(0, 1))) / (on.sum() * (~on).sum())
+    assert np.allclose(_auc_distance(x, on), np.maximum(auc, 1 - auc))
 
 
 def binding_keys() -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -70,6 +71,11 @@ class LessonKeys:
     def start_lesson(self, lesson: Lesson) -> None:
         """Follow `lesson` from its first step (its prime, if it has one, restarts the text)."""
         self.lesson_run = LessonRun(lesson)
+        features = frozenset(dict(c.value)["feature"] for step in lesson.steps for c in step.checks
+                             if c.kind == "unit_tracks")
+        if features and not (self._unit_scores and features <= set(self._unit_scores.tables)):
+            self._unit_scores = None
+            self._score_units(features)
         if lesson.prime:
             self.prime = lesson.prime
             self.session.reset(lesson.prime)
@@ -192,13 +198,20 @@ class LessonKeys:
             unit_score=lambda key: self._unit_score(key, layer, quantity, unit))
 
     def _unit_score(self, key: str, layer: int, quantity: str, unit: int) -> float | None:
-        if self._unit_scores is None:
-            from ....analysis.known_cells import passage
-            from ....lessons.unit_scores import UnitScores
+        """How well the selected unit tracks `key` (None until the worker has scored the units)."""
+        return None if self._unit_scores is None else self._unit_scores.score(key, layer, quantity, unit)
 
-            p = passage(self.checkpoint)
-            self._unit_scores = UnitScores(self.checkpoint.model(), self.vocab, p[0] if p else self.session.text())
-        return self._unit_scores.score(key, layer, quantity, unit)
+    @work(thread=True, exclusive=True, group="lesson-units")
+    def _score_units(self, features: frozenset[str]) -> None:
+        """Every unit against the features the lesson's checks name, on the model's own held-out passage
+        (seconds of numpy for an LSTM 2×256 on a busy machine: never on the UI thread)."""
+        from ....analysis.known_cells import passage
+        from ....lessons.unit_scores import UnitScores
+
+        p = passage(self.checkpoint)
+        text = p[0] if p else self.session.text()
+        scores = UnitScores(self.checkpoint.model(), self.vocab, text, features)
+        self.call_from_thread(setattr, self, "_unit_scores", scores)
 
     def lesson_poll(self, force: bool = False) -> None:
         """Look at the viewer: a step done moves the lesson on; repaint the panel when its words change."""
