@@ -163,3 +163,16 @@ async def test_the_score_dialog_ranks_words_like_the_command():
         expected = score(ckpt.model(), ckpt.vocab, context, ["refrigerator", "sister"])
         assert [s.candidate for s in app.last_scores] == ["sister", "refrigerator"]
         assert [s.bits for s in app.last_scores] == pytest.approx([s.bits for s in expected], rel=1e-4)
+
+
+@pytest.mark.parametrize("size", [(64, 20), (40, 12), (200, 60)])
+@sync
+async def test_a_lesson_on_a_small_or_large_terminal_still_follows_the_student(size):
+    lesson = find("phone-numbers")
+    app = build_app(load(lesson.model_path()), seed=0, glyphs=False, lesson=lesson)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        for key in prime("(61"):
+            await pilot.press(key)
+        await settle(pilot, app)
+        assert app.lesson_run.index == 1
