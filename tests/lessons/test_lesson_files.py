@@ -176,3 +176,13 @@ def test_every_bundled_step_fits_the_panel_at_80_columns_without_cutting_a_word(
             shown = render(run, keys, "counts" if step.show else "", 78, 6).plain
             assert "…" not in shown, (lesson.name, k + 1)
             assert len(shown.splitlines()) <= 6
+
+
+def test_a_bundled_step_without_a_check_is_on_the_main_view_or_the_last():
+    """`}` moves a lesson on from the main view only (other screens keep their keys), so a step a student must
+    move on from by hand may not leave them on another screen."""
+    for lesson in all_lessons():
+        for k, step in enumerate(lesson.steps[:-1]):
+            if not step.checks:
+                before = [c for s in lesson.steps[:k] for c in s.checks if c.kind in ("screen", "memory_mode")]
+                assert not before or before[-1] == ("screen", "main"), (lesson.name, k + 1)

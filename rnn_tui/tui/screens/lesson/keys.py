@@ -25,6 +25,7 @@ from .panel import NAV, LessonPanel, render
 POLL_S = 0.25  # how often the lesson looks at the viewer's state
 TEXT_TAIL = 2000  # characters of the text the checks see (the end of it)
 
+STEPS = Binding.Group("Lesson: next / previous step")
 LESSON_BINDINGS = [
     # show=False: the footer's room at 80 columns belongs to the main view's six; help (?) lists these
     Binding("i", "lessons", "Lessons (in class)", id="lessons", show=False,
@@ -32,9 +33,10 @@ LESSON_BINDINGS = [
     Binding("w", "score_words", "Score words", id="score", show=False,
             tooltip="how likely each word is after the text so far, in bits and nats"),
     Binding("right_curly_bracket", "lesson_step(1)", "Lesson: next step", id="lesson_next", key_display="}", show=False,
+            group=STEPS,
             tooltip="the lesson's next step"),
     Binding("left_curly_bracket", "lesson_step(-1)", "Lesson: previous step", id="lesson_back", key_display="{",
-            show=False,
+            show=False, group=STEPS,
             tooltip="the lesson's previous step"),
     Binding("escape", "lesson_leave", "Leave the lesson", id="lesson_leave", key_display="esc", show=False,
             tooltip="close the lesson panel; the model, text and selection stay as they are"),
