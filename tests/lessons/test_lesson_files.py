@@ -186,3 +186,26 @@ def test_a_bundled_step_without_a_check_is_on_the_main_view_or_the_last():
             if not step.checks:
                 before = [c for s in lesson.steps[:k] for c in s.checks if c.kind in ("screen", "memory_mode")]
                 assert not before or before[-1] == ("screen", "main"), (lesson.name, k + 1)
+
+
+def test_control_characters_in_a_lesson_never_reach_the_terminal(tmp_path, capsys):
+    from rnn_tui.tui.screens.lesson.panel import render
+
+    text = GOOD.replace("Find a quote cell.", "Find \\u001b[2J a cell.").replace("Quotes", "Q\\u001b]52;c;x\\u0007")
+    text = text.replace("Press space.", "Press \\u001b[31m space \\u202e now.")
+    path = write(tmp_path, text)
+    lesson = find(str(path))
+    run = LessonRun(lesson)
+    run.index = 1
+    shown = render(run, {}, "", 78, 6).plain
+    assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown and "␛" in shown
+    assert main(["lesson", "--check", str(path)]) == 0
+    assert "\x1b" not in capsys.readouterr().out
+
+
+def test_a_lessons_own_model_file_is_found_beside_it(tmp_path, make_checkpoint):
+    import shutil
+
+    shutil.copy(make_checkpoint("gru", layers=1, hidden=16), tmp_path / "mine.safetensors")
+    path = write(tmp_path, GOOD.replace('model = "python-lstm"', 'model = "mine.safetensors"'))
+    assert find(str(path)).model_path() == str(tmp_path / "mine.safetensors")
