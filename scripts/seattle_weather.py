@@ -174,8 +174,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(result, mine: float, mine_days: float, base: float, base_days: float, text: str, n_held: int) -> None:
-    """Both figures, the split and the held-out passage into the checkpoint (tensors unchanged)."""
-    from rnn_tui.analysis.known_cells import document
+    """Both figures, the split, the held-out year as the model's passage and the cells the finder ranks
+    best on it (as scripts/known_cells.py does for the other models) into the checkpoint (tensors unchanged)."""
+    from rnn_tui.analysis import known_cells
+    from rnn_tui.analysis.capture import capture
+    from rnn_tui.analysis.features import BUILT_IN
+    from rnn_tui.analysis.finder import rank
     from rnn_tui.core.checkpoint import load, save
 
     ckpt = load(MODEL)
@@ -186,8 +190,12 @@ def _record(result, mine: float, mine_days: float, base: float, base_days: float
                  "record": "vega_datasets/_data/seattle-weather.csv (NOAA, Seattle 2012-2015)",
                  "record_sha256": CSV_SHA256, "encoding": "a line a month: APR then s dry, d drizzle, r rain, "
                  "f fog, * snow", "training_seconds": round(result.seconds, 1)})
-    analysis = document([], text[len(text) - n_held:], f"held-out {HELD_OUT_YEAR}")
+    held = text[len(text) - n_held:]
+    cells = known_cells.choose(rank(capture(ckpt.model(), ckpt.vocab, held), BUILT_IN, top=5))
+    analysis = known_cells.document(cells, held, f"held-out {HELD_OUT_YEAR}, a line a month")
     save(MODEL, ckpt.config, ckpt.vocab, ckpt.tensors, prov, analysis)
+    for c in cells:
+        print(f"  known cell {c.label():<10} {c.name:<30} {c.describe()}")
 
 
 if __name__ == "__main__":
