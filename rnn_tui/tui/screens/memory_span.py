@@ -33,7 +33,7 @@ from ...analysis.memory_span import (
     memory_span,
     spread_positions,
 )
-from ...core.cells import Model
+from ...core.cells import CELLS, Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
@@ -44,8 +44,6 @@ from .dialogs import ForceChar
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
 CONTEXT = 2000  # characters every compared model reads before the cursor
-MARKERS = {"rnn": ("R", Style(color="#e69f00")), "gru": ("G", Style(color="#56b4e9")),
-           "lstm": ("L", Style(color="#009e73"))}
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
 DENSITY = "░▒▓█"
@@ -190,8 +188,8 @@ class MemorySpanScreen(ModalScreen):
     # -- drawing ----------------------------------------------------------------------------
 
     def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray) -> Curve:
-        marker, style = MARKERS.get(cell, ("*", Style()))
-        return Curve(name, marker, lags, values, style)
+        marker, colour = CELLS[cell].marker if cell in CELLS else ("*", "")
+        return Curve(name, marker, lags, values, Style(color=colour or None))
 
     def _update(self, curves: dict[str, Curve] | None, note: str, influence: np.ndarray | None) -> None:
         if curves is not None:
