@@ -5,9 +5,9 @@
 is read from the model's initial state exactly as `export` reads a text, so the
 per-character figures are `export`'s `p_next` to the last bit. numpy only.
 
-MODEL is optional: the first word names the model when it is a bundled model's
-name or an existing model file (.safetensors, .pt, .npz); otherwise every word
-is a candidate and the default model answers.
+The model is `-m/--model NAME_OR_FILE`, or the first word when it is a bundled
+model's name or an existing model file (.safetensors, .pt, .npz); otherwise every
+word is a candidate and the default model answers.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def parser() -> argparse.ArgumentParser:
                                   "total surprisal in bits and nats, and per character.")
     p.add_argument("words", nargs="*", metavar="[MODEL] CANDIDATE",
                    help="an optional model (a bundled name or a model file), then the candidates")
+    p.add_argument("-m", "--model", dest="model_option", metavar="MODEL", default=None,
+                   help="a bundled model's name or a model file (default: shakespeare-lstm)")
     p.add_argument("--context", "-c", required=True,
                    help=r"the text before the candidates, read from the model's initial state (\n newline)")
     p.add_argument("--json", action="store_true", help="one JSON object a candidate, likeliest first")
@@ -61,6 +63,11 @@ def check_text(vocab, what: str, text: str) -> None:
 def main(argv: list[str]) -> int:
     args = parser().parse_intermixed_args(argv)  # candidates may come before or after --context
     model_name, candidates = split_model(args.words)
+    if args.model_option is not None:
+        if model_name is not None:
+            raise UserError(f"two models named: {safe_text(model_name, 60)!r} and "
+                            f"-m {safe_text(args.model_option, 60)!r}")
+        model_name = args.model_option
     if not candidates:
         raise UserError("no candidates to score: give them after the options, e.g. "
                         "rnn-tui score --context 'I took a walk with my ' sister father refrigerator")

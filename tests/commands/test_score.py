@@ -46,6 +46,15 @@ def test_json_gives_one_object_a_candidate_likeliest_first(make_checkpoint, caps
         assert sum(r["chars"]) == pytest.approx(r["bits"])
 
 
+def test_the_model_option_and_the_first_word_name_the_same_model(capsys):
+    assert main(["score", "-m", "phone-numbers", "--context", "(61", "7", "0"]) == 0
+    by_option = capsys.readouterr().out
+    assert main(["score", "phone-numbers", "--context", "(61", "7", "0"]) == 0
+    assert capsys.readouterr().out == by_option and by_option.startswith("phone-numbers")
+    assert main(["score", "phone-numbers", "-m", "shakespeare-gru", "--context", "(61", "7"]) == 2
+    assert "two models named" in capsys.readouterr().err
+
+
 def test_the_bundled_model_ranks_sister_and_father_above_refrigerator(capsys):
     assert main(["score", "--context", CONTEXT, *WORDS]) == 0
     out = capsys.readouterr().out.splitlines()
