@@ -111,7 +111,7 @@ async def test_the_panel_names_the_step_and_its_key_and_escape_leaves_keeping_th
         assert app.lesson_run.index == 0
         text = app.session.text()
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot, app)
         assert app.lesson_run is None and not app.main.query(LessonPanel)
         assert app.session.text() == text  # the state stays
 
@@ -121,7 +121,7 @@ async def choose_in_the_list(pilot, name: str) -> int:
     from textual.widgets import OptionList
 
     await pilot.press("i")
-    await pilot.pause()
+    await settle(pilot, pilot.app)
     options = pilot.app.screen.query_one(OptionList)
     options.highlighted = list(bundled_lessons()).index(name)
     await pilot.press("enter")
@@ -156,7 +156,7 @@ async def test_the_score_dialog_ranks_words_like_the_command():
     async with app.run_test(size=(80, 24)) as pilot:
         for key in [*prime("I took a walk with my "), "w", *typed("refrigerator sister"), "enter"]:
             await pilot.press(key)
-        await pilot.pause()
+        await settle(pilot, app)
         assert type(app.screen).__name__ == "ScoreScreen"
         assert app.scored == ("refrigerator", "sister")
         context = app.session.text()
