@@ -1,6 +1,6 @@
 """Teacher-forced throughput of the numpy model against torch's fused nn.LSTM/GRU/RNN, one thread.
 
-The claim (issue: teacher-forced throughput): `rnn-tui eval` (16 streams, `Model.nll`) and the
+The claim (issue: teacher-forced throughput): `rnn-tui eval` on a long text (16 streams, `Model.nll`) and the
 finder's capture (up to 64 streams, every quantity kept) against torch's own module on the same
 16 streams, the same weights and the same characters, measured interleaved in one run. Both
 sides run one thread; times are CPU seconds of this process (a loaded machine stretches wall

@@ -13,5 +13,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("score", "rank candidate words after a context by the model's probability, in bits and nats"),
     "sample": ("sample", "write a model's text to stdout (plain or --json lines), as the viewer would"),
     "serve": ("serve", "serve the viewer to a web browser, one process per tab (needs textual-serve)"),
+    "help": ("help", "the help of one command: rnn-tui help COMMAND is rnn-tui COMMAND --help"),
     "completion": ("completion", "print a bash, zsh or fish script that completes rnn-tui's commands and options"),
 }

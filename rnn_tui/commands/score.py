@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
 from ._args import OneLineParser
+from ._inputs import STDIN, add_model_options, looks_like_model, model_name, open_model, read_input_text
 
-MODEL_SUFFIXES = (".safetensors", ".pt", ".pth", ".npz")
 MAX_CANDIDATES = 1000
 MAX_CHARS = 100_000  # context plus candidate: each candidate is one pass over both
 
@@ -33,23 +32,19 @@ def parser() -> argparse.ArgumentParser:
                                   "total surprisal in bits and nats, and per character.")
     p.add_argument("words", nargs="*", metavar="[MODEL] CANDIDATE",
                    help="an optional model (a bundled name or a model file), then the candidates")
-    p.add_argument("-m", "--model", dest="model_option", metavar="MODEL", default=None,
-                   help="a bundled model's name or a model file (default: shakespeare-lstm)")
     p.add_argument("--context", "-c", required=True,
-                   help=r"the text before the candidates, read from the model's initial state (\n newline)")
+                   help=r"the text before the candidates, read from the model's initial state (\n newline; "
+                        "- reads standard input)")
     p.add_argument("--json", action="store_true", help="one JSON object a candidate, likeliest first")
     p.add_argument("--raw", action="store_true", help=r"take the context as is (no \n, \t escapes)")
+    add_model_options(p)
     return p
 
 
 def split_model(words: list[str]) -> tuple[str | None, list[str]]:
     """(model, candidates): the first word is the model when it names one."""
-    from ..core.checkpoint import bundled_models
-
-    if words:
-        first = words[0]
-        if first in bundled_models() or (Path(first).suffix in MODEL_SUFFIXES and Path(first).exists()):
-            return first, words[1:]
+    if words and looks_like_model(words[0]):
+        return words[0], words[1:]
     return None, words
 
 
@@ -62,18 +57,17 @@ def check_text(vocab, what: str, text: str) -> None:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_intermixed_args(argv)  # candidates may come before or after --context
-    model_name, candidates = split_model(args.words)
-    if args.model_option is not None:
-        if model_name is not None:
-            raise UserError(f"two models named: {safe_text(model_name, 60)!r} and "
-                            f"-m {safe_text(args.model_option, 60)!r}")
-        model_name = args.model_option
+    positional, candidates = split_model(args.words)
+    name = model_name(args, positional)
     if not candidates:
         raise UserError("no candidates to score: give them after the options, e.g. "
                         "rnn-tui score --context 'I took a walk with my ' sister father refrigerator")
     if len(candidates) > MAX_CANDIDATES:
         raise UserError(f"{len(candidates):,} candidates: at most {MAX_CANDIDATES:,} at a time")
-    context = args.context if args.raw else unescape(args.context)
+    if args.context == STDIN:
+        context = read_input_text(STDIN)[0]
+    else:
+        context = args.context if args.raw else unescape(args.context)
     if not context:
         raise UserError("--context is empty: a candidate's first character needs a character before it")
     if any(not c for c in candidates):
@@ -82,9 +76,8 @@ def main(argv: list[str]) -> int:
     if len(context) + longest > MAX_CHARS:
         raise UserError(f"context and candidate are {len(context) + longest:,} characters: at most {MAX_CHARS:,}")
     from ..analysis.score import score
-    from ..interop import load_model
 
-    ckpt = load_model(model_name)
+    ckpt = open_model(args, name)
     check_text(ckpt.vocab, "the context", context)
     for c in candidates:
         check_text(ckpt.vocab, f"candidate {safe_text(c, 30)!r}", c)

@@ -55,6 +55,13 @@ def test_the_model_option_and_the_first_word_name_the_same_model(capsys):
     assert "two models named" in capsys.readouterr().err
 
 
+def test_the_context_can_come_from_standard_input():
+    run = [sys.executable, "-m", "rnn_tui", "score", "-m", "phone-numbers", "7", "0", "--context"]
+    piped = subprocess.run([*run, "-"], input="(61", capture_output=True, text=True, timeout=120)
+    given = subprocess.run([*run, "(61"], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout == given.stdout and "7" in piped.stdout
+
+
 def test_the_bundled_model_ranks_sister_and_father_above_refrigerator(capsys):
     assert main(["score", "--context", CONTEXT, *WORDS]) == 0
     out = capsys.readouterr().out.splitlines()
