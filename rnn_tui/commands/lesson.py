@@ -16,6 +16,7 @@ from ._args import OneLineParser
 
 
 def parser() -> argparse.ArgumentParser:
+    from ._inputs import add_model_options
     from .view import add_viewer_options
 
     p = OneLineParser(prog="rnn-tui lesson",
@@ -26,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="check the lesson file and exit (no viewer)")
     p.add_argument("--zoom", type=int, choices=(0, 1, 2), default=0,
                    help="start with the heatmaps zoomed: 1 = 2×1 cells, 2 = 4×2 (a projector)")
+    add_model_options(p)
     add_viewer_options(p)
     return p
 

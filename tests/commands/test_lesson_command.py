@@ -38,7 +38,8 @@ def test_lesson_opens_the_lesson_on_its_model_without_zoom(ran):
 def test_a_model_given_wins_over_the_lessons(ran, make_checkpoint):
     path = make_checkpoint("lstm", layers=1, hidden=16)
     assert main(["lesson", "train-your-own", str(path)]) == 0
-    assert ran[0].checkpoint.path == path
+    assert main(["lesson", "train-your-own", "-m", str(path)]) == 0
+    assert ran[0].checkpoint.path == path == ran[1].checkpoint.path
 
 
 def test_the_viewers_lesson_option_is_the_instructors_zoomed(ran):
