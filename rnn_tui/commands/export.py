@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.score import next_char_probabilities
 from ..core.errors import UserError
 from ..core.files import safe_file_name
 from ..core.safe import safe_text
@@ -100,9 +101,7 @@ def capture(ckpt, text: str, top_k: int) -> dict[str, np.ndarray]:
     c = ckpt.config
     ids = ckpt.vocab.encode(text)
     _, logits, acts = ckpt.model().forward(ids, capture=True)
-    z = logits.astype(np.float64)
-    probs = np.exp(z - z.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = next_char_probabilities(logits)
     top = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
     p_next = np.full(len(ids), np.nan, dtype=np.float32)
     p_next[:-1] = probs[np.arange(len(ids) - 1), ids[1:]]

@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kbps", default=None, metavar="N",
                    help="passed to the viewer (default 40; 0 paints every frame, for a browser on this machine)")
     p.add_argument("--theme", default=None, help="passed to the viewer")
+    p.add_argument("--lesson", default=None, metavar="NAME",
+                   help="instructor mode: every tab opens on this lesson, heatmaps zoomed (rnn-tui lesson --list)")
     return p
 
 
@@ -78,6 +80,13 @@ def main(argv: list[str]) -> int:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
         raise UserError("serving to a browser needs textual-serve: pip install 'rnn-tui[serve]'") from None
+    if args.lesson:  # a bad lesson is one line here too
+        from ..lessons import find
+
+        lesson = find(args.lesson)
+        args.lesson = str(lesson.source)
+        if model_name(args, args.model) is None:
+            args.model = lesson.model_path()
     # a missing or damaged model is one line here, not an error page in the browser
     open_model(args, model_name(args, args.model))
     check_port(args.host, args.port)
@@ -113,8 +122,8 @@ def viewer_command(args: argparse.Namespace) -> str:
     for option in ("vocab", "vocab_from"):  # a bare state dict's characters, for every tab
         if getattr(args, option, None) is not None:
             words += [f"--{option.replace('_', '-')}", getattr(args, option)]
-    for option in ("seed", "temperature", "prime", "max_kbps", "theme"):
-        value = getattr(args, option)
+    for option in ("seed", "temperature", "prime", "max_kbps", "theme", "lesson"):
+        value = getattr(args, option, None)
         if value is not None:
             words += [f"--{option.replace('_', '-')}", str(value)]
     return "exec " + shlex.join(words)
