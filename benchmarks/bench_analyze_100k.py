@@ -20,16 +20,17 @@ from __future__ import annotations
 import sys
 
 from _analysis import model_and_text, timed, uptime
-from _common import table
+from _common import SMOKE, machine, table
 
 from rnn_tui.analysis.capture import MAX_ANALYSIS_BYTES, unit_count
 from rnn_tui.analysis.features import BUILT_IN
 from rnn_tui.analysis.finder import rank_text
 
-N = 100_000
+N = 2_000 if SMOKE else 100_000
 
 
 def main() -> int:
+    print(machine())
     ckpt, text = model_and_text(N)
     model = ckpt.model()
     ids = ckpt.vocab.encode(text)

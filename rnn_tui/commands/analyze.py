@@ -18,10 +18,13 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, check_out, say, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
+# What analysing costs per character besides its units' codes: the ids, the masks, every feature's array
+# and their intermediates (measured: 355 B a character with a 1-unit model; 8 M characters took 2.8 GB).
+PER_CHARACTER = 400
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
                         "(default 64, fast); 1 reads it from its start as one stream, as the model does (slower)")
     p.add_argument("--html", metavar="OUT", help="write Karpathy's view of the first feature's best unit as HTML")
     p.add_argument("--svg", metavar="OUT", help="… and as SVG")
+    p.add_argument("--force", action="store_true", help="replace --html and --svg files that exist")
     p.add_argument("--export-chars", type=int, default=600, metavar="N",
                    help="characters in the exported picture (default 600)")
     p.add_argument("--no-guesses", action="store_true", help="export the coloured text without the top-5 rows")
@@ -59,7 +63,11 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     from ..analysis import finder
+<<<<<<< HEAD
     from ..analysis.capture import MAX_ANALYSIS_BYTES, check_content, encode, unit_count
+=======
+    from ..analysis.capture import bytes_needed, capture, check_text
+>>>>>>> refs/heads/security
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
     features = list(BUILT_IN)
     if args.feature:
@@ -69,16 +77,29 @@ def main(argv: list[str]) -> int:
         features = [BY_KEY[k] for k in args.feature]
     if args.regex is not None:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
+<<<<<<< HEAD
     if args.top < 1 or args.streams < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--top, --streams and --limit must be at least 1")
+=======
+    if args.top < 1 or (args.limit is not None and args.limit < 1):
+        raise UserError("--top and --limit must be at least 1")
+    for out in (args.html, args.svg):  # before the work, as `export` does: never replaced unasked
+        if out:
+            check_out(out, args.force)
+>>>>>>> refs/heads/security
     model_arg, text_arg = model_and_text(args, args.text_file, args.model, model_first=False)
     text, where = read_input_text(text_arg, MAX_FILE_BYTES)
-    title = safe_text(Path(text_arg).name) if text_arg != "-" else where
+    title = Path(text_arg).name if text_arg != "-" else where
     ckpt = open_model(args, model_arg)
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
+<<<<<<< HEAD
     check_content(text, where)
+=======
+    check_text(model, text, where)
+    check_budget(len(text), bytes_needed(model, 1), where)
+>>>>>>> refs/heads/security
     t0 = time.perf_counter()
     bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
     rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
@@ -91,30 +112,54 @@ def main(argv: list[str]) -> int:
     if n_oov:
         odd = ckpt.vocab.unknown(text)
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
+<<<<<<< HEAD
         print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
               file=sys.stderr)
     print(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
           f"{unit_count(model):,} units, {took:.1f} s")
+=======
+        say(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
+            file=sys.stderr)
+    say(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
+        f"{cap.units:,} units, {took:.1f} s")
+>>>>>>> refs/heads/security
     for rk in rankings:
         f = rk.feature
         metric = "Pearson r" if f.kind == "ramp" else "AUC"
         if rk.note:
-            print(f"{f.name}: {rk.note}")
+            say(f"{f.name}: {rk.note}")
             continue
-        print(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
+        say(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
         for n, h in enumerate(rk.hits, 1):
-            print(f"  {n:>2}. {h.label():<12} {h.describe()}")
+            say(f"  {n:>2}. {h.label():<12} {h.describe()}")
     if args.html or args.svg:
         _export(args, model, ids, text, rankings, ckpt)
     return 0
 
 
+<<<<<<< HEAD
 def _export(args, model, ids, text: str, rankings, ckpt) -> None:
     """Karpathy's picture of the first ranked feature's best unit: its values and the guesses of the model
     reading the file from its start, up to the picture's end."""
     from ..analysis.export import normalise, to_html, to_svg
     from ..analysis.guesses import read
     from ..core.atomic import atomic_write_bytes
+=======
+def check_budget(n_chars: int, unit_bytes: int, what: str) -> None:
+    """The whole analysis within MAX_ANALYSIS_BYTES: the units' codes and the per-character arrays."""
+    from ..analysis.capture import MAX_ANALYSIS_BYTES
+
+    per_char = unit_bytes + PER_CHARACTER
+    if n_chars * per_char > MAX_ANALYSIS_BYTES:
+        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {per_char:,} bytes a character "
+                        f"with this model, so at most {MAX_ANALYSIS_BYTES // per_char:,} fit in "
+                        f"{MAX_ANALYSIS_BYTES // 2**20} MiB (--limit N analyses the first N)")
+
+
+def _export(args, cap, rankings, ckpt) -> None:
+    from ..analysis.export import normalise, to_html, to_svg, top_guesses
+    from ..core.atomic import atomic_write_all
+>>>>>>> refs/heads/security
 
     best = next((rk for rk in rankings if rk.hits), None)
     if best is None:
@@ -126,10 +171,19 @@ def _export(args, model, ids, text: str, rankings, ckpt) -> None:
     values = normalise(run.values[a:b], signed=hit.quantity in ckpt.config.kind.signed)
     guesses = None if args.no_guesses else run.rows(a, b, ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
+<<<<<<< HEAD
     for out, render in ((args.html, to_html), (args.svg, to_svg)):
         if out:
             atomic_write_bytes(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
             print(f"wrote {safe_text(out)}")
+=======
+    files = [(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
+             for out, render in ((args.html, to_html), (args.svg, to_svg)) if out]
+    with writing(" and ".join(str(path) for path, _ in files)):  # both or neither: never a page without its picture
+        atomic_write_all(files)
+    for path, _ in files:
+        say(f"wrote {path}")
+>>>>>>> refs/heads/security
 
 
 def _progress_bar():

@@ -26,7 +26,8 @@ from textual.widgets import Footer, Static
 from ...analysis.analysed import Analysis
 from ...analysis.export import normalise, picture_rows, to_html, to_svg
 from ...analysis.select_match import Match, select_match
-from ...core.atomic import atomic_write_bytes
+from ...core.atomic import atomic_write_all
+from ...core.files import safe_file_name
 from ...core.safe import glyph, safe_text
 from ..engine import palette
 from ..messages import CursorMoved, SpanChosen
@@ -301,17 +302,15 @@ class KarpathyScreen(Screen):
         guesses = a.guesses(start, end)
         title = f"{a.ckpt.name} {self._label()} on {a.source}"
         stem = f"karpathy-{a.ckpt.name}-{self._label().split(' (')[0].replace(' ', '-')}"
-        written = []
-        for suffix, render in ((".html", to_html), (".svg", to_svg)):
-            path = self.export_dir / f"{stem}{suffix}"
-            try:
-                atomic_write_bytes(path, render(a.text[start:end], values, guesses, title).encode("utf-8"))
-                written.append(path.name)
-            except OSError as e:
-                self.note = f"cannot write {path}: {e.strerror or e}"
-                self._update()
-                return
-        self.note = f"wrote {' and '.join(safe_text(w) for w in written)} in {safe_text(str(self.export_dir))}"
+        files = [(self.export_dir / safe_file_name(stem, suffix), render(a.text[start:end], values, guesses, title)
+                  .encode("utf-8")) for suffix, render in ((".html", to_html), (".svg", to_svg))]
+        try:
+            atomic_write_all(files)  # both or neither
+        except OSError as e:
+            self.note = safe_text(f"cannot write {files[0][0]}: {e.strerror or e}", 200)
+            self._update()
+            return
+        self.note = f"wrote {' and '.join(safe_text(p.name) for p, _ in files)} in {safe_text(str(self.export_dir))}"
         self._update()
 
     def action_choose(self) -> None:
