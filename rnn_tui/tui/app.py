@@ -25,11 +25,14 @@ from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
 from ..core.checkpoint import Checkpoint, load
+from ..core.files import FileProblem, create_new
 from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
+from ..lessons import Lesson
 from . import experiments
+from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -39,6 +42,7 @@ from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, Time
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
 from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
+from .screens.lesson.keys import LESSON_BINDINGS, LessonKeys
 from .training_time import TrainingTimeKeys
 
 TEMPERATURE_STEP = 0.2
@@ -52,8 +56,8 @@ def _b(key: str, action: str, description: str, id: str, show: bool = False, key
     return Binding(key, action, description, show=show, key_display=key_display, id=id, tooltip=tooltip)
 
 
-class RnnApp(FrameLoop):
-    CSS_PATH = ["app.tcss", "panels/panels.tcss"]
+class RnnApp(LessonKeys, FrameLoop):
+    CSS_PATH = ["app.tcss", "panels/panels.tcss", "screens/lesson/lesson.tcss"]
     TITLE = "rnn-tui"
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
@@ -96,6 +100,7 @@ class RnnApp(FrameLoop):
         _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
         _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM)", "side_by_side"),
         _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
+        *LESSON_BINDINGS,
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
         _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
         _b("q", "quit", "Quit", "quit", show=True),
@@ -119,6 +124,7 @@ class RnnApp(FrameLoop):
     def mounted(self) -> None:
         self.heatmap = self.query_one(HeatmapPanel)
         self.arrange(self.size.width, self.size.height)
+        self.open_lesson_at_start()
 
     def on_resize(self, event: events.Resize) -> None:
         if hasattr(self, "heatmap"):  # the first resize comes before mount, which arranges
@@ -136,15 +142,20 @@ class RnnApp(FrameLoop):
         self.main.set_class(compact, "-compact")
         if too_small:
             return
-        timeline_rows = 4 if compact else (8 if height < 48 else 12)
-        text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
+        timeline_rows = 4 if compact or self.lesson_run else (8 if height < 48 else 12)  # a lesson takes rows
+        text_rows = 6 if compact or self.view.zoom or self.lesson_run else max(8, height // 4)
         gaps = 0 if compact else 2
         equation_rows = self.query_one(UnitEquationPanel).rows
-        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows
+        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows - self.lesson_rows(height)
         self.query_one(TimelinePanel).styles.height = timeline_rows
         self.heatmap.set_space(width - 2, max(3, room))
 
     # -- actions: time -----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_play_pause(self) -> None:
         self.play(not self.player.playing)
@@ -392,8 +403,13 @@ class RnnApp(FrameLoop):
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
-        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
-        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        # a new file only: the current folder may be a shared one where another user planted a link
+        stem = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}"
+        try:
+            path = create_new(Path.cwd(), stem, ".svg", self.export_screenshot().encode("utf-8"))
+        except (FileProblem, OSError) as e:  # OSError: the current folder itself is gone
+            self.notify(f"screenshot not saved: {safe_text(str(e), 200)}", severity="error", markup=False)
+            return
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
@@ -419,6 +435,7 @@ HELP_GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "unit_prev": (("unit_next",), "⇧←⇧→ h ;", "Unit: previous / next"),
     "equation": (("clamp", "release", "memory_span", "side_by_side", "sampling"), "e x/X M v d",
                  "Experiments (ctrl+p lists them)"),
+    "lessons": (("lesson_next", "lesson_back", "lesson_leave"), "i } { esc", "Lessons: list / next / back / leave"),
 }
 
 
@@ -436,8 +453,14 @@ def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
 
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
               fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED,
-              max_kbps: float = DEFAULT_MAX_KBPS) -> RnnApp:
-    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive."""
+              max_kbps: float = DEFAULT_MAX_KBPS, lesson: Lesson | None = None, zoom: int = 0) -> RnnApp:
+    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive.
+
+    `lesson` opens with that lesson's panel; `zoom` starts the heatmaps zoomed (a projector)."""
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load(checkpoint)
-    return RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
-                  max_kbps=max_kbps)
+    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
+                 max_kbps=max_kbps)
+    app.first_lesson = lesson
+    for _ in range(zoom):
+        app.set_reactive(RnnApp.view, app.view.next_zoom())
+    return app

@@ -298,4 +298,6 @@ async def test_a_clamp_reports_its_cost_on_the_analysed_text_when_there_is_one(l
         await app.workers.wait_for_complete()
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
-        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage)" in m for m in messages), messages
+        # the whole analysed text is scored, and the note says how much
+        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage, all 120 characters)" in m
+                   for m in messages), messages

@@ -24,9 +24,10 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...analysis.analysed import Analysis
-from ...analysis.export import normalise, to_html, to_svg, top_guesses, wrap
+from ...analysis.export import normalise, picture_rows, to_html, to_svg
 from ...analysis.select_match import Match, select_match
-from ...core.atomic import atomic_write_bytes
+from ...core.atomic import atomic_write_all
+from ...core.files import safe_file_name
 from ...core.safe import glyph, safe_text
 from ..engine import palette
 from ..messages import CursorMoved, SpanChosen
@@ -66,7 +67,7 @@ class KarpathyText(Widget):
     def rows(self) -> list[tuple[int, int]]:
         width = max(1, self.size.width)
         if self._rows is None or self._rows[0] != width:
-            self._rows = (width, [(r[0], r[-1] + 1) for r in wrap(self.analysis.text, width)])
+            self._rows = (width, [(r.start, r.stop) for r in picture_rows(self.analysis.text, width)])
         return self._rows[1]
 
     @property
@@ -106,11 +107,11 @@ class KarpathyText(Widget):
                     style += MARKED
                 out.append(glyph(text[t]), style)
             if self.guesses:
-                g = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+                g = a.guesses(start, end)
                 for j in range(GUESSES):
                     out.append("\n")
                     for col in g:
-                        ch, p = col[j]
+                        ch, p = col[j] if j < len(col) else (" ", 0.0)
                         out.append(glyph(ch), cell_style(self.app, round(p * (palette.LEVELS - 1)), False))
                 out.append("\n")
         return out
@@ -298,20 +299,18 @@ class KarpathyScreen(Screen):
         idx = self.unit_index
         values = (normalise(a.surprisal()[start:end], signed=False) if idx is None
                   else normalise(a.cap.values(idx)[start:end], signed=a.signed(idx)))
-        guesses = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+        guesses = a.guesses(start, end)
         title = f"{a.ckpt.name} {self._label()} on {a.source}"
         stem = f"karpathy-{a.ckpt.name}-{self._label().split(' (')[0].replace(' ', '-')}"
-        written = []
-        for suffix, render in ((".html", to_html), (".svg", to_svg)):
-            path = self.export_dir / f"{stem}{suffix}"
-            try:
-                atomic_write_bytes(path, render(a.text[start:end], values, guesses, title).encode("utf-8"))
-                written.append(path.name)
-            except OSError as e:
-                self.note = f"cannot write {path}: {e.strerror or e}"
-                self._update()
-                return
-        self.note = f"wrote {' and '.join(safe_text(w) for w in written)} in {safe_text(str(self.export_dir))}"
+        files = [(self.export_dir / safe_file_name(stem, suffix), render(a.text[start:end], values, guesses, title)
+                  .encode("utf-8")) for suffix, render in ((".html", to_html), (".svg", to_svg))]
+        try:
+            atomic_write_all(files)  # both or neither
+        except OSError as e:
+            self.note = safe_text(f"cannot write {files[0][0]}: {e.strerror or e}", 200)
+            self._update()
+            return
+        self.note = f"wrote {' and '.join(safe_text(p.name) for p, _ in files)} in {safe_text(str(self.export_dir))}"
         self._update()
 
     def action_choose(self) -> None:
