@@ -64,9 +64,21 @@ class PtyProgram:
         os.write(self.fd, data)
 
     def close(self) -> None:
+        """SIGTERM, then read what the program writes as it exits (it restores the terminal, and a pty
+        nobody reads fills and blocks it), then SIGKILL if it is still there after 10 s."""
         try:
             os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
+            end = time.perf_counter() + 10
+            while not os.waitpid(self.pid, os.WNOHANG)[0]:
+                if time.perf_counter() > end:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                if select.select([self.fd], [], [], 0.1)[0]:
+                    try:
+                        os.read(self.fd, 65536)
+                    except OSError:  # its side is closed: it is about to be gone
+                        time.sleep(0.05)
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(self.fd)
