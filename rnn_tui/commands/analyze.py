@@ -22,9 +22,12 @@ from ._args import OneLineParser, check_out, say, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
-# What analysing costs per character besides its units' codes: the ids, the masks, every feature's array
+# What analysing costs per character besides its units' values: the ids, the masks, every feature's array
 # and their intermediates (measured: 355 B a character with a 1-unit model; 8 M characters took 2.8 GB).
 PER_CHARACTER = 400
+# The most those arrays over the whole text may take (the units are ranked a block at a time within
+# capture.MAX_ANALYSIS_BYTES besides): about 1.3 M characters.
+MAX_TEXT_ARRAYS_BYTES = 512 * 2**20
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,11 +66,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     from ..analysis import finder
-<<<<<<< HEAD
     from ..analysis.capture import MAX_ANALYSIS_BYTES, check_content, encode, unit_count
-=======
-    from ..analysis.capture import bytes_needed, capture, check_text
->>>>>>> refs/heads/security
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
     features = list(BUILT_IN)
     if args.feature:
@@ -77,16 +76,11 @@ def main(argv: list[str]) -> int:
         features = [BY_KEY[k] for k in args.feature]
     if args.regex is not None:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
-<<<<<<< HEAD
     if args.top < 1 or args.streams < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--top, --streams and --limit must be at least 1")
-=======
-    if args.top < 1 or (args.limit is not None and args.limit < 1):
-        raise UserError("--top and --limit must be at least 1")
     for out in (args.html, args.svg):  # before the work, as `export` does: never replaced unasked
         if out:
             check_out(out, args.force)
->>>>>>> refs/heads/security
     model_arg, text_arg = model_and_text(args, args.text_file, args.model, model_first=False)
     text, where = read_input_text(text_arg, MAX_FILE_BYTES)
     title = Path(text_arg).name if text_arg != "-" else where
@@ -94,12 +88,8 @@ def main(argv: list[str]) -> int:
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
-<<<<<<< HEAD
     check_content(text, where)
-=======
-    check_text(model, text, where)
-    check_budget(len(text), bytes_needed(model, 1), where)
->>>>>>> refs/heads/security
+    check_budget(len(text), where)
     t0 = time.perf_counter()
     bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
     rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
@@ -112,17 +102,10 @@ def main(argv: list[str]) -> int:
     if n_oov:
         odd = ckpt.vocab.unknown(text)
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
-<<<<<<< HEAD
-        print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
-              file=sys.stderr)
-    print(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
-          f"{unit_count(model):,} units, {took:.1f} s")
-=======
         say(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
             file=sys.stderr)
     say(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
-        f"{cap.units:,} units, {took:.1f} s")
->>>>>>> refs/heads/security
+        f"{unit_count(model):,} units, {took:.1f} s")
     for rk in rankings:
         f = rk.feature
         metric = "Pearson r" if f.kind == "ramp" else "AUC"
@@ -137,29 +120,21 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-<<<<<<< HEAD
+def check_budget(n_chars: int, what: str) -> None:
+    """The per-character arrays (ids, masks, every feature's array over the whole text) within
+    MAX_TEXT_ARRAYS_BYTES: the units' blocks are bounded, these were not."""
+    if n_chars * PER_CHARACTER > MAX_TEXT_ARRAYS_BYTES:
+        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {PER_CHARACTER:,} bytes a "
+                        f"character besides the units, so at most {MAX_TEXT_ARRAYS_BYTES // PER_CHARACTER:,} fit "
+                        f"in {MAX_TEXT_ARRAYS_BYTES // 2**20} MiB (--limit N analyses the first N)")
+
+
 def _export(args, model, ids, text: str, rankings, ckpt) -> None:
     """Karpathy's picture of the first ranked feature's best unit: its values and the guesses of the model
     reading the file from its start, up to the picture's end."""
     from ..analysis.export import normalise, to_html, to_svg
     from ..analysis.guesses import read
-    from ..core.atomic import atomic_write_bytes
-=======
-def check_budget(n_chars: int, unit_bytes: int, what: str) -> None:
-    """The whole analysis within MAX_ANALYSIS_BYTES: the units' codes and the per-character arrays."""
-    from ..analysis.capture import MAX_ANALYSIS_BYTES
-
-    per_char = unit_bytes + PER_CHARACTER
-    if n_chars * per_char > MAX_ANALYSIS_BYTES:
-        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {per_char:,} bytes a character "
-                        f"with this model, so at most {MAX_ANALYSIS_BYTES // per_char:,} fit in "
-                        f"{MAX_ANALYSIS_BYTES // 2**20} MiB (--limit N analyses the first N)")
-
-
-def _export(args, cap, rankings, ckpt) -> None:
-    from ..analysis.export import normalise, to_html, to_svg, top_guesses
     from ..core.atomic import atomic_write_all
->>>>>>> refs/heads/security
 
     best = next((rk for rk in rankings if rk.hits), None)
     if best is None:
@@ -171,19 +146,12 @@ def _export(args, cap, rankings, ckpt) -> None:
     values = normalise(run.values[a:b], signed=hit.quantity in ckpt.config.kind.signed)
     guesses = None if args.no_guesses else run.rows(a, b, ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
-<<<<<<< HEAD
-    for out, render in ((args.html, to_html), (args.svg, to_svg)):
-        if out:
-            atomic_write_bytes(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
-            print(f"wrote {safe_text(out)}")
-=======
-    files = [(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
+    files = [(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
              for out, render in ((args.html, to_html), (args.svg, to_svg)) if out]
     with writing(" and ".join(str(path) for path, _ in files)):  # both or neither: never a page without its picture
         atomic_write_all(files)
     for path, _ in files:
         say(f"wrote {path}")
->>>>>>> refs/heads/security
 
 
 def _progress_bar():

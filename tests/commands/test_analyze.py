@@ -70,20 +70,12 @@ def test_characters_outside_the_vocabulary_are_reported_not_fatal(files, capsys,
 def test_a_text_larger_than_the_memory_bound_is_ranked_in_blocks_with_the_same_result(files, capsys, monkeypatch):
     from rnn_tui.analysis import capture
 
-<<<<<<< HEAD
     text, model = files
     code, whole, _ = run(capsys, text, model, "--top", "5")
     monkeypatch.setattr(capture, "MAX_ANALYSIS_BYTES", 1000)  # a few units per pass over the text
     code2, blocks, _ = run(capsys, text, model, "--top", "5")
     assert code == code2 == 0
     assert whole.splitlines()[1:] == blocks.splitlines()[1:]  # the first line holds the time taken
-=======
-    monkeypatch.setattr(capture, "MAX_ANALYSIS_BYTES", 20_000)  # 20 characters fit, with their arrays
-    text, model = files
-    code, _, err = run(capsys, text, model)
-    assert code == 2 and "--limit" in err
-    code, out, _ = run(capsys, text, model, "--limit", "20", "-f", "line-pos")
-    assert code == 0 and "20 characters" in out
 
 
 def test_exports_are_not_replaced_without_force(files, capsys, tmp_path):
@@ -139,19 +131,17 @@ def test_a_regex_that_backtracks_for_ever_is_one_line(files, capsys, monkeypatch
 
 def test_a_text_whose_per_character_arrays_would_pass_the_cap_is_one_line(tmp_path, capsys):
     """With a 1-unit model the units cost 1 B a character, but the features ~355 B: 8 M characters took 2.8 GB."""
-    from rnn_tui.analysis.capture import MAX_ANALYSIS_BYTES
-    from rnn_tui.commands.analyze import PER_CHARACTER
+    from rnn_tui.commands.analyze import MAX_TEXT_ARRAYS_BYTES, PER_CHARACTER
     from rnn_tui.core.cells import Config
     from rnn_tui.core.checkpoint import save
     from tests.factories import ASCII_VOCAB, random_tensors
 
     config = Config("rnn", 1, 1, len(ASCII_VOCAB))
     model = save(tmp_path / "tiny.safetensors", config, ASCII_VOCAB, random_tensors(config))
-    n = MAX_ANALYSIS_BYTES // (PER_CHARACTER + 1) + 1
+    n = MAX_TEXT_ARRAYS_BYTES // PER_CHARACTER + 1
     text = tmp_path / "long.txt"
     text.write_text(("abc def\n" * (n // 8 + 1))[:n])
     code, out, err = run(capsys, text, model)
-    assert code == 2 and f"{n:,} characters; analysing takes about 401 bytes a character" in err
+    assert code == 2 and f"{n:,} characters; analysing takes about 400 bytes a character" in err
     assert err.count("\n") == 1
     assert run(capsys, text, model, "--limit", "1000", "-f", "upper")[0] == 0
->>>>>>> refs/heads/security
