@@ -179,7 +179,9 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     sat = _Saturation(c, gates)
     grid = ids[lay.pos]
     writer = GuessWriter(ids, guesses) if guesses and lay.pos.shape[0] == 1 else None
-    state, done = None, 0
+    state, done, told = None, 0, 0
+    if lay.pos.shape[0] == 1:
+        chunk *= 4  # one stream: fewer, longer calls (a call's overhead is paid per step of every layer)
     for t0 in range(0, lay.span, chunk):
         t1 = min(lay.span, t0 + chunk)
         state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # (B, t, L, Q, H)
@@ -194,7 +196,8 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
             data[:, p0 : p0 + len(steps)] = (kept if every else kept[:, index]).T
             done += len(steps)
         sat.add(acts, keep)
-        if progress is not None and keep.any():
+        if progress is not None and (done - told >= T // 100 or done == T) and done > told:
+            told = done  # at most about a hundred reports: a viewer's progress bar waits on each
             progress(done, T)
     return Capture(text, ids, oov, data, index, c.layers, c.quantities, H, gates, c.cell,
                    1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,

@@ -22,12 +22,12 @@ from ._args import OneLineParser, check_out, say, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
-# What analysing costs per character besides its units' values: the ids, the masks, every feature's array
+# What analysing costs per character besides its units' codes: the ids, the masks, every feature's array
 # and their intermediates (measured: 355 B a character with a 1-unit model; 8 M characters took 2.8 GB).
 PER_CHARACTER = 400
-# The most those arrays over the whole text may take (the units are ranked a block at a time within
-# capture.MAX_ANALYSIS_BYTES besides): about 1.3 M characters.
-MAX_TEXT_ARRAYS_BYTES = 512 * 2**20
+# The units are ranked in blocks within capture.MAX_ANALYSIS_BYTES whatever the length; the per-character
+# arrays are not, so the text's length has a cap of its own.
+MAX_TEXT_BYTES = 512 * 2**20
 
 
 def parser() -> argparse.ArgumentParser:
@@ -121,12 +121,11 @@ def main(argv: list[str]) -> int:
 
 
 def check_budget(n_chars: int, what: str) -> None:
-    """The per-character arrays (ids, masks, every feature's array over the whole text) within
-    MAX_TEXT_ARRAYS_BYTES: the units' blocks are bounded, these were not."""
-    if n_chars * PER_CHARACTER > MAX_TEXT_ARRAYS_BYTES:
-        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {PER_CHARACTER:,} bytes a "
-                        f"character besides the units, so at most {MAX_TEXT_ARRAYS_BYTES // PER_CHARACTER:,} fit "
-                        f"in {MAX_TEXT_ARRAYS_BYTES // 2**20} MiB (--limit N analyses the first N)")
+    """The analysis's per-character arrays within MAX_TEXT_BYTES."""
+    if n_chars * PER_CHARACTER > MAX_TEXT_BYTES:
+        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {PER_CHARACTER:,} bytes a character "
+                        f"besides the units, so at most {MAX_TEXT_BYTES // PER_CHARACTER:,} fit in "
+                        f"{MAX_TEXT_BYTES // 2**20} MiB (--limit N analyses the first N)")
 
 
 def _export(args, model, ids, text: str, rankings, ckpt) -> None:

@@ -78,6 +78,17 @@ def test_a_text_larger_than_the_memory_bound_is_ranked_in_blocks_with_the_same_r
     assert whole.splitlines()[1:] == blocks.splitlines()[1:]  # the first line holds the time taken
 
 
+def test_a_text_past_the_per_character_cap_is_refused_and_limit_analyses_its_start(files, capsys, monkeypatch):
+    from rnn_tui.commands import analyze
+
+    monkeypatch.setattr(analyze, "MAX_TEXT_BYTES", 20 * analyze.PER_CHARACTER)  # 20 characters fit
+    text, model = files
+    code, _, err = run(capsys, text, model)
+    assert code == 2 and "--limit" in err
+    code, out, _ = run(capsys, text, model, "--limit", "20", "-f", "line-pos")
+    assert code == 0 and "20 characters" in out
+
+
 def test_exports_are_not_replaced_without_force(files, capsys, tmp_path):
     text, model = files
     html = tmp_path / "k.html"
@@ -131,14 +142,14 @@ def test_a_regex_that_backtracks_for_ever_is_one_line(files, capsys, monkeypatch
 
 def test_a_text_whose_per_character_arrays_would_pass_the_cap_is_one_line(tmp_path, capsys):
     """With a 1-unit model the units cost 1 B a character, but the features ~355 B: 8 M characters took 2.8 GB."""
-    from rnn_tui.commands.analyze import MAX_TEXT_ARRAYS_BYTES, PER_CHARACTER
+    from rnn_tui.commands.analyze import MAX_TEXT_BYTES, PER_CHARACTER
     from rnn_tui.core.cells import Config
     from rnn_tui.core.checkpoint import save
     from tests.factories import ASCII_VOCAB, random_tensors
 
     config = Config("rnn", 1, 1, len(ASCII_VOCAB))
     model = save(tmp_path / "tiny.safetensors", config, ASCII_VOCAB, random_tensors(config))
-    n = MAX_TEXT_ARRAYS_BYTES // PER_CHARACTER + 1
+    n = MAX_TEXT_BYTES // PER_CHARACTER + 1
     text = tmp_path / "long.txt"
     text.write_text(("abc def\n" * (n // 8 + 1))[:n])
     code, out, err = run(capsys, text, model)
