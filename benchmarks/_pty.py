@@ -64,9 +64,18 @@ class PtyProgram:
         os.write(self.fd, data)
 
     def close(self) -> None:
+        """SIGTERM, then keep reading until the program has exited: it writes the bytes that restore the
+        terminal as it goes, and a full pty would block it there for ever. SIGKILL after 5 s."""
         try:
             os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
+            end = time.perf_counter() + 5
+            while time.perf_counter() < end:
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    break
+                self.read_for(0.05)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(self.fd)
