@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -126,18 +125,9 @@ class RnnApp(FrameLoop):
         yield Static(id="too-small")
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.heatmap = self.query_one(HeatmapPanel)
-        self.arrange(self.size.width, self.size.height)
-
-    def on_resize(self, event: events.Resize) -> None:
-        if hasattr(self, "heatmap"):  # the first resize comes before mount, which arranges
-            self.arrange(event.size.width, event.size.height)
-            self.touch()
-
     def arrange(self, width: int, height: int) -> None:
         """Share the rows between panels; the text takes what the others leave (less when zoomed)."""
+        self.heatmap = self.query_one(HeatmapPanel)
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.main.set_class(too_small, "-too-small")
         self.query_one("#too-small", Static).update(

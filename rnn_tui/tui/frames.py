@@ -14,7 +14,7 @@ thread and the screen repaints once it is ready.
 from __future__ import annotations
 
 import textual.constants
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.color import Color
 from textual.reactive import reactive
@@ -24,7 +24,7 @@ from ..core.display_cache import DisplayCache
 from ..core.safe import safe_text
 from ..core.sampling import Sampler
 from ..core.session import Session
-from .budget import Player, meter_driver
+from .budget import Player, metered
 from .messages import FrameWanted
 from .palette import Maps
 from .scene import Scene
@@ -55,6 +55,7 @@ class FrameLoop(App):
         self.cache = DisplayCache(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
+        self.driver_class = metered(self.driver_class, self.player.meter)
         self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
                                                     *opening_unit(self.stats, checkpoint)))
         self.maps = Maps()
@@ -64,10 +65,12 @@ class FrameLoop(App):
 
     def on_mount(self) -> None:
         self.main = self.screen  # the panels live here; dialogs and other screens go on top
-        if self._driver is not None:
-            meter_driver(self._driver, self.player.meter)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.use_theme())
         self.use_theme()
+        self.arrange(self.size.width, self.size.height)
+
+    def arrange(self, width: int, height: int) -> None:
+        """Share the screen between the panels (the app's layout): at mount and on every resize."""
 
     def use_theme(self) -> None:
         """Colour maps for the theme's background and the terminal's colour system (zero = background).
@@ -83,7 +86,7 @@ class FrameLoop(App):
             background = (bg.r, bg.g, bg.b)
         except Exception:  # an ANSI theme's "default" background: no colour to match, so the usual one
             background = (18, 18, 18) if dark else (255, 255, 255)
-        self.maps = Maps(background, dark, system in ("standard", "windows"))
+        self.maps = Maps(background, dark, system in ("standard", "windows"), eight_bit=system == "256")
         for panel in self.panels():
             panel.refresh()
         self.touch()
@@ -95,6 +98,11 @@ class FrameLoop(App):
         if not hasattr(self, "_panels"):
             self._panels = list(self.main.query(Panel))
         return self._panels
+
+    def on_resize(self, event: events.Resize) -> None:
+        if hasattr(self, "main"):  # the first resize comes before mount, which arranges
+            self.arrange(event.size.width, event.size.height)
+            self.touch()
 
     def watch_view(self) -> None:
         self.touch()
