@@ -95,13 +95,15 @@ STANDARD_RGB: tuple[RGB, ...] = (
     (85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255),
     (255, 255, 255),
 )
-# 16 colours, as ANSI numbers (BG: the background): lightness (dark theme) or darkness (light theme)
-# still grows with |value|, and the sign is still cold vs warm
+# 16 colours, as ANSI numbers (BG: the background). Terminals disagree on these colours (yellow is
+# dark orange in some, nearly white in others), so each ramp uses only colours whose order of lightness
+# is the same in the common palettes, and never plain yellow: lightness (dark theme) or darkness (light
+# theme) grows with |value|, cold for negative, warm for positive.
 STANDARD = {
-    (True, False): (BG, 5, 4, 6, 2, 10, 11),  # magenta, blue, cyan, green, bright green, bright yellow
-    (True, True): (14, 12, 4, BG, 1, 9, 11),  # bright cyan, bright blue, blue | red, bright red, bright yellow
-    (False, False): (BG, 11, 10, 2, 6, 4, 5, 0),
-    (False, True): (4, 12, 14, BG, 11, 9, 1),
+    (True, False): (BG, 4, 12, 6, 10, 11),  # blue, bright blue, cyan, bright green, bright yellow
+    (True, True): (14, 12, 4, BG, 1, 9, 13),  # bright cyan, bright blue, blue | red, bright red, bright magenta
+    (False, False): (BG, 11, 10, 6, 12, 4),
+    (False, True): (4, 12, 14, BG, 13, 9, 1),
 }
 
 
