@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from rnn_tui.tui.app import build_app
-from rnn_tui.tui.budget import SPEEDS, ByteMeter, Player
-from rnn_tui.tui.widgets.base import LinePanel
+from rnn_tui.tui.engine.budget import SPEEDS, ByteMeter, Player
+from rnn_tui.tui.panels.base import LinePanel
 
 from .test_tui import sync
 
@@ -62,7 +62,7 @@ def test_the_play_clock_carries_fractions_and_reports_the_rate_achieved():
 
 
 def test_a_speed_the_machine_cannot_keep_up_with_shows_what_is_achieved():
-    from rnn_tui.tui.widgets.status import speed_text
+    from rnn_tui.tui.panels.status import speed_text
 
     class Stub:
         player = Player(fps=30, speed=500)
@@ -122,7 +122,7 @@ def test_the_byte_meter_counts_each_byte_the_terminal_receives_once(lstm_checkpo
 
 def test_the_meter_is_the_drivers_write_and_nothing_else_wraps_textual():
     """The meter is a driver subclass chosen through `App.driver_class`; no live Textual object is patched."""
-    from rnn_tui.tui.budget import metered
+    from rnn_tui.tui.engine.budget import metered
 
     class Driver:
         def __init__(self):

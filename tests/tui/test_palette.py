@@ -9,7 +9,7 @@ import pytest
 from rich.color import Color, ColorSystem
 
 from rnn_tui.tui.app import build_app
-from rnn_tui.tui.palette import EIGHT_BIT, LEVELS, MID, STANDARD_RGB, Maps, xterm_rgb
+from rnn_tui.tui.engine.palette import EIGHT_BIT, LEVELS, MID, STANDARD_RGB, Maps, xterm_rgb
 
 from .test_tui import sync
 
@@ -116,7 +116,7 @@ async def test_256_colours_show_the_text_pane_as_truecolor_does():
         await pilot.pause()
         v = app.view
         assert (v.layer, app.config.quantities[v.quantity], v.unit) == (1, "c", 74)
-        from rnn_tui.tui.widgets import TextPanel
+        from rnn_tui.tui.panels import TextPanel
 
         frame = app.query_one(TextPanel).frame
         levels = frame.levels
