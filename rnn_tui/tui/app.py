@@ -15,6 +15,7 @@ Where things live:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
@@ -43,7 +44,41 @@ from .training_time import TrainingTimeKeys
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MIN_SIZE = (64, 20)  # the smallest terminal the layout works in
-COMPACT_HEIGHT = 32
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of the main view's panels at one terminal height (the heatmaps take `heatmap` at most)."""
+
+    compact: bool  # no blank line between panels
+    top: int  # the text and the predictions (0: hidden)
+    timeline: int
+    heatmap: int
+
+
+CHROME_ROWS = 2  # the status line and the footer
+PREDICTION_ROWS = 8  # "next char", five candidates, entropy, took: the predictions whole
+EQUATION_ROWS = 10  # a unit's equations (UnitEquationPanel): an LSTM's six and their reading
+COMPACT_HEIGHT = 32  # below it: no blank lines between panels, the timeline down to its two top rows
+TALL_HEIGHT = 48  # from it: the timeline shows more units
+TIMELINE_ROWS = {"compact": 2, "equations": 4, "normal": 8, "tall": 12}
+
+
+def panel_rows(height: int, equations: bool, zoomed: bool) -> Rows:
+    """How the main view shares `height` rows. Every grid of an LSTM with 256 units fits at 80×24
+    (12 rows of grids); with the equations open there, they take the text's place (the timeline's
+    character row goes too), so the grids stay."""
+    compact = height < COMPACT_HEIGHT
+    if compact:
+        timeline = 0 if equations else TIMELINE_ROWS["compact"]
+        top = 0 if equations else PREDICTION_ROWS
+        margins = 0
+    else:
+        timeline = TIMELINE_ROWS["equations" if equations else "tall" if height >= TALL_HEIGHT else "normal"]
+        top = PREDICTION_ROWS if zoomed or equations else max(PREDICTION_ROWS, height // 4)
+        margins = 2 + equations  # above the heatmaps, the timeline and the equations
+    heatmap = height - CHROME_ROWS - top - timeline - margins - (EQUATION_ROWS if equations else 0)
+    return Rows(compact, top, timeline, heatmap)
 
 
 def _b(key: str, action: str, description: str, id: str, show: bool = False, key_display: str | None = None,
@@ -116,24 +151,22 @@ class RnnApp(FrameLoop):
         yield Footer()
 
     def arrange(self, width: int, height: int) -> None:
-        """Share the rows between panels; the text takes what the others leave (less when zoomed)."""
+        """Share the rows: the heatmaps get every row the others can spare, so that all grids show; the
+        text takes what the heatmaps leave (all of it when zoomed is off and the grids are small)."""
         self.heatmap = self.query_one(HeatmapPanel)
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.main.set_class(too_small, "-too-small")
         self.query_one("#too-small", Static).update(
             Text(f"terminal too small: need at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})",
                  justify="center"))
-        compact = height < COMPACT_HEIGHT
-        self.main.set_class(compact, "-compact")
         if too_small:
             return
-        timeline_rows = 4 if compact else (8 if height < 48 else 12)
-        text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
-        gaps = 0 if compact else 2
-        equation_rows = self.query_one(UnitEquationPanel).rows
-        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows
-        self.query_one(TimelinePanel).styles.height = timeline_rows
-        self.heatmap.set_space(width - 2, max(3, room))
+        rows = panel_rows(height, self.query_one(UnitEquationPanel).has_class("-on"), bool(self.view.zoom))
+        self.main.set_class(rows.compact, "-compact")
+        self.main.set_class(not rows.top, "-no-top")
+        self.query_one(TimelinePanel).styles.height = rows.timeline
+        self.query_one(TimelinePanel).display = rows.timeline > 0
+        self.heatmap.set_space(width - 2, max(3, rows.heatmap))
 
     # -- actions: time -----------------------------------------------------------------
 
