@@ -38,7 +38,8 @@ from .messages import UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
-from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
+from .screens.dialogs import ForceChar, TextPrompt
+from .screens.help import show_help
 from .training_time import TrainingTimeKeys
 
 TEMPERATURE_STEP = 0.2
@@ -82,8 +83,22 @@ def panel_rows(height: int, equations: bool, zoomed: bool) -> Rows:
 
 
 def _b(key: str, action: str, description: str, id: str, show: bool = False, key_display: str | None = None,
-       tooltip: str = "") -> Binding:
-    return Binding(key, action, description, show=show, key_display=key_display, id=id, tooltip=tooltip)
+       tooltip: str = "", group: Binding.Group | None = None) -> Binding:
+    return Binding(key, action, description, show=show, key_display=key_display, id=id, tooltip=tooltip,
+                   group=group)
+
+
+# Keys that go together: one row of the help each (screens/help.py), found in the palette one by one
+STEP = Binding.Group("Step forward / back")
+JUMP = Binding.Group("10 steps forward / back")
+SPEED = Binding.Group("Play faster / slower")
+TEMPERATURE = Binding.Group("Temperature down / up")
+TAKE = Binding.Group("Take candidate 1…5", compact=True)
+SNAPSHOT = Binding.Group("Earlier / later snapshot")
+LAYER = Binding.Group("Next / previous layer")
+ROW = Binding.Group("Unit: a grid row up / down")
+UNIT = Binding.Group("Unit: previous / next")
+CLAMP = Binding.Group("Clamp unit or gate / undo")
 
 
 class RnnApp(FrameLoop):
@@ -92,46 +107,54 @@ class RnnApp(FrameLoop):
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
     # The footer shows the `show=True` ones, in this order; at 80 columns it has room for these six.
-    # The help lists them all, in pairs where a key and its shift go together (help_rows).
+    # `?` lists them all, one row per group above. Tooltips hold the words a student would type in the
+    # command palette (ctrl+p), which searches descriptions and tooltips.
     BINDINGS = [
         _b("space", "play_pause", "Play", "play", show=True, key_display="space", tooltip="Play or pause"),
-        _b("right,full_stop", "step", "Step", "step", show=True, key_display="→"),
-        _b("left,comma", "back", "Back", "back", show=True, key_display="←"),
-        _b("right_square_bracket", "forward(10)", "10 forward", "forward10", key_display="]"),
-        _b("left_square_bracket", "back(10)", "10 back", "back10", key_display="["),
-        _b("plus,equals_sign", "speed(1)", "Faster", "faster", key_display="+"),
-        _b("minus", "speed(-1)", "Slower", "slower", key_display="-"),
-        _b("t", "temperature(-1)", "Cooler (lower temperature)", "cooler", key_display="t"),
-        _b("T", "temperature(1)", "Hotter (higher temperature)", "hotter", key_display="T"),
-        _b("m", "mode", "Sampling mode", "mode"),
-        *[_b(str(k), f"take({k})", f"Take candidate {k}", f"take{k}") for k in range(1, 6)],
-        _b("f", "force", "Force a character", "force"),
-        _b("p", "prime", "Type a prime", "prime"),
+        _b("right,full_stop", "step", "Step", "step", show=True, key_display="→ .", group=STEP),
+        _b("left,comma", "back", "Back", "back", show=True, key_display="← ,", group=STEP),
+        _b("right_square_bracket", "forward(10)", "10 forward", "forward10", key_display="]", group=JUMP),
+        _b("left_square_bracket", "back(10)", "10 back", "back10", key_display="[", group=JUMP),
+        _b("plus,equals_sign", "speed(1)", "Faster", "faster", key_display="+", group=SPEED),
+        _b("minus", "speed(-1)", "Slower", "slower", key_display="-", group=SPEED),
+        _b("t", "temperature(-1)", "Cooler (lower temperature)", "cooler", key_display="t", group=TEMPERATURE),
+        _b("T", "temperature(1)", "Hotter (higher temperature)", "hotter", key_display="T", group=TEMPERATURE),
+        _b("m", "mode", "Sampling mode", "mode", tooltip="sample, argmax, top-k, top-p"),
+        *[_b(str(k), f"take({k})", f"Take candidate {k}", f"take{k}", group=TAKE) for k in range(1, 6)],
+        _b("f", "force", "Force a character", "force", tooltip="type the next character yourself"),
+        _b("p", "prime", "Type a prime", "prime", tooltip="feed a text to the model (teacher forcing)"),
         _b("r", "reset", "Restart from the prime", "reset"),
-        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<"),
-        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">"),
-        _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer"),
-        _b("L", "layer(-1)", "Previous layer", "layer_prev"),
-        _b("g", "quantity", "Next quantity", "quantity"),
+        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<",
+           group=SNAPSHOT, tooltip="the model as it was earlier in its training"),
+        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">",
+           group=SNAPSHOT, tooltip="the model as it was later in its training"),
+        _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer", group=LAYER),
+        _b("L", "layer(-1)", "Previous layer", "layer_prev", group=LAYER),
+        _b("g", "quantity", "Next quantity", "quantity", tooltip="gate or state the text and strip follow"),
         _b("c", "colour", "Colour text on/off", "colour"),
         _b("s", "scale", "Scale: per unit / shared", "scale"),
-        _b("o", "order", "Order units", "order"),
+        _b("o", "order", "Order units", "order", tooltip="by index, variance, mean, saturation"),
         _b("z", "zoom", "Zoom the heatmaps", "zoom"),
-        _b("n", "goto_unit", "Go to unit", "goto_unit"),
-        _b("a", "find", "Find the neurons", "find", tooltip="Rank every unit by features of a text"),
-        _b("u", "known_cell", "Next known cell", "known_cell"),
-        _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k"),
-        _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j"),
-        _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h"),
-        _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;"),
-        _b("e", "equation", "Unit's equations on/off", "equation", tooltip="the selected unit's step, with numbers"),
-        _b("x", "clamp", "Clamp a unit or gate", "clamp", tooltip="hold at a value, or zero (ablate)"),
-        _b("X", "release", "Release clamps", "release"),
-        _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
-        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM)", "side_by_side"),
-        _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
+        _b("n", "goto_unit", "Go to unit", "goto_unit", tooltip="select a unit by its number"),
+        _b("a", "find", "Find the neurons", "find", tooltip="rank every unit by features of a text: cells, neurons"),
+        _b("u", "known_cell", "Next known cell", "known_cell", tooltip="the cells found in this model"),
+        _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k", group=ROW),
+        _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j", group=ROW),
+        _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h", group=UNIT),
+        _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;", group=UNIT),
+        _b("e", "equation", "Unit's equations on/off", "equation",
+           tooltip="experiment: the selected unit's equation, gates and state with numbers"),
+        _b("x", "clamp", "Clamp a unit or gate", "clamp", group=CLAMP,
+           tooltip="experiment: hold a unit or gate at a value, or zero (ablate)"),
+        _b("X", "release", "Release clamps", "release", group=CLAMP, tooltip="experiment: undo clamping"),
+        _b("M", "memory_span", "Memory span", "memory_span",
+           tooltip="experiment: how far back it remembers; compare RNN, GRU, LSTM"),
+        _b("v", "side_by_side", "Side by side: cell types", "side_by_side",
+           tooltip="experiment: compare cell types writing the same text"),
+        _b("d", "sampling", "Sampling explained", "sampling",
+           tooltip="experiment: the distribution before and after t, top-k, top-p"),
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
-        _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
+        _b("question_mark", "help", "Help", "help", show=True, key_display="?", tooltip="every key, keys"),
         _b("q", "quit", "Quit", "quit", show=True),
     ]
 
@@ -353,40 +376,22 @@ class RnnApp(FrameLoop):
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
-        legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest.\n"
-                  "Gates 0…1; signed quantities blue…background…red over each unit's own range (s: one "
-                  "per grid)." + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
-                  + f"\nPlaying writes at most {budget} (--max-kbps); ≈ marks a panel catching up.")
-        self.push_screen(HelpScreen(help_rows(self.BINDINGS), legend))
+        legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest."
+                  " Gates 0…1; signed values blue…background…red on each unit's range (s: per grid)."
+                  + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
+                  + f" Playing writes at most {budget} (--max-kbps); ≈: a panel catching up.")
+        show_help(self, "rnn-tui keys", legend, MAIN_EXTRA_ROWS)
+
+    def get_system_commands(self, screen):
+        """Textual's own commands, less those a key here already does (one palette entry per action)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in DUPLICATE_SYSTEM_COMMANDS:
+                yield command
 
 
-# Bindings that share one row of the help: the first one's id -> (the others' ids, keys, what)
-HELP_GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "step": (("back",), "→ / ←", "Step forward / back"),
-    "forward10": (("back10",), "] / [", "10 steps forward / back"),
-    "faster": (("slower",), "+ / -", "Faster / slower"),
-    "cooler": (("hotter",), "t / T", "Temperature down / up"),
-    "take1": (("take2", "take3", "take4", "take5"), "1…5", "Take candidate 1…5"),
-    "train_earlier": (("train_later",), "< / >", "Training snapshot: earlier / later"),
-    "layer_next": (("layer_prev",), "l / L", "Next / previous layer"),
-    "find": (("known_cell",), "a / u", "Find the neurons / next known cell"),
-    "unit_up": (("unit_down",), "↑↓ k j", "Unit: a grid row up / down"),
-    "unit_prev": (("unit_next",), "⇧←⇧→ h ;", "Unit: previous / next"),
-    "equation": (("clamp", "release", "memory_span", "side_by_side", "sampling"), "e x/X M v d",
-                 "Experiments (ctrl+p lists them)"),
-}
-
-
-def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-    """(keys, what) for the help: every binding once, the groups above as one row each."""
-    grouped = {other for others, _, _ in HELP_GROUPS.values() for other in others}
-    rows: list[tuple[str, str]] = []
-    for b in bindings:
-        if b.id in grouped:
-            continue
-        _, keys, what = HELP_GROUPS.get(b.id, ((), b.key_display or b.key, b.description))
-        rows.append((keys, what))
-    return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
+# Textual's system commands that duplicate a binding above: q, ctrl+s and ?
+DUPLICATE_SYSTEM_COMMANDS = {"Quit", "Screenshot", "Keys"}
+MAIN_EXTRA_ROWS = (("ctrl+p", "Command palette, themes"), ("click", "Select a unit in a heatmap"))
 
 
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from rich.color import ColorSystem
 
-from rnn_tui.tui.app import build_app, help_rows
+from rnn_tui.tui.app import build_app
 from rnn_tui.tui.engine.palette import LEVELS, MID, Maps
 from rnn_tui.tui.panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
 from rnn_tui.tui.panels.text import wrap
+from rnn_tui.tui.screens.help import help_rows
 
 from .test_tui import app_for, painted, press, sync, text_rows
 

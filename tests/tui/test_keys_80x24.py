@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from rnn_tui.tui.app import RnnApp, help_rows
+from rnn_tui.tui.app import RnnApp
 from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
+from rnn_tui.tui.screens.help import help_rows
 from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync
@@ -85,10 +86,10 @@ async def test_every_key_works_at_80_by_24(lstm_checkpoint, tmp_path, monkeypatc
 
 @sync
 async def test_the_help_fits_80_by_24_without_scrolling(lstm_checkpoint):
-    from textual.containers import Vertical
+    from textual.containers import VerticalScroll
 
     app = app_for(lstm_checkpoint)
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "question_mark")
-        box = app.screen.query_one(Vertical)
+        box = app.screen.query_one(VerticalScroll)
         assert box.max_scroll_y == 0 and box.size.width >= 70

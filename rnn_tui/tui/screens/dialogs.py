@@ -1,4 +1,4 @@
-"""Modal screens: help, typing a prime, forcing a character, going to a unit.
+"""Modal screens: typing a prime, forcing a character, going to a unit.
 
 A modal screen stops the app's bindings, so while one is open every key
 (including q, space and digits) goes to it. A dialog answers once: keys that
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -79,36 +78,3 @@ class ForceChar(Dialog):
             self.answer("\t")
         elif event.character is not None and event.is_printable:
             self.answer(event.character)
-
-
-class HelpScreen(Dialog):
-    """Every key, generated from the app's bindings so it cannot drift from them."""
-
-    BINDINGS = [
-        Binding("escape,question_mark,q", "cancel", "Close", id="help.close"),
-    ]
-
-    def __init__(self, rows: list[tuple[str, str]], legend: str) -> None:
-        super().__init__()
-        self.rows, self.legend = rows, legend
-
-    def compose(self) -> ComposeResult:
-        half = (len(self.rows) + 1) // 2
-        left, right = self.rows[:half], self.rows[half:]
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column()
-        grid.add_column()
-        grid.add_row(*[self._table(p) for p in (left, right)])
-        with Vertical():
-            yield Static(Text("rnn-tui keys", style="bold"))
-            yield Static(grid)
-            yield Static(Text(self.legend, style="dim"))
-
-    @staticmethod
-    def _table(rows: list[tuple[str, str]]) -> Table:
-        t = Table.grid(padding=(0, 1))
-        t.add_column(style="bold", no_wrap=True)
-        t.add_column(no_wrap=True)
-        for keys, what in rows:
-            t.add_row(keys, what)
-        return t

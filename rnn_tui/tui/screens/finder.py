@@ -26,6 +26,7 @@ from ...analysis.features import regex_feature
 from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
+from .help import show_help
 from .unit_view import SelectUnit, sparkline
 
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
@@ -40,7 +41,11 @@ class FinderScreen(Screen):
         Binding("g", "saturation", "Saturation", id="finder.saturation"),
         Binding("o", "open_file", "Open file", id="finder.open"),
         Binding("H", "history", "Generated text", id="finder.history"),
+        Binding("question_mark", "help", "Help", id="finder.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Neuron finder keys")
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
                  on_ready: Callable[[Analysis], None] | None = None,

@@ -29,6 +29,7 @@ from ...analysis.select_match import Match, select_match
 from ...core.atomic import atomic_write_bytes
 from ...core.safe import glyph, safe_text
 from ..engine import palette
+from .help import show_help
 from .unit_view import SelectUnit, cell_style, unit_levels
 
 GUESSES = 5
@@ -171,7 +172,11 @@ class KarpathyScreen(Screen):
         Binding("v", "select", "Select span", id="karpathy.select"),
         Binding("e", "export", "Export", id="karpathy.export"),
         Binding("enter", "choose", "Select unit", id="karpathy.choose"),
+        Binding("question_mark", "help", "Help", id="karpathy.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Karpathy's view keys")
 
     def __init__(self, analysis: Analysis, index: int | None, on_select: SelectUnit,
                  export_dir: Path | None = None) -> None:

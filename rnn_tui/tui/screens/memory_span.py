@@ -40,6 +40,7 @@ from ...core.vocab import Vocab
 from .. import torch_boundary
 from ..panels.curve_plot import Curve, plot
 from .dialogs import ForceChar
+from .help import show_help
 
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
@@ -78,7 +79,11 @@ class MemorySpanScreen(ModalScreen):
         Binding("g", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
         Binding("r", "replacement", "Replace with…", id="span.replacement",
                 tooltip="replace every lag by one chosen character instead of random ones"),
+        Binding("question_mark", "help", "Help", id="span.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Memory span keys")
 
     def __init__(self, request: SpanRequest) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from ...analysis.sampling_view import stages
 from ...core.sampling import MODES, Sampler
 from ...core.vocab import Vocab
+from .help import show_help
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 STAGE_STYLES = (Style(color="#9e9e9e"), Style(color="#56b4e9"), Style(color="#e69f00"))
@@ -44,7 +45,11 @@ class SamplingScreen(ModalScreen):
         Binding("m", "mode", "Mode", id="sampling.mode", tooltip="sample, argmax, top-k, top-p"),
         Binding("right_square_bracket,right", "cut(1)", "k/p up", id="sampling.more"),
         Binding("left_square_bracket,left", "cut(-1)", "k/p down", id="sampling.fewer"),
+        Binding("question_mark", "help", "Help", id="sampling.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Sampling explained: keys")
 
     def __init__(self, logits: np.ndarray, vocab: Vocab, sampler: Sampler,
                  on_change: Callable[[Sampler], None] | None = None) -> None:

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from ...analysis.analysed import Analysis
 from ...analysis.saturation import GateSaturation, saturation
 from ...core.safe import safe_text
+from .help import show_help
 from .unit_view import SelectUnit
 
 DOTS = " ·•●"
@@ -103,7 +104,11 @@ class SaturationScreen(Screen):
         Binding("down,j", "move(0, -1)", "↓", show=False, id="saturation.down"),
         Binding("tab", "next_plot", "Next plot", id="saturation.next"),
         Binding("enter", "choose", "Select unit", id="saturation.choose"),
+        Binding("question_mark", "help", "Help", id="saturation.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Gate saturation keys")
 
     def __init__(self, analysis: Analysis, on_select: SelectUnit) -> None:
         super().__init__()
