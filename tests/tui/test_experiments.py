@@ -62,10 +62,10 @@ async def test_memory_span_compares_every_cell_type_and_takes_medians(make_check
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("c")
+        await pilot.press("v")
         await pilot.app.workers.wait_for_complete()
         assert list(screen.request.curves) == ["rnn", "gru", "lstm"]
-        await pilot.press("m")
+        await pilot.press("A")
         await pilot.app.workers.wait_for_complete()
         assert "median over" in screen.note and len(screen.request.curves["gru"].lags) < 30
 
@@ -76,7 +76,7 @@ async def test_a_median_over_a_text_shorter_than_the_window_says_so(make_checkpo
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         assert "only 120 characters of history" in screen.note
-        await pilot.press("m")
+        await pilot.press("A")
         await pilot.app.workers.wait_for_complete()
         assert "needs more than 200 characters of text; there are 120" in screen.note
 
@@ -94,7 +94,7 @@ async def test_gradient_saliency_without_torch_says_how_to_get_it(make_checkpoin
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         monkeypatch.setattr(builtins, "__import__", no_torch)
-        await pilot.press("g")
+        await pilot.press("G")
         await pilot.app.workers.wait_for_complete()
         monkeypatch.undo()
         assert "gradient saliency needs torch" in screen.note
@@ -143,9 +143,9 @@ async def test_sampling_screen_keys_change_the_sampler_the_viewer_uses(make_chec
     chosen: list[Sampler] = []
     screen = SamplingScreen(logits[-1], ckpt.vocab, Sampler(temperature=1.0), chosen.append)
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
-        await pilot.press("minus", "m", "m")
+        await pilot.press("t", "m", "m")
         assert chosen[-1].temperature == pytest.approx(0.8) and chosen[-1].mode == "top-k"
-        await pilot.press("right_square_bracket")
+        await pilot.press("w")
         assert chosen[-1].top_k == 6
         words = str(screen.query_one("#sampling-words").render())
         assert "top-k 6 keeps 6 of" in words and "sharpens" in words
@@ -225,7 +225,7 @@ async def test_memory_span_with_a_chosen_replacement_leaves_no_value_where_it_wa
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("r", "e")
+        await pilot.press("R", "e")
         await pilot.app.workers.wait_for_complete()
         r = screen.request
         was_e = np.array([r.vocab.chars[i] == "e" for i in r.window[::-1][:200]])
@@ -239,7 +239,7 @@ async def test_gradient_saliency_where_torch_is_installed_adds_its_curve(make_ch
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("g")
+        await pilot.press("G")
         await pilot.app.workers.wait_for_complete()
         curve = screen.request.curves["saliency"]
         assert curve.values[0] == pytest.approx(1.0) and len(curve.lags) == 200

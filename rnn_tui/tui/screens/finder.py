@@ -37,10 +37,10 @@ class FinderScreen(Screen):
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
-        Binding("k", "karpathy", "Karpathy view", id="finder.karpathy"),
-        Binding("g", "saturation", "Saturation", id="finder.saturation"),
-        Binding("o", "open_file", "Open file", id="finder.open"),
-        Binding("H", "history", "Generated text", id="finder.history"),
+        Binding("K", "karpathy", "Karpathy view", id="finder.karpathy", tooltip="the text coloured by the unit"),
+        Binding("S", "saturation", "Saturation", id="finder.saturation", tooltip="how often each gate is near 0 or 1"),
+        Binding("O", "open_file", "Open a text file", id="finder.open", show=False),
+        Binding("H", "history", "Rank on the generated text", id="finder.history", show=False),
         Binding("question_mark", "help", "Help", id="finder.help"),
     ]
 
@@ -104,7 +104,8 @@ class FinderScreen(Screen):
         self.query_one("#title", Static).update(Text.assemble(
             ("Find the neurons", "bold"), f"  {safe_text(analysis.ckpt.name)} on {analysis.source}, "
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
-        self._message("Enter: select the unit and see the text coloured by it · k: the same · g: gate saturation")
+        self._message("r: correlation with the feature · mono: share of lines where the unit only rises or only "
+                      "falls · AUC: how well it tells inside from outside (off/on: lower/higher inside)")
         if self.on_ready:
             self.on_ready(analysis)
         self._fill()

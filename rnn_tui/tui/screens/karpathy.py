@@ -155,23 +155,29 @@ class KarpathyText(Widget):
         self.screen.action_select()
 
 
+MOVE_KEYS = Binding.Group("Character forward / back")
+LINE_KEYS = Binding.Group("Line up / down")
+ON_KEYS = Binding.Group("Next / previous strongly on")
+OFF_KEYS = Binding.Group("Next / previous strongly off")
+
+
 class KarpathyScreen(Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="karpathy.close"),
-        Binding("left,h", "move(-1)", "←", show=False, id="karpathy.left"),
-        Binding("right,l", "move(1)", "→", show=False, id="karpathy.right"),
-        Binding("up,k", "line(-1)", "↑", show=False, id="karpathy.up"),
-        Binding("down,j", "line(1)", "↓", show=False, id="karpathy.down"),
-        Binding("n", "jump(1, True)", "Next on", id="karpathy.next_on"),
-        Binding("N", "jump(-1, True)", "Prev on", id="karpathy.prev_on"),
-        Binding("f", "jump(1, False)", "Next off", id="karpathy.next_off"),
-        Binding("F", "jump(-1, False)", "Prev off", id="karpathy.prev_off"),
-        Binding("s", "surprisal", "Surprisal", id="karpathy.surprisal"),
-        Binding("t", "guesses", "Top-5", id="karpathy.guesses"),
-        Binding("v", "select", "Select span", id="karpathy.select"),
-        Binding("e", "export", "Export", id="karpathy.export"),
-        Binding("enter", "choose", "Select unit", id="karpathy.choose"),
+        Binding("right", "move(1)", "Character forward / back", show=False, id="karpathy.right", group=MOVE_KEYS),
+        Binding("left", "move(-1)", "Character back", show=False, id="karpathy.left", group=MOVE_KEYS),
+        Binding("up,k", "line(-1)", "Line up", show=False, id="karpathy.up", key_display="↑ k", group=LINE_KEYS),
+        Binding("down,j", "line(1)", "Line down", show=False, id="karpathy.down", key_display="↓ j", group=LINE_KEYS),
+        Binding("right_square_bracket", "jump(1, True)", "Next on", id="karpathy.next_on", group=ON_KEYS),
+        Binding("left_square_bracket", "jump(-1, True)", "Previous on", id="karpathy.prev_on", group=ON_KEYS),
+        Binding("right_curly_bracket", "jump(1, False)", "Next off", id="karpathy.next_off", group=OFF_KEYS),
+        Binding("left_curly_bracket", "jump(-1, False)", "Previous off", id="karpathy.prev_off", group=OFF_KEYS),
+        Binding("c", "surprisal", "Colour: unit / surprisal", id="karpathy.surprisal"),
+        Binding("d", "guesses", "Top-5 guesses", id="karpathy.guesses", tooltip="the model's distribution"),
+        Binding("V", "select", "Select a span", id="karpathy.select", show=False, tooltip="units on across it"),
+        Binding("E", "export", "Export HTML", id="karpathy.export", show=False),
+        Binding("enter", "choose", "Select unit", id="karpathy.choose", key_display="⏎"),
         Binding("question_mark", "help", "Help", id="karpathy.help"),
     ]
 

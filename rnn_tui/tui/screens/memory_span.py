@@ -74,10 +74,10 @@ class MemorySpanScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="span.close"),
-        Binding("c", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
-        Binding("m", "median", "Median", id="span.median", tooltip="median over many positions of this text"),
-        Binding("g", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
-        Binding("r", "replacement", "Replace with…", id="span.replacement",
+        Binding("v", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
+        Binding("A", "median", "All positions", id="span.median", tooltip="median over many positions of this text"),
+        Binding("G", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
+        Binding("R", "replacement", "Replace with…", id="span.replacement",
                 tooltip="replace every lag by one chosen character instead of random ones"),
         Binding("question_mark", "help", "Help", id="span.help"),
     ]

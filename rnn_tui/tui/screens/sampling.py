@@ -40,11 +40,13 @@ class SamplingScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sampling.close"),
-        Binding("plus,equals_sign,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter"),
-        Binding("minus,down", "temperature(0.8)", "t ×0.8", id="sampling.colder"),
+        Binding("t,down", "temperature(0.8)", "t ×0.8", id="sampling.colder", key_display="t ↓"),
+        Binding("T,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter", key_display="T ↑"),
         Binding("m", "mode", "Mode", id="sampling.mode", tooltip="sample, argmax, top-k, top-p"),
-        Binding("right_square_bracket,right", "cut(1)", "k/p up", id="sampling.more"),
-        Binding("left_square_bracket,left", "cut(-1)", "k/p down", id="sampling.fewer"),
+        Binding("w,right", "cut(1)", "k/p up", id="sampling.more", key_display="w →",
+                tooltip="widen the top-k / top-p cut"),
+        Binding("W,left", "cut(-1)", "k/p down", id="sampling.fewer", key_display="W ←",
+                tooltip="narrow the top-k / top-p cut"),
         Binding("question_mark", "help", "Help", id="sampling.help"),
     ]
 

@@ -98,8 +98,8 @@ class SaturationScreen(Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="saturation.close"),
-        Binding("left,h", "move(-1, 0)", "←", show=False, id="saturation.left"),
-        Binding("right,l", "move(1, 0)", "→", show=False, id="saturation.right"),
+        Binding("left", "move(-1, 0)", "←", show=False, id="saturation.left"),
+        Binding("right", "move(1, 0)", "→", show=False, id="saturation.right"),
         Binding("up,k", "move(0, 1)", "↑", show=False, id="saturation.up"),
         Binding("down,j", "move(0, -1)", "↓", show=False, id="saturation.down"),
         Binding("tab", "next_plot", "Next plot", id="saturation.next"),

@@ -53,8 +53,8 @@ class SideBySideScreen(ModalScreen):
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sbs.close"),
         Binding("space", "play", "Play/pause", id="sbs.play"),
-        Binding("right,l", "step", "Step", id="sbs.step"),
-        Binding("left,h", "back", "Back one", id="sbs.back"),
+        Binding("right", "step", "Step", id="sbs.step"),
+        Binding("left", "back", "Back one", id="sbs.back"),
         Binding("f", "force", "Force", id="sbs.force", tooltip="the next key typed goes into every model"),
         Binding("p", "prime", "Prime", id="sbs.prime", tooltip="teacher-force a text into every model"),
         Binding("question_mark", "help", "Help", id="sbs.help"),
