@@ -25,6 +25,8 @@ class PtyProgram:
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = bytearray()
+        self.chunks: list[tuple[float, bytes]] = []  # (when, what) of every read, for frame counts
+
 
     def read_for(self, seconds: float) -> int:
         """Read whatever arrives during `seconds`; returns the byte count."""
@@ -39,6 +41,7 @@ class PtyProgram:
                     break
                 n += len(chunk)
                 self.output += chunk
+                self.chunks.append((time.perf_counter(), chunk))
         return n
 
     def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:

@@ -7,12 +7,16 @@ release every clamp (X); the equation panel (e) is a panel of its own.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from textual import work
 
 from ..analysis.clamp import describe, loss_both_ways, model_clamp, parse_pin
+from ..analysis.known_cells import passage
 from ..analysis.memory_span import DEFAULT_MAX_LAG, bundled_per_cell
 from ..analysis.side_by_side import MAX_MODELS, Entry, SideBySide
+from ..core.checkpoint import bundled_models
 from ..core.safe import safe_text
 from .engine.frames import FrameLoop
 from .screens.dialogs import TextPrompt
@@ -25,18 +29,31 @@ SCORED = 5000  # characters the clamp's cost is measured on (two single-stream p
 
 
 def memory_span(app: FrameLoop) -> None:
+    """The memory-span screen on the text up to the cursor; before there are DEFAULT_MAX_LAG characters
+    of it, on the model's held-out passage (a chart of one or two lags answers nothing)."""
     s = app.session
-    if s.cursor < 0:
+    model = s.model_for(s.clamp_id)
+    corpus = app.checkpoint.provenance.get("corpus")
+    bundled = Path(app.checkpoint.path).resolve() in {p.resolve() for p in bundled_models().values()}
+    shipped = passage(app.checkpoint)
+    if s.cursor + 1 < DEFAULT_MAX_LAG and shipped and not app.vocab.unknown(shipped[0]):
+        text = shipped[0][:CONTEXT]
+        ids = app.vocab.encode(text)
+        start = max(0, len(ids) - DEFAULT_MAX_LAG)
+        state = model.forward(ids[:start])[0] if start else model.initial_state()
+        request = SpanRequest(app.model_name, model, app.vocab, ids[start:], state, text, corpus, bundled=bundled,
+                              source="its held-out passage")
+    elif s.cursor < 0:
         app.notify("nothing read yet: step first", severity="warning")
         return
-    with s.lock:  # the exact state at the start of the block holding the window's first character
-        block = max(0, s.cursor + 1 - DEFAULT_MAX_LAG) // s.interval
-        state = s.snapshot(block)
-    window = s.ids(block * s.interval, s.cursor + 1)
-    model = s.model_for(s.clamp_id)
-    text = s.text(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
-    corpus = app.checkpoint.provenance.get("corpus")
-    app.push_screen(MemorySpanScreen(SpanRequest(app.model_name, model, app.vocab, window, state, text, corpus)))
+    else:
+        with s.lock:  # the exact state at the start of the block holding the window's first character
+            block = max(0, s.cursor + 1 - DEFAULT_MAX_LAG) // s.interval
+            state = s.snapshot(block)
+        window = s.ids(block * s.interval, s.cursor + 1)
+        text = s.text(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
+        request = SpanRequest(app.model_name, model, app.vocab, window, state, text, corpus, bundled=bundled)
+    app.push_screen(MemorySpanScreen(request))
 
 
 def side_by_side(app: FrameLoop) -> None:
