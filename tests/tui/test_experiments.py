@@ -11,6 +11,7 @@ from textual.app import App
 from rnn_tui.analysis.side_by_side import Entry, SideBySide
 from rnn_tui.core.checkpoint import load
 from rnn_tui.core.sampling import Sampler
+from rnn_tui.tui.app import build_app
 from rnn_tui.tui.panels.status import StatusPanel
 from rnn_tui.tui.panels.text import CLAMPED, TextPanel
 from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
@@ -58,16 +59,32 @@ async def test_memory_span_screen_draws_the_curve_and_colours_the_history(make_c
 
 
 @sync
-async def test_memory_span_compares_every_cell_type_and_takes_medians(make_checkpoint):
+async def test_memory_span_compares_every_cell_type_as_medians_over_positions(make_checkpoint):
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.press("v")
         await pilot.app.workers.wait_for_complete()
         assert list(screen.request.curves) == ["rnn", "gru", "lstm"]
-        await pilot.press("A")
-        await pilot.app.workers.wait_for_complete()
         assert "median over" in screen.note and len(screen.request.curves["gru"].lags) < 30
+        await pilot.press("M")  # back to this model at the cursor
+        await pilot.app.workers.wait_for_complete()
+        assert list(screen.request.curves) == ["lstm"]
+
+
+@sync
+async def test_on_a_bundled_model_memory_span_opens_on_the_cell_types(make_checkpoint):
+    request = span_request(make_checkpoint)
+    request.bundled = True
+    screen = MemorySpanScreen(request)
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list(screen.request.curves) == ["rnn", "gru", "lstm"] and "median over" in screen.note
+        note = str(screen.query_one("#span-note").render())
+        assert "Span: the farthest k" in note  # what "span" means, on the screen
+        title = str(screen.query_one("#span-title").render())
+        assert "which cell type remembers longer" in title
 
 
 @sync
@@ -76,9 +93,36 @@ async def test_a_median_over_a_text_shorter_than_the_window_says_so(make_checkpo
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         assert "only 120 characters of history" in screen.note
-        await pilot.press("A")
+        await pilot.press("v")
         await pilot.app.workers.wait_for_complete()
         assert "needs more than 200 characters of text; there are 120" in screen.note
+
+
+@sync
+async def test_memory_span_at_step_0_reads_the_models_held_out_passage():
+    from rnn_tui.core.checkpoint import bundled_models
+
+    app = build_app(bundled_models()["shakespeare-lstm"], seed=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "M")
+        screen = app.screen
+        assert isinstance(screen, MemorySpanScreen)
+        assert screen.request.source == "its held-out passage" and len(screen.request.window) == 200
+        assert screen.request.bundled and screen.mode == "compare"
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert set(screen.request.curves) >= {"rnn", "gru", "lstm"}
+
+
+def test_curves_are_drawn_as_lines_in_half_blocks():
+    from rnn_tui.tui.panels.curve_plot import Curve, plot
+
+    lags = np.arange(1, 201)
+    rows = plot([Curve("a", "A", lags, 1.0 / lags**2)], width=60, height=10)
+    plotted = [line.plain[7:] for line in rows[:10]]
+    columns = {x for line in plotted for x, ch in enumerate(line) if ch in "▀▄█"}
+    assert columns == set(range(min(columns), max(columns) + 1))  # no gaps: a line, not scattered points
+    assert plotted[-1].rstrip().endswith("A")  # ends in its letter
 
 
 @sync
