@@ -32,6 +32,10 @@ from .palette import Maps
 from .scene import Scene
 from .view_state import ViewState
 
+# In 16 colours Textual's default themes become bright red keys on grey and blue on blue: the ANSI
+# themes use the terminal's own colours, legible in whatever palette it has (a theme chosen by name stays)
+ANSI_THEMES = {"textual-dark": "ansi-dark", "textual-light": "ansi-light"}
+
 
 class FrameLoop(App):
     """The viewer's engine room: session, view, play clock, colours, and the frame that joins them."""
@@ -66,20 +70,24 @@ class FrameLoop(App):
     def on_mount(self) -> None:
         self.main = self.screen  # the panels live here; dialogs and other screens go on top
         self.theme_changed_signal.subscribe(self, lambda _theme: self.use_theme())
-        self.use_theme()
+        if self.colour_system() in ("standard", "windows") and self.theme in ANSI_THEMES:
+            self.theme = ANSI_THEMES[self.theme]  # calls use_theme
+        else:
+            self.use_theme()
         self.arrange(self.size.width, self.size.height)
 
     def arrange(self, width: int, height: int) -> None:
         """Share the screen between the panels (the app's layout): at mount and on every resize."""
 
-    def use_theme(self) -> None:
-        """Colour maps for the theme's background and the terminal's colour system (zero = background).
-
-        TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
-        detected, except headless (tests, benchmarks), where there is no terminal to detect.
-        """
+    def colour_system(self) -> str | None:
+        """TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
+        detected, except headless (tests, benchmarks), where there is no terminal to detect."""
         forced = textual.constants.COLOR_SYSTEM
-        system = forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+        return forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+
+    def use_theme(self) -> None:
+        """Colour maps for the theme's background and the terminal's colour system (zero = background)."""
+        system = self.colour_system()
         dark = self.current_theme.dark
         try:
             bg = Color.parse(self.get_css_variables()["background"])

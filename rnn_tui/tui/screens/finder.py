@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -32,7 +32,7 @@ from .unit_view import SelectUnit, sparkline
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
-class FinderScreen(Screen):
+class FinderScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
@@ -132,7 +132,7 @@ class FinderScreen(Screen):
                 self.hits[key] = hit
                 spark = sparkline(self.analysis.cap.values(hit.index), rk.first - spark_w // 4, spark_w)
                 ol.add_option(Option(Text.assemble(
-                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", "cyan"),
+                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", ""),
                     f"{hit.short():<19}", (spark, "green"), no_wrap=True, overflow="ellipsis"), id=key))
         if ol.option_count:  # keep the place; at first, the best unit of the first feature
             ol.highlighted = min(highlighted if highlighted is not None else 0, ol.option_count - 1)

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -161,7 +161,7 @@ ON_KEYS = Binding.Group("Next / previous strongly on")
 OFF_KEYS = Binding.Group("Next / previous strongly off")
 
 
-class KarpathyScreen(Screen):
+class KarpathyScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="karpathy.close"),

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -94,7 +94,7 @@ class Scatter(Widget):
             self.screen.action_choose()
 
 
-class SaturationScreen(Screen):
+class SaturationScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="saturation.close"),
