@@ -42,6 +42,8 @@ class FrameLoop(App):
 
     view: reactive[ViewState | None] = reactive(None, init=False, always_update=False)
 
+    replaying = False  # a worker is rewriting the session (a training snapshot): no frames until it is done
+
     def __init__(self, checkpoint: Checkpoint, *, seed: int, temperature: float, prime: str, fps: float,
                  glyphs: bool | None, speed: int, max_kbps: float) -> None:
         super().__init__()
@@ -56,7 +58,7 @@ class FrameLoop(App):
         model = checkpoint.model()
         self.session = Session(model, self.vocab, prime=prime,
                                sampler=Sampler(temperature=temperature, mode=mode, seed=seed))
-        self.cache = DisplayCache(self.session)
+        self.cache = DisplayCache.following(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
         self.driver_class = metered(self.driver_class, self.player.meter)
@@ -172,7 +174,7 @@ class FrameLoop(App):
 
         Returns how many cells it asked to repaint (0 when nothing changed).
         """
-        if not hasattr(self, "main") or self.main.has_class("-too-small"):
+        if not hasattr(self, "main") or self.main.has_class("-too-small") or self.replaying:
             return 0
         scene = self.scene(detail or not self.player.playing)
         cells = 0
@@ -180,8 +182,9 @@ class FrameLoop(App):
             if scene.detail or not panel.DETAIL:
                 cells += panel.show(scene)
             panel.follow(scene)
-        if scene.wanted:
-            self._prepare_display(*scene.wanted)
+        wanted = self.cache.take_wanted()
+        if wanted:
+            self._prepare_display(*wanted)
         return cells
 
     @work(thread=True, exclusive=True, group="display")

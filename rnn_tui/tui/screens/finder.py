@@ -26,6 +26,7 @@ from ...analysis.features import regex_feature
 from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
+from ..messages import Analysed
 from .help import show_help
 from .unit_view import SelectUnit, sparkline
 
@@ -48,13 +49,11 @@ class FinderScreen(ModalScreen):
         show_help(self, "Neuron finder keys")
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
-                 on_ready: Callable[[Analysis], None] | None = None,
                  history: Callable[[], str] | None = None) -> None:
         super().__init__()
         self.history = history  # the text generated so far, analysed on H
         self.job = job
         self.on_select = on_select
-        self.on_ready = on_ready
         self.analysis: Analysis | None = job if isinstance(job, Analysis) else None
         self.regex_ranking: Ranking | None = None
         self.hits: dict[str, Hit] = {}
@@ -106,8 +105,7 @@ class FinderScreen(ModalScreen):
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
         self._message("r: correlation with the feature · mono: share of lines where the unit only rises or only "
                       "falls · AUC: how well it tells inside from outside (off/on: lower/higher inside)")
-        if self.on_ready:
-            self.on_ready(analysis)
+        self.post_message(Analysed(analysis))
         self._fill()
         self.query_one(OptionList).focus()
 
