@@ -249,6 +249,8 @@ class RnnApp(FrameLoop):
             self._replay_training()
             return
         self.replaying = False
+        timeline = self.training_time.timeline if self.training_time else None
+        self.era = timeline.era() if timeline is not None and not isinstance(timeline, str) else ""
         self.clear_notifications()  # one line at a time, however fast the key is pressed
         self.notify(safe_text(line), markup=False, timeout=4)
         self.touch()

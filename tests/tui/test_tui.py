@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import textual.constants
 
 from rnn_tui.core.cells import CELLS
 from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED
@@ -495,6 +496,21 @@ def test_snapshot(snap_compare, make_checkpoint, cell, size, theme):
 
     async def run_before(pilot) -> None:
         app.theme = theme
+        await pilot.press(*["right"] * 30, "down", "shift+right")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_snapshot_in_256_colours(snap_compare, make_checkpoint, cell, size, monkeypatch):
+    """What an SSH session shows (COLORTERM is not forwarded): the maps drawn from the xterm ramps."""
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "256")
+    app = build_app(make_checkpoint(cell), seed=7, prime="First Citizen:\n", glyphs=False)
+
+    async def run_before(pilot) -> None:
+        assert app.maps.key[-1]  # the 256-colour ramps are in use
         await pilot.press(*["right"] * 30, "down", "shift+right")
         await pilot.pause()
 

@@ -41,6 +41,7 @@ class FrameLoop(App):
     """The viewer's engine room: session, view, play clock, colours, and the frame that joins them."""
 
     view: reactive[ViewState | None] = reactive(None, init=False, always_update=False)
+    era = ""  # the training snapshot being replayed ("snapshot 3/9 · step 1,635 of 2,062"), for the status
 
     replaying = False  # a worker is rewriting the session (a training snapshot): no frames until it is done
 
@@ -167,7 +168,7 @@ class FrameLoop(App):
 
     def scene(self, detail: bool = True) -> Scene:
         return Scene(self.session, self.cache, self.view, self.config, self.vocab, self.stats, self.maps,
-                     self.glyph_mode, self.player, detail, self.model_name)
+                     self.glyph_mode, self.player, detail, self.model_name, self.era)
 
     def sync(self, detail: bool = True) -> int:
         """Bring the panels up to date; `detail` False leaves the costly ones as they are.

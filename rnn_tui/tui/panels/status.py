@@ -61,6 +61,7 @@ def status_text(scene: Scene, width: int, value_style) -> Text:
     parts = [
         (speed_text(scene), "bold reverse" if scene.player.playing else "bold"),
         (s.clamp_label, "bold reverse") if s.clamp_label else None,  # early: a narrow line must still say it
+        (scene.era, "bold reverse") if scene.era else None,
         (scene.name, "bold"),
         (c.label, "") if width >= 100 else None,
         (f"layer {v.layer + 1}/{c.layers}" if wide else f"L{v.layer + 1}", ""),
