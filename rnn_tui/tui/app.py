@@ -39,7 +39,7 @@ from .messages import Analysed, UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
-from .screens.dialogs import ForceChar, TextPrompt
+from .screens.dialogs import ForceChar, PrimePrompt, TextPrompt
 from .screens.help import show_help
 from .training_time import TrainingTimeKeys
 
@@ -291,9 +291,10 @@ class RnnApp(FrameLoop):
         self.push_screen(ForceChar(), done)
 
     def action_prime(self) -> None:
-        def done(raw: str | None) -> None:
-            if not raw:
+        def done(answer: tuple[str, bool] | None) -> None:
+            if not answer or not answer[0]:
                 return
+            raw, from_start = answer
             text = unescape(raw)
             unknown = self.vocab.unknown(text)
             if unknown:
@@ -301,11 +302,15 @@ class RnnApp(FrameLoop):
                             severity="warning", markup=False)
                 return
             self.prime = text
-            self.session.feed(text)
+            if from_start:
+                self.session.reset(text)
+            else:
+                self.session.feed(text)
             self.touch()
 
-        hint = r"Teacher-forced from the cursor; r restarts from it. \n newline, \t tab, \\ backslash."
-        self.push_screen(TextPrompt("Prime the model", hint, "ROMEO:\\n"), done)
+        s = self.session
+        before = "".join(self.vocab.glyphs[int(i)] for i in s.ids(max(0, s.cursor - 11), s.cursor + 1))
+        self.push_screen(PrimePrompt(before, prime_example(self.checkpoint)), done)
 
     # -- actions: what to look at ---------------------------------------------------------
 
@@ -464,6 +469,16 @@ class RnnApp(FrameLoop):
 # Textual's system commands that duplicate a binding above: q, ctrl+s and ?
 DUPLICATE_SYSTEM_COMMANDS = {"Quit", "Screenshot", "Keys"}
 MAIN_EXTRA_ROWS = (("ctrl+p", "Command palette, themes"), ("click", "Select a unit in a heatmap"))
+
+
+def prime_example(checkpoint: Checkpoint) -> str:
+    """A prime that fits the model: the first line of its held-out passage (escaped as typed), else the
+    newline every model knows."""
+    from ..analysis.known_cells import passage
+
+    shipped = passage(checkpoint)
+    line = shipped[0].lstrip("\n").split("\n", 1)[0][:24] if shipped else ""
+    return (line + "\\n") if line and not checkpoint.vocab.unknown(line) else "\\n"
 
 
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,

@@ -38,7 +38,7 @@ EFFECT = {
     "known_cell": lambda a, b: b[4] == a[4],
     "equation": lambda a, b: b[11] != a[11], "release": lambda a, b: a[10] and not b[10],
 }
-DIALOGS = {"force": "ForceChar", "prime": "TextPrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
+DIALOGS = {"force": "ForceChar", "prime": "PrimePrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
            "find": "FinderScreen", "clamp": "TextPrompt", "memory_span": "MemorySpanScreen",
            "side_by_side": "SideBySideScreen", "sampling": "SamplingScreen"}
 

@@ -183,6 +183,21 @@ async def test_p_feeds_a_typed_prime_with_teacher_forcing(lstm_checkpoint):
 
 
 @sync
+async def test_p_can_prime_from_the_start_and_offers_an_example_that_fits_the_model():
+    from rnn_tui.core.checkpoint import bundled_models
+
+    app = build_app(bundled_models()["phone-numbers"], seed=1)
+    async with app.run_test(size=SIZE) as pilot:
+        s = app.session
+        await press(pilot, "right", "right", "right", "p")
+        example = app.screen.query_one("Input").placeholder
+        assert example.endswith("\\n") and not app.vocab.unknown(example[:-2])  # not ROMEO: for phone numbers
+        await pilot.press("tab", "down", "enter", "shift+tab", "enter")  # "from the start", then the example
+        await pilot.pause()
+        assert s.text() == example[:-2] + "\n" and all(s.kind(p) == PRIMED for p in range(s.length))
+
+
+@sync
 async def test_a_prime_with_unknown_characters_is_refused(make_checkpoint):
     app = app_for(make_checkpoint(chars=tuple("abc \n")), prime="ab")
     async with app.run_test(size=SIZE) as pilot:

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 
 class Dialog(ModalScreen):
@@ -57,6 +57,30 @@ class TextPrompt(Dialog):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.answer(event.value or self.placeholder)
+
+
+class PrimePrompt(Dialog):
+    """A prime, and where it goes: here, after the cursor (the default), or from the start, as a new text.
+    Answers (text, from_start); Enter on an empty line takes the example, which comes from the model's
+    own text so that it fits the model."""
+
+    def __init__(self, before: str, example: str) -> None:
+        super().__init__()
+        self.before, self.example = before, example
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Prime the model", style="bold"))
+            yield Static(Text(r"Teacher-forced; r restarts from it. \n newline, \t tab, \\ backslash. "
+                              "Tab: where it goes.", style="dim"))
+            yield Input(placeholder=self.example, select_on_focus=False)
+            with RadioSet():
+                yield RadioButton(Text(f"here, after “…{self.before}”"), value=True)
+                yield RadioButton("from the start: a new text")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.answer((event.value or self.example, self.query_one(RadioSet).pressed_index == 1))
 
 
 class ForceChar(Dialog):
