@@ -59,6 +59,22 @@ class PtyProgram:
                     raise TimeoutError("program exited") from None
         return time.perf_counter() - self.started
 
+    def wait_for_complete_screen(self, marker: bytes, quiet: float = 0.3, timeout: float = 20.0) -> float:
+        """Seconds from start until the last byte written before `quiet` seconds of silence, once `marker`
+        has been written: the whole first screen, which can come in several bursts after the marker."""
+        self.wait_for(marker, timeout)
+        last = time.perf_counter()
+        while True:
+            r, _, _ = select.select([self.fd], [], [], quiet)
+            if not r:
+                return last - self.started
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return last - self.started
+            self.output += chunk
+            last = time.perf_counter()
+
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 

@@ -30,7 +30,6 @@ from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
-from . import experiments
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -394,6 +393,8 @@ class RnnApp(FrameLoop):
         self.touch()
 
     def action_clamp(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
+
         def answered(raw: str | None) -> None:
             if not raw:
                 return
@@ -412,6 +413,8 @@ class RnnApp(FrameLoop):
 
     @work(thread=True, exclusive=True, group="clamp-loss")
     def score_clamp(self) -> None:
+        from . import experiments
+
         line = experiments.clamp_cost(self.session, self.vocab, self.analysis)
         if line:
             self.call_from_thread(self.notify, line, timeout=6, markup=False)
@@ -422,18 +425,21 @@ class RnnApp(FrameLoop):
         self.notify("clamps released")
 
     def action_memory_span(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         try:
             self.push_screen(experiments.memory_span(self.session, self.checkpoint, self.model_name))
         except ValueError as e:
             self.warn(str(e))
 
     def action_side_by_side(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         try:
             self.push_screen(experiments.side_by_side(self.session, self.checkpoint, self.model_name))
         except ValueError as e:
             self.warn(str(e))
 
     def action_sampling(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         def chosen(sampler) -> None:
             self.session.sampler = sampler
             self.touch()

@@ -4,7 +4,7 @@ As in the figure of "The Unreasonable Effectiveness of Recurrent Neural
 Networks": each line of text is followed by five rows, the likeliest next
 characters after each character, shaded by probability. Keys move a cursor,
 jump to the next or previous place the unit is strongly on (top 5 % of its
-values) or off (bottom 5 %), colour by surprisal instead, select a span (v … v,
+values) or off (bottom 5 %), colour by surprisal instead, select a span (V … V,
 or drag with the mouse) to find the units that mark it (select & match), and
 export the picture. A character outside the vocabulary is struck through.
 """
@@ -230,8 +230,9 @@ class KarpathyScreen(ModalScreen):
             ("Karpathy's view  ", "bold"), f"{safe_text(a.ckpt.name)} · {self._label()} · {a.source}"))
         value = a.surprisal()[t] if self.unit_index is None else a.cap.values(self.unit_index)[t]
         ch = a.text[t]
-        bits = [f"{t + 1:,}/{len(a.text):,}", f"{glyph(ch)!r} value {value:+.2f}",
-                f"surprisal {a.surprisal()[t]:.2f} nats"]
+        # the first character had no prediction before it: no surprisal to show
+        surprise = f"surprisal {a.surprisal()[t]:.2f} nats" if t else "first character: nothing predicted it"
+        bits = [f"{t + 1:,}/{len(a.text):,}", f"{glyph(ch)!r} value {value:+.2f}", surprise]
         if a.cap.oov[t]:
             bits.append("not in the vocabulary")
         if self.note:
