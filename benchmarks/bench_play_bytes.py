@@ -28,7 +28,6 @@ from _common import table
 from _pty import PtyProgram
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # the viewer's settings (tui/budget.py)
-DEFAULT_SPEED = 5
 SECONDS = 3.0
 TARGET = 40 * 1024
 CPU_TARGET = 0.10
@@ -108,12 +107,13 @@ def measure(src: Path, env: dict[str, str], size: tuple[int, int], extra: tuple[
     try:
         prog.wait_for(b"step ")
         prog.read_for(1.0)
+        # the speed the program starts at, from its status line ("❚❚ 10/s"): checkouts differ
+        speed = int(re.search(rb"\xe2\x9d\x9a\xe2\x9d\x9a (\d+)/s", bytes(prog.output)).group(1))
         rows = heatmap_rows(bytes(prog.output))
         c0 = cpu_seconds(prog.pid)
         idle = prog.read_for(1.5) / 1.5
         out["paused"] = (idle, (cpu_seconds(prog.pid) - c0) / 1.5, 0.0)
         prog.send(b" ")
-        speed = DEFAULT_SPEED
         for rate in rates:
             prog.send(presses(speed, rate))
             speed = rate
