@@ -123,3 +123,31 @@ async def test_the_palette_has_one_entry_per_action_found_by_a_students_words(ls
         assert {"<", ">"} == await found("snapshot")
         assert {"t", "T"} == await found("temper")
         assert not re.search(r"q", "".join(await found("zzz")))
+
+
+FOOTERS = {"main": (), "memory span": ("M",), "side by side": ("v",), "sampling": ("d",),
+           "finder": ("a", "WAIT"), "karpathy": ("a", "WAIT", "K"), "saturation": ("a", "WAIT", "S")}
+
+
+@pytest.mark.parametrize("name", FOOTERS)
+@sync
+async def test_every_footer_is_whole_at_80_columns(lstm_checkpoint, name):
+    """Each key the footer shows ends before the palette key on the right: nothing cut ("H Ge", "⏎ Se")."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = app_for(lstm_checkpoint, prime="First Citizen:\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in FOOTERS[name]:
+            if key == "WAIT":
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            else:
+                await press(pilot, key)
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        palette = [k for k in keys if k.has_class("-command-palette")]
+        right = palette[0].region.x if palette else footer.region.right
+        shown = [k for k in keys if not k.has_class("-command-palette")]
+        assert shown and all(k.region.right <= right for k in shown), [(k.description, k.region) for k in shown]

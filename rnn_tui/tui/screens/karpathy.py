@@ -158,8 +158,8 @@ class KarpathyText(Widget):
 
 MOVE_KEYS = Binding.Group("Character forward / back")
 LINE_KEYS = Binding.Group("Line up / down")
-ON_KEYS = Binding.Group("Next / previous strongly on")
-OFF_KEYS = Binding.Group("Next / previous strongly off")
+ON_KEYS = Binding.Group("Next/prev on")  # strongly on: its top 5 %
+OFF_KEYS = Binding.Group("Next/prev off")  # strongly off: its bottom 5 %
 
 
 class KarpathyScreen(ModalScreen):
@@ -174,8 +174,8 @@ class KarpathyScreen(ModalScreen):
         Binding("left_square_bracket", "jump(-1, True)", "Previous on", id="karpathy.prev_on", group=ON_KEYS),
         Binding("right_curly_bracket", "jump(1, False)", "Next off", id="karpathy.next_off", group=OFF_KEYS),
         Binding("left_curly_bracket", "jump(-1, False)", "Previous off", id="karpathy.prev_off", group=OFF_KEYS),
-        Binding("c", "surprisal", "Colour: unit / surprisal", id="karpathy.surprisal"),
-        Binding("d", "guesses", "Top-5 guesses", id="karpathy.guesses", tooltip="the model's distribution"),
+        Binding("c", "surprisal", "Colour: unit / surprisal", id="karpathy.surprisal", show=False),
+        Binding("d", "guesses", "Top-5 guesses", id="karpathy.guesses", show=False, tooltip="the model's distribution"),
         Binding("V", "select", "Select a span", id="karpathy.select", show=False, tooltip="units on across it"),
         Binding("E", "export", "Export HTML", id="karpathy.export", show=False),
         Binding("enter", "choose", "Select unit", id="karpathy.choose", key_display="⏎"),
