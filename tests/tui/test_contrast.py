@@ -76,9 +76,10 @@ SCREENS = {  # keys from the main view that open each screen
 }
 
 
-async def open_screen(app, pilot, name: str) -> None:
+async def open_screen(app, pilot, keys: tuple[str, ...]) -> None:
+    """Step a little, then press `keys` ("WAIT": until the workers, such as the finder's, are done)."""
     await press(pilot, *["right"] * 8)
-    for key in SCREENS[name]:
+    for key in keys:
         if key == "WAIT":
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -95,6 +96,6 @@ async def test_every_screen_is_legible_in_16_colours(lstm_checkpoint, monkeypatc
     monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
     app = app_for(lstm_checkpoint, prime="First Citizen:\n")
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(app, pilot, name)
+        await open_screen(app, pilot, SCREENS[name])
         bad = worst_cells(app, palette)
         assert not bad, bad[:10]

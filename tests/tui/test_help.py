@@ -12,6 +12,7 @@ from rnn_tui.tui.app import RnnApp
 from rnn_tui.tui.commands import BindingCommands
 from rnn_tui.tui.screens.help import HelpScreen, help_rows
 
+from .test_contrast import open_screen
 from .test_tui import app_for, press, sync
 
 SIZES = [(80, 24), (120, 40), (160, 60)]
@@ -138,13 +139,7 @@ async def test_every_footer_is_whole_at_80_columns(lstm_checkpoint, name):
 
     app = app_for(lstm_checkpoint, prime="First Citizen:\n")
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in FOOTERS[name]:
-            if key == "WAIT":
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-            else:
-                await press(pilot, key)
-        await pilot.pause()
+        await open_screen(app, pilot, FOOTERS[name])
         footer = app.screen.query_one(Footer)
         keys = list(footer.query(FooterKey))
         palette = [k for k in keys if k.has_class("-command-palette")]
