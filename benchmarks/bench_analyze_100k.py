@@ -2,7 +2,7 @@
 
 Target (issue #7): <= 8 s, with a progress bar (the capture reports progress
 after every chunk; this counts the callbacks). Baselines in the same run: the
-plain teacher-forced pass `rnn-tui eval` makes (16 streams, nothing captured),
+plain teacher-forced pass `rnn-tui eval` makes on a long text (16 streams, nothing captured),
 run before and after to show the load's drift. The capture keeps 307 MB of bytes
 here, where float32 activations would take 1.2 GB.
 """

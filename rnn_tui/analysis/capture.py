@@ -130,16 +130,16 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
            for k in range(c.layers) for q in c.quantities if q in gates}
     logits_out = np.empty((T, c.vocab_size), np.float32) if keep_logits else None
     state = None
-    c_ranged = "c" not in c.quantities
+    unbounded = [c.quantities.index(q) for q in c.kind.unbounded]  # ranged on the first chunk
     inv = off = None
     buf = np.empty((chunk, U), np.float32)
     done = 0
     for t0 in range(0, span, chunk):
         t1 = min(span, t0 + chunk)
         state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # acts (B, t, L, Q, H)
-        if not c_ranged:  # the first chunk of every stream, warm-up included: samples from all over the text
-            _range_cell_state(acts[valid[:, t0:t1]], c.quantities.index("c"), lo, scale, c.hidden, Q)
-            c_ranged = True
+        for qc in unbounded:  # the first chunk of every stream, warm-up included: samples from all over the text
+            _range_cell_state(acts[valid[:, t0:t1]], qc, lo, scale, c.hidden, Q)
+        unbounded = []
         if inv is None:
             inv = (1.0 / scale).astype(np.float32)
             off = (0.5 - lo * inv).astype(np.float32)  # code = value·inv + off, truncated: rounds to nearest
@@ -175,7 +175,7 @@ def _fixed_ranges(c, gates: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _range_cell_state(a: np.ndarray, qc: int, lo: np.ndarray, scale: np.ndarray, H: int, Q: int) -> None:
-    """Set the LSTM cell state's ranges from the first values seen, symmetric, with a margin."""
+    """Set an unbounded quantity's ranges (an LSTM's c) from the first values seen, symmetric, with a margin."""
     L = a.shape[1]
     for k in range(L):
         bound = np.maximum(np.abs(a[:, k, qc]).max(axis=0) * C_MARGIN, 1e-3)  # (H,)

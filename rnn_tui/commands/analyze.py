@@ -1,4 +1,4 @@
-"""`rnn-tui analyze FILE [MODEL]`: find the neurons that track features of a text.
+"""`rnn-tui analyze TEXT [-m MODEL]`: find the neurons that track features of a text.
 
 Runs the model teacher-forced over the file, keeps every unit of every layer
 and quantity, and prints the best units for each built-in feature (and a
@@ -19,20 +19,21 @@ from pathlib import Path
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ._args import OneLineParser
+from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     from ..analysis.features import BUILT_IN
 
     p = OneLineParser(prog="rnn-tui analyze",
                       description="Rank every unit of a model by how well it tracks features of a text: Pearson r "
                                   "for counts (position in line …), AUC for on/off features (inside quotes …).",
                       epilog="features: " + ", ".join(f"{f.key} ({f.name})" for f in BUILT_IN))
-    p.add_argument("text_file", help="a UTF-8 text file (.xz accepted)")
-    p.add_argument("model", nargs="?", default=None, help="a bundled model's name or a checkpoint file "
-                                                             "(default: shakespeare-lstm)")
+    p.add_argument("text_file", metavar="TEXT", help="a UTF-8 text file (.xz accepted), or - for standard input")
+    p.add_argument("model", nargs="?", default=None, help=argparse.SUPPRESS)  # the older form: TEXT MODEL
+    add_model_options(p)
     p.add_argument("--feature", "-f", action="append", metavar="KEY", help="rank only these features (repeatable)")
     p.add_argument("--regex", "-e", metavar="PATTERN", help="also rank a regular expression: 1 inside a match")
     p.add_argument("--top", type=int, default=3, help="units shown per feature (default 3)")
@@ -49,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    p = _parser()
+    p = parser()
     try:
         args = p.parse_args(argv)
     except SystemExit as e:  # --help
@@ -57,9 +58,6 @@ def main(argv: list[str]) -> int:
     from ..analysis import finder
     from ..analysis.capture import capture, check_text
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
-    from ..core.text import read_text
-    from ..interop import load_model
-
     features = list(BUILT_IN)
     if args.feature:
         unknown = [k for k in args.feature if k not in BY_KEY]
@@ -70,16 +68,14 @@ def main(argv: list[str]) -> int:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
     if args.top < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--top and --limit must be at least 1")
-    path = Path(args.text_file)
-    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(f"{safe_text(str(path))}: larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                        "cut out the part to analyse")
-    ckpt = load_model(args.model)
-    text = read_text(path)
+    model_arg, text_arg = model_and_text(args, args.text_file, args.model, model_first=False)
+    text, where = read_input_text(text_arg, MAX_FILE_BYTES)
+    title = safe_text(Path(text_arg).name) if text_arg != "-" else where
+    ckpt = open_model(args, model_arg)
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
-    check_text(model, text, safe_text(str(path)))
+    check_text(model, text, where)
     t0 = time.perf_counter()
     cap = capture(model, ckpt.vocab, text, keep_logits=bool(args.html or args.svg), progress=_progress_bar())
     rankings = finder.rank(cap, features, top=args.top)
@@ -91,7 +87,7 @@ def main(argv: list[str]) -> int:
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
         print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
               file=sys.stderr)
-    print(f"{ckpt.name} ({ckpt.config.label}) on {safe_text(path.name)}: {len(text):,} characters, "
+    print(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
           f"{cap.units:,} units, {took:.1f} s")
     for rk in rankings:
         f = rk.feature

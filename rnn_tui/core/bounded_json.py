@@ -6,6 +6,8 @@ Python's `json` happily recurses 100,000 `[` deep (RecursionError), converts a
 comes from a classmate's laptop, so its JSON is checked first: nesting depth
 (one linear scan), integer digits, non-finite numbers, duplicate keys and the
 length of every string, each failing as one JSONLimitError with a short message.
+Hand-written because neither `json` nor a library already installed (rich, textual, numpy,
+safetensors) offers limits on depth, digits and duplicate keys.
 """
 
 from __future__ import annotations
@@ -92,6 +94,11 @@ def check_plain(value: Any, *, max_string: int = MAX_STRING, max_depth: int = MA
             stack.extend((item, depth + 1) for item in v)
         else:
             raise JSONLimitError(f"a value of type {type(v).__name__}, not plain data")
+
+
+def json_int(x: Any, lo: int = 0, hi: int = 2**63 - 1) -> bool:
+    """Is a parsed JSON value an integer from lo to hi? (JSON's true and false are Python ints.)"""
+    return isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
 
 
 def _int(token: str) -> int:

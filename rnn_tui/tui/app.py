@@ -168,7 +168,7 @@ class RnnApp(FrameLoop):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
             yield UnitEquationPanel(id="equation")
-            yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, id="heatmap")
+            yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, c.kind.titles, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")
         yield Footer()

@@ -188,6 +188,11 @@ def test_each_tab_runs_this_python_with_the_viewers_options():
                          "--prime", "ROMEO:\\n"]
 
 
+def test_each_tab_gets_the_model_and_its_vocabulary_options():
+    args = serve.parser().parse_args(["-m", "m.pt", "--vocab", "printable"])
+    assert shlex.split(serve.viewer_command(args))[4:] == ["view", "m.pt", "--vocab", "printable"]
+
+
 def test_stopping_the_server_cancels_each_open_tab():
     """Ctrl-C with a tab open took 23 s: aiohttp waited for the tab's handler, which waited for the browser."""
 

@@ -141,7 +141,7 @@ async def test_gradient_saliency_without_torch_says_how_to_get_it(make_checkpoin
         await pilot.press("G")
         await pilot.app.workers.wait_for_complete()
         monkeypatch.undo()
-        assert "gradient saliency needs torch" in screen.note
+        assert "gradient saliency needs PyTorch" in screen.note and "whl/cpu" in screen.note
 
 
 def lineup(make_checkpoint, cells=("rnn", "gru", "lstm"), chars=None) -> SideBySide:

@@ -36,7 +36,7 @@ from ...analysis.memory_span import (
     memory_span,
     spread_positions,
 )
-from ...core.cells import Model
+from ...core.cells import CELLS, Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
@@ -48,8 +48,6 @@ from .help import show_help
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
 CONTEXT = 2000  # characters every compared model reads before the cursor
-MARKERS = {"rnn": ("R", Style(color="#e69f00")), "gru": ("G", Style(color="#56b4e9")),
-           "lstm": ("L", Style(color="#009e73"))}
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # lines of cell types without a marker of their own (Okabe-Ito colours, apart for colour-blind eyes)
 LINE_STYLES = (Style(color="#d55e00"), Style(color="#0072b2"), Style(color="#f0e442"), Style(color="#999999"))
@@ -202,8 +200,12 @@ class MemorySpanScreen(ModalScreen):
     # -- drawing ----------------------------------------------------------------------------
 
     def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray, k: int = 0) -> Curve:
-        marker, style = MARKERS.get(cell, (cell[:1].upper() or "*", LINE_STYLES[k % len(LINE_STYLES)]))
-        return Curve(name, marker, lags, values, style)
+        """A cell type's curve in its own letter and colour (the cell class says which), else the k-th of
+        LINE_STYLES."""
+        if cell in CELLS:
+            marker, colour = CELLS[cell].marker
+            return Curve(name, marker, lags, values, Style(color=colour or None))
+        return Curve(name, cell[:1].upper() or "*", lags, values, LINE_STYLES[k % len(LINE_STYLES)])
 
     def _update(self, curves: dict[str, Curve] | None, note: str, influence: np.ndarray | None) -> None:
         if curves is not None:
