@@ -47,19 +47,12 @@ def corpus_text(provenance: dict) -> str:
     return read_text(CORPORA / f"{name}.xz")
 
 
-def cut_lines(text: str, n: int) -> str:
-    """About the first n characters of text, starting and ending at a line boundary."""
-    start = text.find("\n") + 1 if not text.startswith("\n") else 0
-    end = text.rfind("\n", start, start + n) + 1
-    return text[start : end or start + n]
-
-
 def process(name: str, path: Path, passage_chars: int, rank_chars: int, extra: dict[str, str]) -> None:
     ckpt = load(path)
     prov = ckpt.provenance
     held = held_out(corpus_text(prov), float(prov.get("val_frac", 0.05)))
-    passage = cut_lines(held, passage_chars)
-    scored = cut_lines(held, rank_chars)
+    passage = known_cells.cut_lines(held, passage_chars)
+    scored = known_cells.cut_lines(held, rank_chars)
     t0 = time.perf_counter()
     cap = capture(ckpt.model(), ckpt.vocab, scored)
     cells = known_cells.choose(rank(cap, BUILT_IN, top=5))
