@@ -228,3 +228,20 @@ async def test_dragging_over_a_quoted_span_selects_it_and_a_click_only_moves(ana
         await pilot.mouse_down(KarpathyText, offset=(x0, row))
         await pilot.mouse_up(KarpathyText, offset=(x0 + 4, row))
         assert view.match is not None and analysis.cap.unit_name(view.match.units[0].index)[2] == QUOTE
+
+
+@sync
+async def test_the_finder_cursor_stops_on_every_row_so_counting_rows_lands_where_expected(analysis):
+    """Greyed rows (a feature with nothing to rank) are rows the cursor stops on; Enter there does nothing."""
+    from textual.widgets import OptionList
+
+    app = finder(analysis)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        ol = app.screen.query_one(OptionList)
+        greyed = [i for i in range(ol.option_count) if ol.get_option_at_index(i).id is None]
+        assert greyed  # the test text leaves some feature with nothing to rank
+        await pilot.press(*["down"] * greyed[0])
+        assert ol.highlighted == greyed[0]
+        await pilot.press("enter")
+        assert app.selected == [] and type(app.screen).__name__ == "FinderScreen"

@@ -122,8 +122,9 @@ class FinderScreen(ModalScreen):
             name = rk.feature.name
             if rk.note:
                 note = rk.note[: width - name_w - 1]  # an option wraps its text: keep it to one line
-                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "bold"), (note, "dim")),
-                                     disabled=True))
+                # a row the cursor stops on like any other (Down×n lands on the n-th row), greyed, doing
+                # nothing on Enter: a disabled option was skipped, and counting rows landed elsewhere
+                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "dim bold"), (note, "dim"))))
                 continue
             for j, hit in enumerate(rk.hits[:3]):
                 key = f"{k}:{j}"
