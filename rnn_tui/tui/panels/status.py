@@ -10,7 +10,7 @@ from rich.text import Text
 from ..engine.scene import Scene
 from .base import Panel
 
-DROP_ORDER = ("seed", "label", "name", "scale", "sampler", "layer")
+DROP_ORDER = ("label", "scale", "seed", "name", "sampler", "layer")
 STATUS_FPS = 4  # repaints a second while playing: the whole line at 30 fps was ~25 KB/s of 40
 
 
