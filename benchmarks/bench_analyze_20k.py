@@ -15,14 +15,14 @@ import sys
 import time
 
 from _analysis import model_and_text, timed, uptime
-from _common import table
+from _common import SMOKE, machine, table
 
 from rnn_tui.analysis.capture import capture
 from rnn_tui.analysis.features import BUILT_IN
 from rnn_tui.analysis.finder import rank
 
-N = 20_000
-REPEATS = 5
+N = 2_000 if SMOKE else 20_000
+REPEATS = 1 if SMOKE else 5
 
 
 async def _on_screen(ckpt, text: str) -> float:
@@ -45,6 +45,7 @@ async def _on_screen(ckpt, text: str) -> float:
 
 
 def main() -> int:
+    print(machine())
     ckpt, text = model_and_text(N)
     model = ckpt.model()
     ids = ckpt.vocab.encode(text)

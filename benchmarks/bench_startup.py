@@ -17,11 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-from _common import table
+from _common import SMOKE, machine, table, verdict
 from _pty import PtyProgram
 
 HERE = Path(__file__).resolve().parent
-RUNS = 7
+RUNS = 1 if SMOKE else 7
 
 
 def first_frame(argv: list[str], marker: bytes, src: Path | None = None) -> float:
@@ -52,6 +52,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout, measured in the same run")
     args = ap.parse_args()
+    print(machine())
     bare, app, base = [], [], []
     for _ in range(RUNS):  # interleaved, so a busy moment hits all of them alike
         bare.append(first_frame([sys.executable, str(HERE / "bare_app.py")], b"bare-app-ready"))
@@ -72,7 +73,7 @@ def main() -> int:
     ok = a <= 0.6 and a / b <= 1.5 and u <= 50
     print(f"ratio {a / b:.2f}x the bare app; opening unit {u:.0f} ms; targets <= 0.6 s, <= 1.5x, <= 50 ms: "
           f"{'met' if ok else 'NOT met'}; load {open('/proc/loadavg').read().strip()}")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -69,7 +70,10 @@ SAMPLE_SEED_STRIDE = 1_000_003  # a sample's seed is seed·stride + step: one pe
 
 
 class _Stop:
-    """Ctrl-C / SIGTERM: remember the request; the loop finishes its step, saves and returns."""
+    """Ctrl-C / SIGTERM / SIGHUP: remember the request; the loop finishes its step, saves and returns.
+
+    SIGHUP is a closed terminal or a dropped SSH connection: the run saves as for the others, and what it
+    would still print to that terminal goes nowhere instead of failing the save's last line."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -78,7 +82,7 @@ class _Stop:
 
     def __enter__(self) -> _Stop:
         if _in_main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
 
@@ -87,10 +91,23 @@ class _Stop:
             raise KeyboardInterrupt
         self.requested = True
         self.signal_name = signal.Signals(signum).name
+        if signum == signal.SIGHUP:
+            _away_from_a_gone_terminal()
 
     def __exit__(self, *exc: Any) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+
+def _away_from_a_gone_terminal() -> None:
+    """Point stdout and stderr that are a terminal at /dev/null (a log file stays as it is)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            if os.isatty(fd):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _in_main_thread() -> bool:

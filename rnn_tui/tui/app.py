@@ -19,17 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
 from ..core.checkpoint import Checkpoint, load
+from ..core.files import FileProblem, create_new
 from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
+from ..lessons import Lesson
+from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -40,6 +43,7 @@ from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
 from .screens.dialogs import ForceChar, PrimePrompt, TextPrompt
 from .screens.help import show_help
+from .screens.lesson.keys import LESSON_BINDINGS, LessonKeys
 from .training_time import TrainingTimeKeys
 
 TEMPERATURE_STEP = 0.2
@@ -65,20 +69,21 @@ TALL_HEIGHT = 48  # from it: the timeline shows more units
 TIMELINE_ROWS = {"compact": 2, "equations": 4, "normal": 8, "tall": 12}
 
 
-def panel_rows(height: int, equations: bool, zoomed: bool) -> Rows:
-    """How the main view shares `height` rows. Every grid of an LSTM with 256 units fits at 80×24
-    (12 rows of grids); with the equations open there, they take the text's place (the timeline's
-    character row goes too), so the grids stay."""
+def panel_rows(height: int, equations: bool, zoomed: bool, lesson: int = 0) -> Rows:
+    """How the main view shares `height` rows (`lesson`: the rows of a lesson's panel). Every grid of an
+    LSTM with 256 units fits at 80×24 (12 rows of grids); with the equations open there, they take the
+    text's place (the timeline's character row goes too), so the grids stay."""
     compact = height < COMPACT_HEIGHT
     if compact:
         timeline = 0 if equations else TIMELINE_ROWS["compact"]
         top = 0 if equations else PREDICTION_ROWS
         margins = 0
     else:
-        timeline = TIMELINE_ROWS["equations" if equations else "tall" if height >= TALL_HEIGHT else "normal"]
-        top = PREDICTION_ROWS if zoomed or equations else max(PREDICTION_ROWS, height // 4)
+        short = equations or lesson
+        timeline = TIMELINE_ROWS["equations" if short else "tall" if height >= TALL_HEIGHT else "normal"]
+        top = PREDICTION_ROWS if zoomed or short else max(PREDICTION_ROWS, height // 4)
         margins = 2 + equations  # above the heatmaps, the timeline and the equations
-    heatmap = height - CHROME_ROWS - top - timeline - margins - (EQUATION_ROWS if equations else 0)
+    heatmap = height - CHROME_ROWS - top - timeline - margins - (EQUATION_ROWS if equations else 0) - lesson
     return Rows(compact, top, timeline, heatmap)
 
 
@@ -101,8 +106,8 @@ UNIT = Binding.Group("Unit: previous / next")
 CLAMP = Binding.Group("Clamp unit or gate / undo")
 
 
-class RnnApp(FrameLoop):
-    CSS_PATH = ["app.tcss", "panels/panels.tcss"]
+class RnnApp(LessonKeys, FrameLoop):
+    CSS_PATH = ["app.tcss", "panels/panels.tcss", "screens/lesson/lesson.tcss"]
     TITLE = "rnn-tui"
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
@@ -153,6 +158,7 @@ class RnnApp(FrameLoop):
            tooltip="experiment: compare cell types writing the same text"),
         _b("d", "sampling", "Sampling explained", "sampling",
            tooltip="experiment: the distribution before and after t, top-k, top-p"),
+        *LESSON_BINDINGS,
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
         _b("question_mark", "help", "Help", "help", show=True, key_display="?", tooltip="every key, keys"),
         _b("q", "quit", "Quit", "quit", show=True),
@@ -173,6 +179,16 @@ class RnnApp(FrameLoop):
         yield Static(id="too-small")
         yield Footer()
 
+    def mounted(self) -> None:
+        self.heatmap = self.query_one(HeatmapPanel)
+        self.arrange(self.size.width, self.size.height)
+        self.open_lesson_at_start()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if hasattr(self, "heatmap"):  # the first resize comes before mount, which arranges
+            self.arrange(event.size.width, event.size.height)
+            self.touch()
+
     def arrange(self, width: int, height: int) -> None:
         """Share the rows: the heatmaps get every row the others can spare, so that all grids show; the
         text takes what the heatmaps leave (all of it when zoomed is off and the grids are small)."""
@@ -184,7 +200,8 @@ class RnnApp(FrameLoop):
                  justify="center"))
         if too_small:
             return
-        rows = panel_rows(height, self.query_one(UnitEquationPanel).has_class("-on"), bool(self.view.zoom))
+        rows = panel_rows(height, self.query_one(UnitEquationPanel).has_class("-on"), bool(self.view.zoom),
+                          self.lesson_rows(height))
         self.main.set_class(rows.compact, "-compact")
         self.main.set_class(not rows.top, "-no-top")
         self.query_one(TimelinePanel).styles.height = rows.timeline
@@ -192,6 +209,11 @@ class RnnApp(FrameLoop):
         self.heatmap.set_space(width - 2, max(3, rows.heatmap))
 
     # -- actions: time -----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_play_pause(self) -> None:
         self.play(not self.player.playing)
@@ -453,8 +475,13 @@ class RnnApp(FrameLoop):
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
-        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
-        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        # a new file only: the current folder may be a shared one where another user planted a link
+        stem = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}"
+        try:
+            path = create_new(Path.cwd(), stem, ".svg", self.export_screenshot().encode("utf-8"))
+        except (FileProblem, OSError) as e:  # OSError: the current folder itself is gone
+            self.notify(f"screenshot not saved: {safe_text(str(e), 200)}", severity="error", markup=False)
+            return
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
@@ -489,8 +516,14 @@ def prime_example(checkpoint: Checkpoint) -> str:
 
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
               fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED,
-              max_kbps: float = DEFAULT_MAX_KBPS) -> RnnApp:
-    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive."""
+              max_kbps: float = DEFAULT_MAX_KBPS, lesson: Lesson | None = None, zoom: int = 0) -> RnnApp:
+    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive.
+
+    `lesson` opens with that lesson's panel; `zoom` starts the heatmaps zoomed (a projector)."""
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load(checkpoint)
-    return RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
-                  max_kbps=max_kbps)
+    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
+                 max_kbps=max_kbps)
+    app.first_lesson = lesson
+    for _ in range(zoom):
+        app.set_reactive(RnnApp.view, app.view.next_zoom())
+    return app

@@ -37,10 +37,13 @@ EFFECT = {
     # a random model carries no known cells: u says so and changes nothing (test_neurons: a bundled one)
     "known_cell": lambda a, b: b[4] == a[4],
     "equation": lambda a, b: b[11] != a[11], "release": lambda a, b: a[10] and not b[10],
+    # no lesson is open here, so the lesson's own keys leave everything as it is (test_lessons: with one)
+    **dict.fromkeys(("lesson_next", "lesson_back", "lesson_leave"), lambda a, b: b == a),
 }
 DIALOGS = {"force": "ForceChar", "prime": "PrimePrompt", "goto_unit": "TextPrompt", "help": "HelpScreen",
            "find": "FinderScreen", "clamp": "TextPrompt", "memory_span": "MemorySpanScreen",
-           "side_by_side": "SideBySideScreen", "sampling": "SamplingScreen"}
+           "side_by_side": "SideBySideScreen", "sampling": "SamplingScreen", "lessons": "LessonList",
+           "score": "TextPrompt"}
 
 
 @sync

@@ -80,6 +80,7 @@ async def test_typing_a_regex_reranks_and_a_bad_one_is_a_message(analysis):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("slash", *'"[^"]*"')
+        await app.workers.wait_for_complete()  # matched on a worker thread
         await pilot.pause()
         screen = app.screen
         assert screen.regex_ranking is not None and screen.regex_ranking.hits[0].unit == QUOTE
@@ -90,6 +91,33 @@ async def test_typing_a_regex_reranks_and_a_bad_one_is_a_message(analysis):
         await pilot.pause()
         assert "invalid regular expression" in str(screen.query_one("#message").render())
         assert screen.query_one(Input).value == "("
+
+
+SLOW = "(?s)(.*e){9}Q"  # backtracks for minutes over the test text
+
+
+@sync
+async def test_a_regex_that_backtracks_for_ever_is_one_line_and_the_screen_answers_keys_meanwhile(analysis,
+                                                                                                  monkeypatch):
+    from rnn_tui.tui.screens import finder as finder_screen
+
+    monkeypatch.setattr(finder_screen, "REGEX_SECONDS", 3.0)
+    app = finder(analysis)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *SLOW)
+        await pilot.pause()
+        screen = app.screen
+        assert any(w.is_running and w.group == "regex" for w in app.workers)
+        await pilot.press("ctrl+u", "a")  # typing goes on while it runs
+        await pilot.pause()
+        assert screen.query_one(Input).value == "a"
+        await pilot.press("ctrl+u", *SLOW)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        message = str(screen.query_one("#message").render())
+        assert "took more than 3 s" in message and "\n" not in message
+        assert screen.regex_ranking is None
 
 
 @sync
@@ -170,15 +198,15 @@ def test_snapshot(snap_compare, analysis, screen, size):
 
 
 @sync
-async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, tmp_path):
-    good = tmp_path / "notes.txt"
-    good.write_text('one "two" three\n' * 40)
+async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text('one "two" three\n' * 40)
+    monkeypatch.chdir(tmp_path)  # short names to type: a key costs the Pilot a pause
     app = finder(analysis)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("O", *str(tmp_path / "missing.txt"), "enter")
+        await pilot.press("O", *"missing.txt", "enter")
         await pilot.pause()
         assert "no such file" in str(app.screen.query_one("#message").render())
-        await pilot.press("O", *str(good), "enter")
+        await pilot.press("O", *"./notes.txt", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.analysis.source == "file notes.txt" and len(app.screen.analysis.text) == 16 * 40

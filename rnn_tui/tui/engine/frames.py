@@ -14,7 +14,7 @@ thread and the screen repaints once it is ready.
 from __future__ import annotations
 
 import textual.constants
-from textual import events, work
+from textual import work
 from textual.app import App
 from textual.color import Color
 from textual.reactive import reactive
@@ -77,10 +77,11 @@ class FrameLoop(App):
             self.theme = ANSI_THEMES[self.theme]  # calls use_theme
         else:
             self.use_theme()
-        self.arrange(self.size.width, self.size.height)
+        self.mounted()
 
-    def arrange(self, width: int, height: int) -> None:
-        """Share the screen between the panels (the app's layout): at mount and on every resize."""
+    def mounted(self) -> None:
+        """A subclass's own setting up, once the loop is mounted. (Textual runs every class's on_mount
+        itself: a subclass's on_mount that also called this one installed the byte meter twice.)"""
 
     def colour_system(self) -> str | None:
         """TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
@@ -109,11 +110,6 @@ class FrameLoop(App):
         if not hasattr(self, "_panels"):
             self._panels = list(self.main.query(Panel))
         return self._panels
-
-    def on_resize(self, event: events.Resize) -> None:
-        if hasattr(self, "main"):  # the first resize comes before mount, which arranges
-            self.arrange(event.size.width, event.size.height)
-            self.touch()
 
     def watch_view(self) -> None:
         self.touch()

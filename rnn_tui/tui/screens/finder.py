@@ -3,8 +3,9 @@
 Opening it analyses the text on a worker (with a progress bar) unless the app
 already holds the analysis. Enter on a unit selects it in the main view and
 opens Karpathy's view of the analysed text coloured by it; typing in the
-regex box re-ranks every unit for the pattern (an invalid pattern is a message
-under the box, never a crash).
+regex box re-ranks every unit for the pattern, on a worker thread with a time
+limit (an invalid or too slow pattern is a message under the box, never a crash
+or a frozen screen).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..messages import Analysed
 from .help import show_help
 from .unit_view import SelectUnit, sparkline
 
+REGEX_SECONDS = 1.0  # typed live: a pattern's time limit in the viewer
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
@@ -142,17 +144,40 @@ class FinderScreen(ModalScreen):
             return
         pattern = event.value
         if not pattern:
+            self.workers.cancel_group(self, "regex")
             self.regex_ranking = None
             self._message("")
-        else:
-            try:
-                self.regex_ranking = rank_one(self.analysis.cap, regex_feature(pattern), top=3)
-                rk = self.regex_ranking
-                self._message(f"/{safe_text(pattern)}/: {rk.note}" if rk.note else
-                              f"/{safe_text(pattern)}/ matches {rk.occurrences:,} characters")
-            except UserError as e:
-                self.regex_ranking = None
-                self._message(safe_text(str(e)))
+            self._fill()
+            return
+        try:
+            feature = regex_feature(pattern, seconds=REGEX_SECONDS)  # an invalid pattern: a message, now
+        except UserError as e:
+            self.workers.cancel_group(self, "regex")
+            self.regex_ranking = None
+            self._message(safe_text(str(e)))
+            self._fill()
+            return
+        self._message(f"/{safe_text(pattern)}/ …")
+        self._rank_regex(feature, pattern)
+
+    @work(thread=True, exclusive=True, group="regex")
+    def _rank_regex(self, feature, pattern: str) -> None:
+        """Match and rank on a thread: the matcher has a time limit and lets go of the GIL, so the screen
+        answers keys (Escape, q) while a pattern that backtracks badly runs out its time."""
+        worker = get_current_worker()
+        try:
+            ranking = rank_one(self.analysis.cap, feature, top=3)
+            shown = safe_text(pattern)
+            message = (f"/{shown}/: {ranking.note}" if ranking.note
+                       else f"/{shown}/ matches {ranking.occurrences:,} characters")
+        except UserError as e:  # it took too long: one line
+            ranking, message = None, safe_text(str(e))
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._regex_ranked, ranking, message)
+
+    def _regex_ranked(self, ranking: Ranking | None, message: str) -> None:
+        self.regex_ranking = ranking
+        self._message(message)
         self._fill()
 
     @on(Input.Submitted, "#regex")

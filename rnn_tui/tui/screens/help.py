@@ -25,7 +25,8 @@ from .dialogs import Dialog
 KEY_NAMES = {
     "escape": "esc", "enter": "⏎", "space": "space", "tab": "tab", "question_mark": "?", "slash": "/",
     "left": "←", "right": "→", "up": "↑", "down": "↓", "left_square_bracket": "[", "right_square_bracket": "]",
-    "left_curly_bracket": "{", "right_curly_bracket": "}", "plus": "+", "minus": "-", "equals_sign": "=",
+    "left_curly_bracket": "{", "right_curly_bracket": "}", "left_parenthesis": "(", "right_parenthesis": ")",
+    "plus": "+", "minus": "-", "equals_sign": "=",
     "less_than_sign": "<", "greater_than_sign": ">", "full_stop": ".", "comma": ",", "semicolon": ";",
 }
 

@@ -24,9 +24,10 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...analysis.analysed import Analysis
-from ...analysis.export import normalise, to_html, to_svg, top_guesses, wrap
+from ...analysis.export import normalise, picture_rows, to_html, to_svg
 from ...analysis.select_match import Match, select_match
-from ...core.atomic import atomic_write_bytes
+from ...core.atomic import atomic_write_all
+from ...core.files import safe_file_name
 from ...core.safe import glyph, safe_text
 from ..engine import palette
 from ..messages import CursorMoved, SpanChosen
@@ -67,7 +68,7 @@ class KarpathyText(Widget):
     def rows(self) -> list[tuple[int, int]]:
         width = max(1, self.size.width)
         if self._rows is None or self._rows[0] != width:
-            self._rows = (width, [(r[0], r[-1] + 1) for r in wrap(self.analysis.text, width)])
+            self._rows = (width, [(r.start, r.stop) for r in picture_rows(self.analysis.text, width)])
         return self._rows[1]
 
     @property
@@ -107,11 +108,11 @@ class KarpathyText(Widget):
                     style += MARKED
                 out.append(glyph(text[t]), style)
             if self.guesses:
-                g = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+                g = a.guesses(start, end)
                 for j in range(GUESSES):
                     out.append("\n")
                     for col in g:
-                        ch, p = col[j]
+                        ch, p = col[j] if j < len(col) else (" ", 0.0)
                         out.append(glyph(ch), cell_style(self.app, round(p * (palette.LEVELS - 1)), False))
                 out.append("\n")
         return out
@@ -172,8 +173,8 @@ class KarpathyScreen(ModalScreen):
         Binding("down,j", "line(1)", "Line down", show=False, id="karpathy.down", key_display="↓ j", group=LINE_KEYS),
         Binding("right_square_bracket", "jump(1, True)", "Next on", id="karpathy.next_on", group=ON_KEYS),
         Binding("left_square_bracket", "jump(-1, True)", "Previous on", id="karpathy.prev_on", group=ON_KEYS),
-        Binding("right_curly_bracket", "jump(1, False)", "Next off", id="karpathy.next_off", group=OFF_KEYS),
-        Binding("left_curly_bracket", "jump(-1, False)", "Previous off", id="karpathy.prev_off", group=OFF_KEYS),
+        Binding("right_parenthesis", "jump(1, False)", "Next off", id="karpathy.next_off", group=OFF_KEYS),
+        Binding("left_parenthesis", "jump(-1, False)", "Previous off", id="karpathy.prev_off", group=OFF_KEYS),
         Binding("c", "surprisal", "Colour: unit / surprisal", id="karpathy.surprisal", show=False),
         Binding("d", "guesses", "Top-5 guesses", id="karpathy.guesses", show=False, tooltip="the model's distribution"),
         Binding("V", "select", "Select a span", id="karpathy.select", show=False, tooltip="units on across it"),
@@ -310,20 +311,18 @@ class KarpathyScreen(ModalScreen):
         idx = self.unit_index
         values = (normalise(a.surprisal()[start:end], signed=False) if idx is None
                   else normalise(a.cap.values(idx)[start:end], signed=a.signed(idx)))
-        guesses = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+        guesses = a.guesses(start, end)
         title = f"{a.ckpt.name} {self._label()} on {a.source}"
         stem = f"karpathy-{a.ckpt.name}-{self._label().split(' (')[0].replace(' ', '-')}"
-        written = []
-        for suffix, render in ((".html", to_html), (".svg", to_svg)):
-            path = self.export_dir / f"{stem}{suffix}"
-            try:
-                atomic_write_bytes(path, render(a.text[start:end], values, guesses, title).encode("utf-8"))
-                written.append(path.name)
-            except OSError as e:
-                self.note = f"cannot write {path}: {e.strerror or e}"
-                self._update()
-                return
-        self.note = f"wrote {' and '.join(safe_text(w) for w in written)} in {safe_text(str(self.export_dir))}"
+        files = [(self.export_dir / safe_file_name(stem, suffix), render(a.text[start:end], values, guesses, title)
+                  .encode("utf-8")) for suffix, render in ((".html", to_html), (".svg", to_svg))]
+        try:
+            atomic_write_all(files)  # both or neither
+        except OSError as e:
+            self.note = safe_text(f"cannot write {files[0][0]}: {e.strerror or e}", 200)
+            self._update()
+            return
+        self.note = f"wrote {' and '.join(safe_text(p.name) for p, _ in files)} in {safe_text(str(self.export_dir))}"
         self._update()
 
     def action_choose(self) -> None:

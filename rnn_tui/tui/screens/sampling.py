@@ -43,9 +43,9 @@ class SamplingScreen(ModalScreen):
         Binding("t,down", "temperature(0.8)", "t ×0.8", id="sampling.colder", key_display="t ↓"),
         Binding("T,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter", key_display="T ↑"),
         Binding("m", "mode", "Mode", id="sampling.mode", tooltip="sample, argmax, top-k, top-p"),
-        Binding("w,right", "cut(1)", "k/p up", id="sampling.more", key_display="w →",
+        Binding("right", "cut(1)", "k/p up", id="sampling.more", key_display="→",
                 tooltip="widen the top-k / top-p cut"),
-        Binding("W,left", "cut(-1)", "k/p down", id="sampling.fewer", key_display="W ←",
+        Binding("left", "cut(-1)", "k/p down", id="sampling.fewer", key_display="←",
                 tooltip="narrow the top-k / top-p cut"),
         Binding("question_mark", "help", "Help", id="sampling.help"),
     ]
