@@ -101,9 +101,9 @@ TEMPERATURE = Binding.Group("Temperature down / up")
 TAKE = Binding.Group("Take candidate 1…5", compact=True)
 SNAPSHOT = Binding.Group("Earlier / later snapshot")
 LAYER = Binding.Group("Next / previous layer")
-ROW = Binding.Group("Unit: a grid row up / down")
+ROW = Binding.Group("Unit: row up / down")
 UNIT = Binding.Group("Unit: previous / next")
-CLAMP = Binding.Group("Clamp unit or gate / undo")
+CLAMP = Binding.Group("Clamp a unit / undo")
 
 
 class RnnApp(LessonKeys, FrameLoop):
@@ -501,7 +501,7 @@ class RnnApp(LessonKeys, FrameLoop):
 
 # Textual's system commands that duplicate a binding above: q, ctrl+s and ?
 DUPLICATE_SYSTEM_COMMANDS = {"Quit", "Screenshot", "Keys"}
-MAIN_EXTRA_ROWS = (("ctrl+p", "Command palette, themes"), ("click", "Select a unit in a heatmap"))
+MAIN_EXTRA_ROWS = (("ctrl+p", "Command palette, themes"), ("click", "Select a unit (heatmap)"))
 
 
 def prime_example(checkpoint: Checkpoint) -> str:

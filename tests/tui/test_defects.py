@@ -127,8 +127,8 @@ def test_help_lists_both_temperature_keys_and_the_letter_keys_for_units():
     rows = help_rows(RnnApp.BINDINGS)
     what = dict(rows)
     assert what["t / T"] == "Temperature down / up"
-    assert what["↑↓ k j"] == "Unit: a grid row up / down"
-    assert what["⇧←⇧→ h ;"] == "Unit: previous / next"
+    assert what["↑ k / ↓ j"] == "Unit: row up / down"
+    assert what["⇧← h / ⇧→ ;"] == "Unit: previous / next"
     assert what["1…5"] == "Take candidate 1…5"
     for key, says in (("s", "Scale"), ("o", "Order units"), ("z", "Zoom"), ("?", "Help"), ("q", "Quit")):
         assert what[key].startswith(says), key

@@ -60,14 +60,14 @@ async def test_memory_span_screen_draws_the_curve_and_colours_the_history(make_c
         assert kl is not None and len(kl) == 200
         assert "mean over 3 random replacements per lag" in screen.note
         assert list(screen.request.curves) == ["lstm"]
-        # the curve: the LSTM's letter across the plot, and its span in the legend (the last lag whose
-        # replacement moves the distribution by 1e-3 nats or more)
+        # the curve: a line of half blocks across the plot ending in the LSTM's letter, and its span in the
+        # legend (the last lag whose replacement moves the distribution by 1e-3 nats or more)
         plot_lines = str(screen.query_one("#span-plot", Static).content).splitlines()
-        marked = {col for line in plot_lines[:-3] for col, ch in enumerate(line) if ch in "L_"}
-        assert len(marked) >= 20
+        marked = {col for line in plot_lines[:-3] for col, ch in enumerate(line) if ch in "▀▄█"}
+        assert len(marked) >= 20 and any(line.rstrip().endswith("L") for line in plot_lines[:-3])
         above = np.nonzero(kl >= 1e-3)[0]
         span = int(above[-1]) + 1 if len(above) else 0
-        assert plot_lines[-1].startswith("L ") and plot_lines[-1].endswith(f"(span {span})")
+        assert plot_lines[-1].startswith("─L ") and plot_lines[-1].endswith(f"(span {span})")
         # the history: the characters before the cursor in reading order, each on a background that is
         # stronger the more its replacement moved the prediction
         chars, levels = history_row(screen.query_one("#span-text", Static).content)

@@ -59,7 +59,7 @@ def test_help_rows_come_from_the_bindings_and_their_groups():
     rows = dict(help_rows(RnnApp.BINDINGS))
     assert rows["t / T"] == "Temperature down / up"
     assert rows["1…5"] == "Take candidate 1…5"
-    assert rows["x / X"] == "Clamp unit or gate / undo"
+    assert rows["x / X"] == "Clamp a unit / undo"
     assert rows["M"] == "Memory span" and rows["e"] == "Unit's equations on/off"
 
 
