@@ -13,7 +13,7 @@ import pytest
 from rnn_tui.__main__ import main
 from rnn_tui.commands import serve
 
-from .test_serve import fetch, first_frames, free_port
+from .test_serve import TOKEN, fetch, first_frames, free_port
 
 pytest.importorskip("aiohttp")
 pytest.importorskip("textual_serve")
@@ -29,11 +29,11 @@ def test_a_lesson_goes_to_each_tab_with_its_model():
 @pytest.mark.parametrize("name", ["weather", "memory"])
 def test_a_served_tab_opens_on_the_lesson(name):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", "--lesson", name, "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", "--lesson", name, "--port", str(port),
+                               "--token", TOKEN], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        fetch(f"http://localhost:{port}/", time.monotonic() + 60)
-        frames = asyncio.run(first_frames(f"http://localhost:{port}/ws?width=80&height=24", b"step 1 of", 60))
+        fetch(f"http://localhost:{port}/?token={TOKEN}", time.monotonic() + 60)
+        frames = asyncio.run(first_frames(f"http://localhost:{port}/ws/{TOKEN}?width=80&height=24", b"step 1 of", 60))
         assert b"step 1 of" in frames
     finally:
         server.terminate()
