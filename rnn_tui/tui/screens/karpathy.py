@@ -198,6 +198,7 @@ class KarpathyScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
+        yield Static("", id="legend")
         yield KarpathyText(self.analysis, self.start_index)
         yield Static("", id="status")
         yield Footer()
@@ -239,7 +240,25 @@ class KarpathyScreen(ModalScreen):
         if self.note:
             bits.append(self.note)
         self.query_one("#status", Static).update(Text(" · ".join(bits), no_wrap=True, overflow="ellipsis"))
+        self.query_one("#legend", Static).update(self._legend())
         v.refresh()
+
+    def _legend(self) -> Text:
+        """What the colours and the rows under each line mean, with the unit's own ramp."""
+        if self.unit_index is None:
+            text = Text("colour: surprisal, stronger where the character was less expected", style="dim")
+        else:
+            _, q, _ = self.analysis.cap.unit_name(self.unit_index)
+            signed = q in self.analysis.ckpt.config.kind.signed
+            text = Text("colour: the unit, low ", style="dim")
+            for k in range(7):
+                level = round(k * (palette.LEVELS - 1) / 6)
+                text.append(" ", cell_style(self.app, level, signed))
+            text.append(" high" + (" (0 = background)" if signed else ""), style="dim")
+        if self.view.guesses:
+            text.append(" · rows under a line: the 5 likeliest next characters, stronger = likelier (d hides)",
+                        style="dim")
+        return text
 
     def action_move(self, d: int) -> None:
         self.view.move_to(self.view.cursor + d)
@@ -276,6 +295,7 @@ class KarpathyScreen(ModalScreen):
     def action_guesses(self) -> None:
         self.view.guesses = not self.view.guesses
         self.view.move_to(self.view.cursor)
+        self._update()  # the legend names the rows only while they show
 
     def action_select(self) -> None:
         """v marks where a span starts; v again ends it and finds the units that mark it."""
