@@ -1,6 +1,6 @@
 """How fast play goes and how many bytes it may write: the play clock, the byte meter, the policy.
 
-Over SSH every byte counts (issue #3: <= 40 KB/s). An estimate of the bytes a
+Over SSH every byte counts (the budget: 40 KB/s by default). An estimate of the bytes a
 repaint costs drifts with the colour system, the terminal size and Textual's own
 update strategy; the driver's `write` is where every byte goes out, so counting
 there gives the true figure whatever changes (`metered`: the app's driver class,
