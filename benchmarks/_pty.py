@@ -27,6 +27,8 @@ class PtyProgram:
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = bytearray()
+        self.chunks: list[tuple[float, bytes]] = []  # (when, what) of every read, for frame counts
+
 
     def read_for(self, seconds: float) -> int:
         """Read whatever arrives during `seconds` (at most 0.3 s in a smoke run); returns the byte count."""
@@ -43,6 +45,7 @@ class PtyProgram:
                     break
                 n += len(chunk)
                 self.output += chunk
+                self.chunks.append((time.perf_counter(), chunk))
         return n
 
     def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:
@@ -59,6 +62,22 @@ class PtyProgram:
                 except OSError:
                     raise TimeoutError("program exited") from None
         return time.perf_counter() - self.started
+
+    def wait_for_complete_screen(self, marker: bytes, quiet: float = 0.3, timeout: float = 20.0) -> float:
+        """Seconds from start until the last byte written before `quiet` seconds of silence, once `marker`
+        has been written: the whole first screen, which can come in several bursts after the marker."""
+        self.wait_for(marker, timeout)
+        last = time.perf_counter()
+        while True:
+            r, _, _ = select.select([self.fd], [], [], quiet)
+            if not r:
+                return last - self.started
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return last - self.started
+            self.output += chunk
+            last = time.perf_counter()
 
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
