@@ -386,9 +386,10 @@ class Trainer:
         except OSError as e:
             raise save_failed(path, e, self.step, self.best_step if self.best_val is not None else 0) from None
 
-    def _save_checkpoint(self, tensors: dict[str, np.ndarray], provenance: dict[str, Any]) -> None:
+    def _save_checkpoint(self, tensors: dict[str, np.ndarray], provenance: dict[str, Any],
+                         analysis: dict[str, Any] | None = None) -> None:
         with self._saving(self.opts.out):
-            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, tensors, provenance)
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, tensors, provenance, analysis)
         self.best_provenance = provenance
 
     def _save_resume_file(self) -> None:
@@ -420,6 +421,18 @@ class Trainer:
         self._save_resume_file()
         return val
 
+    def _known_cells(self, tensors: dict[str, np.ndarray]) -> dict[str, Any] | None:
+        """What the bundled models carry, for a model trained here: its best known cells on the held-out
+        part, and a passage of it, so that the finder and `u` work on it. A failure costs only that."""
+        from ..analysis import known_cells
+        from ..core.cells import Model
+
+        held = self.corpus.vocab.decode(self.corpus.val_ids[: known_cells.RANK_CHARS * 2].tolist())
+        try:
+            return known_cells.find(Model(self.config, tensors), self.corpus.vocab, held, self.corpus.name)
+        except (ValueError, UserError):  # too little held-out text to rank on
+            return None
+
     def score_kept_checkpoint(self) -> float:
         """Score the kept checkpoint on the whole held-out part and record that figure in it."""
         if self.best_step == self.step:
@@ -431,7 +444,8 @@ class Trainer:
         with self._autocast():
             full = nll(model, self.val_ids)
         prov = {**self.best_provenance, "val_loss": round(full, 5), "val_chars": len(self.val_ids)}
-        self._save_checkpoint(model.tensors(), prov)
+        tensors = model.tensors()
+        self._save_checkpoint(tensors, prov, self._known_cells(tensors))
         self.best_val = full
         self._save_resume_file()
         return full

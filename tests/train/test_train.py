@@ -199,6 +199,13 @@ def test_phone_model_learns_boston(tmp_path):
 
     assert most_likely_after("(61") == "7"
     assert most_likely_after("(").isdigit()
+    # like the bundled models, it carries a held-out passage and its known cells, for the finder and u
+    from rnn_tui.analysis.known_cells import known_cells, passage
+
+    shipped = passage(ckpt)
+    assert shipped and shipped[0].startswith("(") and "held-out" in shipped[1]
+    assert "ranked_on" in ckpt.analysis
+    assert all(c.layer < ckpt.config.layers for c in known_cells(ckpt))
 
 
 def test_training_path_never_imports_textual():

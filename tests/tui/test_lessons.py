@@ -40,7 +40,7 @@ WALKS: dict[str, list[list[str]]] = {
     "next-word": [prime("I took a walk with my "), ["w", *typed("sister father refrigerator"), "enter", "escape"],
                   ["w", *typed("brother mother"), "enter", "escape"]],
     "karpathy-cells": [["a"], ["enter"], ["escape", "escape", "u", "u"], [FORWARD_10] * 20],
-    "memory": [["M"], ["c"], ["m"]],
+    "memory": [["M"], ["M"], ["v"]],
     "olah-lstm": [["e"], ["f", "enter"], ["x", *typed("L2 f 74 1"), "enter"], [FORWARD_10] * 40, ["X"]],
     "gru": [["e"], ["g", "g"], ["g", "g", "g"], [FORWARD_10] * 15],
     "train-your-own": [[], ["less_than_sign"], ["greater_than_sign"]],

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -28,22 +28,27 @@ from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
 from ..messages import Analysed
+from .help import show_help
 from .unit_view import SelectUnit, sparkline
 
 REGEX_SECONDS = 1.0  # typed live: a pattern's time limit in the viewer
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
-class FinderScreen(Screen):
+class FinderScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
-        Binding("k", "karpathy", "Karpathy view", id="finder.karpathy"),
-        Binding("g", "saturation", "Saturation", id="finder.saturation"),
-        Binding("o", "open_file", "Open file", id="finder.open"),
-        Binding("H", "history", "Generated text", id="finder.history"),
+        Binding("K", "karpathy", "Karpathy view", id="finder.karpathy", tooltip="the text coloured by the unit"),
+        Binding("S", "saturation", "Saturation", id="finder.saturation", tooltip="how often each gate is near 0 or 1"),
+        Binding("O", "open_file", "Open a text file", id="finder.open", show=False),
+        Binding("H", "history", "Rank on the generated text", id="finder.history", show=False),
+        Binding("question_mark", "help", "Help", id="finder.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Neuron finder keys")
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
                  history: Callable[[], str] | None = None) -> None:
@@ -100,7 +105,8 @@ class FinderScreen(Screen):
         self.query_one("#title", Static).update(Text.assemble(
             ("Find the neurons", "bold"), f"  {safe_text(analysis.ckpt.name)} on {analysis.source}, "
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
-        self._message("Enter: select the unit and see the text coloured by it · k: the same · g: gate saturation")
+        self._message("r: correlation with the feature · mono: share of lines where the unit only rises or only "
+                      "falls · AUC: how well it tells inside from outside (off/on: lower/higher inside)")
         self.post_message(Analysed(analysis))
         self._fill()
         self.query_one(OptionList).focus()
@@ -118,15 +124,16 @@ class FinderScreen(Screen):
             name = rk.feature.name
             if rk.note:
                 note = rk.note[: width - name_w - 1]  # an option wraps its text: keep it to one line
-                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "bold"), (note, "dim")),
-                                     disabled=True))
+                # a row the cursor stops on like any other (Down×n lands on the n-th row), greyed, doing
+                # nothing on Enter: a disabled option was skipped, and counting rows landed elsewhere
+                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "dim bold"), (note, "dim"))))
                 continue
             for j, hit in enumerate(rk.hits[:3]):
                 key = f"{k}:{j}"
                 self.hits[key] = hit
                 spark = sparkline(self.analysis.cap.values(hit.index), rk.first - spark_w // 4, spark_w)
                 ol.add_option(Option(Text.assemble(
-                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", "cyan"),
+                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", ""),
                     f"{hit.short():<19}", (spark, "green"), no_wrap=True, overflow="ellipsis"), id=key))
         if ol.option_count:  # keep the place; at first, the best unit of the first feature
             ol.highlighted = min(highlighted if highlighted is not None else 0, ol.option_count - 1)

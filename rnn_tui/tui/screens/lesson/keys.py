@@ -25,7 +25,7 @@ from .panel import NAV, LessonPanel, render
 POLL_S = 0.25  # how often the lesson looks at the viewer's state
 TEXT_TAIL = 2000  # characters of the text the checks see (the end of it)
 
-STEPS = Binding.Group("Lesson: next / previous step")
+STEPS = Binding.Group("Lesson step: next / back")
 LESSON_BINDINGS = [
     # show=False: the footer's room at 80 columns belongs to the main view's six; help (?) lists these
     Binding("i", "lessons", "Lessons (in class)", id="lessons", show=False,
