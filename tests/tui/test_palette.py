@@ -114,6 +114,8 @@ async def test_256_colours_show_the_text_pane_as_truecolor_does():
     app = build_app(BUNDLED_LSTM, seed=0, prime=RICHARD_II, glyphs=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the text's values are computed on a worker
+        await pilot.pause()
         v = app.view
         assert (v.layer, app.config.quantities[v.quantity], v.unit) == (1, "c", 74)
         from rnn_tui.tui.panels import TextPanel
