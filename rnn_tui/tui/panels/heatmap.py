@@ -176,6 +176,11 @@ class HeatmapPanel(LinePanel):
         region per run of adjacent changed cells: Textual then writes just those spans, so a step
         that moves a quarter of the units costs about a quarter of a full repaint.
         """
+        return self.refresh_spans(self._changed_spans(*self._take(scene)))
+
+    def _take(self, scene: Scene) -> tuple[np.ndarray, int, tuple[str, str], int]:
+        """Build the frame's colour buckets, selection and legend; returns what was shown before (the buckets,
+        the selected unit's position, the legend, the focused grid) for `_changed_spans`."""
         v = scene.view
         s = scene.session
         self.restyle(scene)
@@ -194,6 +199,12 @@ class HeatmapPanel(LinePanel):
         scale = scene.scale()
         old_ranges, self.ranges = self.ranges, ("0", "1") if not scene.signed() else _range_text(
             float(scale if np.isscalar(scale) else scale[v.unit]))
+        return old_levels, old_pos, old_ranges, old_focus
+
+    def _changed_spans(self, old_levels: np.ndarray, old_pos: int, old_ranges: tuple[str, str],
+                       old_focus: int) -> list[tuple[int, int, int]]:
+        """The (row, x0, x1) spans of cells whose drawing differs from what was shown before."""
+        levels = self.levels
         lay = self.layout_
         # (quantities, position rows, cols): a unit's position changed colour, or holds the marker now or before
         changed = (old_levels != levels).reshape(len(self.quantities), lay.unit_rows, lay.cols)
@@ -220,7 +231,7 @@ class HeatmapPanel(LinePanel):
                 spans.append((y0 + r, x0 + lay.grid_width - 1, x0 + lay.grid_width))
             if column_moved and lay.markers:
                 spans.append((y0 + lay.cell_rows, x0, x0 + lay.grid_width))
-        return self.refresh_spans(spans)
+        return spans
 
     def stale_regions(self) -> list[Region]:
         lay = self.layout_
