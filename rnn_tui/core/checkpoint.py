@@ -23,6 +23,7 @@ from .cells import CELLS, Config, Model
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
+from .transformer import TransformerConfig
 from .vocab import Vocab
 
 T = TypeVar("T")
@@ -42,6 +43,7 @@ MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the 
 MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
+MAX_CONTEXT = 4096  # a transformer's window, characters
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
 _DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
@@ -61,7 +63,7 @@ class Checkpoint:
         return self.path.name.removesuffix(".safetensors")
 
     def model(self) -> Model:
-        return Model(self.config, self.tensors)
+        return self.config.build(self.tensors)
 
 
 
@@ -97,6 +99,8 @@ def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = N
         "vocab": list(vocab.chars),
         "provenance": prov,
     }
+    if isinstance(config, TransformerConfig):
+        doc.update(heads=config.heads, context=config.context, mlp=config.hidden)
     if analysis:
         doc["analysis"] = analysis
     return doc
@@ -284,8 +288,8 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
         raise bad(f"format version {_shown(version)} is not supported (this rnn-tui reads version {VERSION}); "
                   "upgrade rnn-tui or re-export the model")
     cell = doc.get("cell")
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)})")
+    if not isinstance(cell, str) or (cell not in CELLS and cell != "transformer"):
+        raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)}, transformer)")
     layers, hidden = doc.get("layers"), doc.get("hidden")
     if not _int_in(layers, MAX_LAYERS):
         raise bad(f"layers must be an integer from 1 to {MAX_LAYERS}, got {_shown(layers)}")
@@ -312,7 +316,24 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
     provenance = doc.get("provenance") or {}
     if not isinstance(provenance, dict):
         raise bad("provenance must be a JSON object")
+    if cell == "transformer":
+        return _transformer_config(doc, layers, hidden, len(vocab), bad), vocab, provenance
     return Config(cell, layers, hidden, len(vocab), embed_dim), vocab, provenance
+
+
+def _transformer_config(doc: dict[str, Any], layers: int, hidden: int, vocab_size: int,
+                        bad: Callable[[str], CheckpointError]) -> TransformerConfig:
+    """A transformer's document adds its heads, its context and its MLP's width (that of the residual stream)."""
+    heads, context, mlp = doc.get("heads"), doc.get("context"), doc.get("mlp")
+    if not _int_in(heads, hidden) or hidden % heads:
+        raise bad(f"heads must be an integer from 1 to {hidden} that divides hidden, got {_shown(heads)}")
+    if not _int_in(context, MAX_CONTEXT):
+        raise bad(f"context must be an integer from 1 to {MAX_CONTEXT}, got {_shown(context)}")
+    if mlp != hidden:
+        raise bad(f"a transformer's MLP must be as wide as its residual stream ({hidden}), got {_shown(mlp)}")
+    if doc.get("input") != "embedding" or doc.get("embed_dim") != hidden:
+        raise bad(f"a transformer's input is an embedding of width hidden ({hidden})")
+    return TransformerConfig("transformer", layers, hidden, vocab_size, heads, context)
 
 
 def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
@@ -342,7 +363,7 @@ def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
     """
     ids = np.unique(np.linspace(0, config.vocab_size - 1, num=8).astype(np.int64))
     with np.errstate(all="ignore"):
-        model = Model(config, {k: tensors[k] for k in config.shapes()})
+        model = config.build({k: tensors[k] for k in config.shapes()})
         state, logits, _ = model.forward(np.stack([ids, ids[::-1]], axis=1))
         finite = np.isfinite(model.input_table).all() and np.isfinite(logits).all() and np.isfinite(state).all()
     if not finite:

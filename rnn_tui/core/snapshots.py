@@ -69,7 +69,7 @@ class Snapshots:
     items: list[Snapshot]
 
     def model(self, k: int) -> Model:
-        return Model(self.config, self.items[k].tensors)
+        return self.config.build(self.items[k].tensors)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -208,7 +208,7 @@ class TrainingTime:
     def model(self) -> Model:
         if self.position not in self._models:  # a few, small: keep them for stepping back and forth
             item = self.items[self.position]
-            self._models[self.position] = self.checkpoint.model() if item is None else Model(self.config, item.tensors)
+            self._models[self.position] = self.checkpoint.model() if item is None else self.config.build(item.tensors)
         return self._models[self.position]
 
     def label(self) -> str:

@@ -65,6 +65,10 @@ class Config:
     def parameters(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
+    def build(self, tensors: dict[str, np.ndarray]) -> Model:
+        """The model this configuration describes, on these weights (a transformer's config builds its own)."""
+        return Model(self, tensors)
+
 
 class Model:
     """A character model: one `step` per character, or `forward` over a whole text.
@@ -93,6 +97,8 @@ class Model:
         self.head_b = t["head.bias"]
         self.clamp: dict[int, Clamp] | None = None
         self._state_rows = [c.quantities.index(n) for n in cell.state]  # where h (and c) sit in a layer's acts
+
+    rebuilds_state_from_acts = True  # `state_from_acts` gives the state after a step; a transformer cannot
 
     def with_clamp(self, clamp: dict[int, Clamp] | None) -> Model:
         """The same weights (shared, not copied) under another clamp: each thread or timeline
