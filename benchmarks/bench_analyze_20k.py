@@ -29,8 +29,8 @@ async def _on_screen(ckpt, text: str) -> float:
     from textual.app import App
     from textual.widgets import OptionList
 
-    from rnn_tui.tui.neurons.analysed import analyse
-    from rnn_tui.tui.neurons.finder import FinderScreen
+    from rnn_tui.analysis.analysed import analyse
+    from rnn_tui.tui.screens.finder import FinderScreen
 
     class Host(App):
         def on_mount(self) -> None:

@@ -25,7 +25,7 @@ from textual.app import App
 from rnn_tui.analysis.memory_span import bundled_per_cell
 from rnn_tui.analysis.side_by_side import Entry, SideBySide
 from rnn_tui.core.sampling import Sampler
-from rnn_tui.tui.widgets.side_by_side import SideBySideScreen
+from rnn_tui.tui.screens.side_by_side import SideBySideScreen
 
 WARMUP, RUNS, TARGET = 20, 300, 30.0
 PRIME = "ROMEO:\nWhat light through yonder window breaks?\n"

@@ -32,8 +32,8 @@ def first_frame(argv: list[str], marker: bytes, src: Path | None = None) -> floa
 
 
 def opening_unit_ms() -> list[float]:
+    from rnn_tui.analysis.unit_stats import measure, opening_unit
     from rnn_tui.core.checkpoint import load, resolve
-    from rnn_tui.tui.unit_stats import measure, opening_unit
 
     ckpt = load(resolve(None))
     model = ckpt.model()

@@ -69,3 +69,36 @@ def test_every_command_module_has_a_main():
     for module, _ in COMMANDS.values():
         assert callable(__import__(f"rnn_tui.commands.{module}", fromlist=["main"]).main)
 
+
+
+LAYERS = ["core", "interop", "analysis", "train", "tui", "commands"]  # each may import only those before it
+DOORS = {"rnn_tui.tui.torch_boundary": {"train"}}  # the viewer's one lazy door to torch
+
+
+def test_every_import_points_down_even_inside_functions():
+    """Read every module's source, so an import written inside a function counts as much as one at the top."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "rnn_tui"
+    wrong = []
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        layer = parts[1] if len(parts) > 2 else None
+        if layer not in LAYERS:
+            continue
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                target = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.startswith("rnn_tui."):
+                target = node.module.split(".")
+            else:
+                continue
+            used = target[1] if len(target) > 1 else None
+            if used in LAYERS and LAYERS.index(used) > LAYERS.index(layer) and used not in DOORS.get(module, ()):
+                wrong.append(f"{module} imports rnn_tui.{'.'.join(target[1:])}")
+    assert not wrong

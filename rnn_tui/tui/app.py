@@ -1,18 +1,16 @@
-"""The viewer: its panels, its keys and what each key does.
+"""The viewer's main view: its panels, its keys and what each key does.
 
-How to extend it:
-- A new panel is one file in `widgets/`: a `Panel` (or `LinePanel`) subclass whose
-  `show(scene)` draws the frame from the `Scene` (session, view, colours, history)
-  and returns the cells it repainted; set `DETAIL = False` if it is cheap enough
-  to follow every frame while playing. Then one `yield` line in `compose` below
-  (and, if it needs rows of its own, a line in `arrange`).
-- A new screen (say a neuron finder pushed by a key) is one file in `widgets/`
-  with a `Screen` or `Dialog` subclass, plus one binding here whose action pushes
-  it: `self.push_screen(FinderScreen(self.scene()), self.select_found)`. Its result
-  comes back through the callback; to change the selection, assign `self.view`.
-- The selection is `self.view` (view_state.py), one immutable value: assigning a
-  new one repaints. The play clock and the byte budget are `self.player`
-  (budget.py); how a frame reaches the panels is `frames.py`.
+Where things live:
+- engine/: the frame loop (frames.py), the Scene a frame shows (scene.py), the play clock and byte
+  budget (budget.py), the selection (view_state.py, one immutable value: assigning `self.view` a new
+  one repaints) and the colour maps (palette.py).
+- panels/: the main view's widgets. A new panel is one file there: a `Panel` (or `LinePanel`)
+  subclass whose `show(scene)` draws the frame and returns the cells it repainted (`DETAIL = False`
+  if it is cheap enough to follow every frame while playing), one `yield` in `compose` below, and its
+  rules in panels/panels.tcss.
+- screens/: everything pushed over the main view, each file with its .tcss beside it. A new screen is
+  one file there plus one binding here whose action pushes it; it reports back by posting a Message
+  or through the push_screen callback, never by reaching into the app.
 """
 
 from __future__ import annotations
@@ -32,24 +30,16 @@ from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
 from . import experiments
-from .budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .commands import BindingCommands
-from .frames import FrameLoop
+from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
+from .engine.frames import FrameLoop
+from .engine.view_state import move
 from .messages import UnitClicked
+from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
+from .panels.predictions import top_ids
+from .panels.unit_equation import UnitEquationPanel
+from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
 from .training_time import TrainingTimeKeys
-from .view_state import move
-from .widgets import (
-    ForceChar,
-    HeatmapPanel,
-    HelpScreen,
-    PredictionsPanel,
-    StatusPanel,
-    TextPanel,
-    TextPrompt,
-    TimelinePanel,
-)
-from .widgets.predictions import top_ids
-from .widgets.unit_equation import UnitEquationPanel
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
@@ -63,7 +53,7 @@ def _b(key: str, action: str, description: str, id: str, show: bool = False, key
 
 
 class RnnApp(FrameLoop):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "panels/panels.tcss"]
     TITLE = "rnn-tui"
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
@@ -288,15 +278,15 @@ class RnnApp(FrameLoop):
     analysis = None  # the last analysis, kept so that the finder reopens at once
 
     def action_find(self) -> None:
-        from .neurons.analysed import passage_job
-        from .neurons.finder import FinderScreen
+        from ..analysis.analysed import passage_job
+        from .screens.finder import FinderScreen
 
         job = self.analysis or passage_job(self.checkpoint, self.session.text(), "the text generated so far")
         self.push_screen(FinderScreen(job, self.show_unit, lambda a: setattr(self, "analysis", a),
                                       history=self.session.text))
 
     def action_known_cell(self) -> None:
-        from .neurons.known import next_known
+        from ..analysis.known_cells import next_known
 
         v, q = self.view, self.config.quantities
         cell = next_known(self.checkpoint, v.layer, q[v.quantity], v.unit)

@@ -14,11 +14,11 @@ from ..analysis.clamp import describe, loss_both_ways, model_clamp, parse_pin
 from ..analysis.memory_span import DEFAULT_MAX_LAG, bundled_per_cell
 from ..analysis.side_by_side import MAX_MODELS, Entry, SideBySide
 from ..core.safe import safe_text
-from .frames import FrameLoop
-from .widgets import TextPrompt
-from .widgets.memory_span import CONTEXT, MemorySpanScreen, SpanRequest
-from .widgets.sampling import SamplingScreen
-from .widgets.side_by_side import SideBySideScreen
+from .engine.frames import FrameLoop
+from .screens.dialogs import TextPrompt
+from .screens.memory_span import CONTEXT, MemorySpanScreen, SpanRequest
+from .screens.sampling import SamplingScreen
+from .screens.side_by_side import SideBySideScreen
 
 LN2 = 0.6931471805599453
 SCORED = 5000  # characters the clamp's cost is measured on (two single-stream passes on a worker)

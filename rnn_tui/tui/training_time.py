@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis.unit_stats import measure
 from ..core.checkpoint import Checkpoint
 from ..core.safe import safe_text
 from ..core.snapshots import TrainingTime
-from .unit_stats import measure
 
 MAX_REPLAY = 20_000  # characters regenerated at most (numpy steps: about a second)
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from rnn_tui.core.cells import Config, Model
-from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler, entropy, uniform
 from rnn_tui.core.session import (
     FORCED,
@@ -16,6 +15,7 @@ from rnn_tui.core.session import (
     Session,
     snapshot_interval,
 )
+from rnn_tui.tui.engine.display_cache import DisplayCache
 from tests.factories import ASCII_VOCAB, random_tensors
 
 

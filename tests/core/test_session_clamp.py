@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from rnn_tui.core.cells import Config, Model
-from rnn_tui.core.display_cache import DisplayCache
 from rnn_tui.core.sampling import Sampler
 from rnn_tui.core.session import MAX_CLAMPS, Session
+from rnn_tui.tui.engine.display_cache import DisplayCache
 from tests.factories import ASCII_VOCAB, random_tensors
 
 HOLD = {1: {"h": (np.array([3, 5]), np.array([0.9, -0.9], dtype=np.float32))}}

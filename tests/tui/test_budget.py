@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from rnn_tui.tui.app import build_app
-from rnn_tui.tui.budget import SPEEDS, ByteMeter, Player
-from rnn_tui.tui.widgets.base import LinePanel
+from rnn_tui.tui.engine.budget import SPEEDS, ByteMeter, Player
+from rnn_tui.tui.panels.base import LinePanel
 
 from .test_tui import sync
 
@@ -62,7 +62,7 @@ def test_the_play_clock_carries_fractions_and_reports_the_rate_achieved():
 
 
 def test_a_speed_the_machine_cannot_keep_up_with_shows_what_is_achieved():
-    from rnn_tui.tui.widgets.status import speed_text
+    from rnn_tui.tui.panels.status import speed_text
 
     class Stub:
         player = Player(fps=30, speed=500)
@@ -122,7 +122,7 @@ def test_the_viewer_runs_without_textual_private_writes_elsewhere():
     """The driver hook is the only place the viewer wraps a Textual object (grep, so a new one is a decision)."""
     hits = subprocess.run(["grep", "-rn", "driver.write", str(ROOT / "rnn_tui")], capture_output=True,
                           text=True).stdout.strip().splitlines()
-    assert hits and all("tui/budget.py" in h for h in hits)
+    assert hits and all("tui/engine/budget.py" in h for h in hits)
 
 
 

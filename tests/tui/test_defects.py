@@ -11,9 +11,9 @@ import pytest
 from rich.color import ColorSystem
 
 from rnn_tui.tui.app import build_app, help_rows
-from rnn_tui.tui.palette import LEVELS, MID, Maps
-from rnn_tui.tui.widgets import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
-from rnn_tui.tui.widgets.text import wrap
+from rnn_tui.tui.engine.palette import LEVELS, MID, Maps
+from rnn_tui.tui.panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
+from rnn_tui.tui.panels.text import wrap
 
 from .test_tui import app_for, painted, press, sync, text_rows
 

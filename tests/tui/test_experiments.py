@@ -11,12 +11,12 @@ from textual.app import App
 from rnn_tui.analysis.side_by_side import Entry, SideBySide
 from rnn_tui.core.checkpoint import load
 from rnn_tui.core.sampling import Sampler
-from rnn_tui.tui.widgets.memory_span import MemorySpanScreen, SpanRequest
-from rnn_tui.tui.widgets.sampling import SamplingScreen
-from rnn_tui.tui.widgets.side_by_side import LinesView, SideBySideScreen
-from rnn_tui.tui.widgets.status import StatusPanel
-from rnn_tui.tui.widgets.text import CLAMPED, TextPanel
-from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
+from rnn_tui.tui.panels.status import StatusPanel
+from rnn_tui.tui.panels.text import CLAMPED, TextPanel
+from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
+from rnn_tui.tui.screens.memory_span import MemorySpanScreen, SpanRequest
+from rnn_tui.tui.screens.sampling import SamplingScreen
+from rnn_tui.tui.screens.side_by_side import LinesView, SideBySideScreen
 
 from .test_tui import app_for, press, sync
 

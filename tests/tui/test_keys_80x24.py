@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from rnn_tui.tui.app import RnnApp, help_rows
-from rnn_tui.tui.widgets.unit_equation import UnitEquationPanel
+from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
 from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync

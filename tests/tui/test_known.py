@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rnn_tui.analysis.known_cells import first_known, next_known
 from rnn_tui.core.checkpoint import bundled_models, load
-from rnn_tui.tui.neurons.known import first_known, next_known
 
 
 def test_the_default_model_opens_on_its_line_position_cell_and_cycles_through_the_rest():

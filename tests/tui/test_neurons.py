@@ -13,11 +13,11 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, OptionList
 
+from rnn_tui.analysis.analysed import analyse
 from rnn_tui.core.checkpoint import load
-from rnn_tui.tui.neurons.analysed import analyse
-from rnn_tui.tui.neurons.finder import FinderScreen
-from rnn_tui.tui.neurons.karpathy import KarpathyScreen, KarpathyText
-from rnn_tui.tui.neurons.saturation import SaturationScreen
+from rnn_tui.tui.screens.finder import FinderScreen
+from rnn_tui.tui.screens.karpathy import KarpathyScreen, KarpathyText
+from rnn_tui.tui.screens.saturation import SaturationScreen
 from tests.analysis.test_finder import TEXT
 from tests.analysis.wired import COUNTER, QUOTE, write_wired
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnn_tui.analysis.unit_stats import measure, opening_unit
 from rnn_tui.core.checkpoint import load
-from rnn_tui.tui.palette import LEVELS, MID, Maps
-from rnn_tui.tui.unit_stats import measure, opening_unit
-from rnn_tui.tui.view_state import ORDERS, ZOOMS, ViewState, move
-from rnn_tui.tui.widgets import HeatmapPanel, TextPanel
+from rnn_tui.tui.engine.palette import LEVELS, MID, Maps
+from rnn_tui.tui.engine.view_state import ORDERS, ZOOMS, ViewState, move
+from rnn_tui.tui.panels import HeatmapPanel, TextPanel
 
 from .test_tui import app_for, painted, press, sync
 

@@ -13,12 +13,12 @@ import pytest
 from rnn_tui.core.cells import CELLS
 from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED
 from rnn_tui.core.text import unescape
-from rnn_tui.tui import palette
 from rnn_tui.tui.app import MIN_SIZE, build_app
-from rnn_tui.tui.budget import SPEEDS
-from rnn_tui.tui.widgets import HeatmapPanel, TextPanel, TimelinePanel
-from rnn_tui.tui.widgets.heatmap import grid_layout
-from rnn_tui.tui.widgets.predictions import top_ids
+from rnn_tui.tui.engine import palette
+from rnn_tui.tui.engine.budget import SPEEDS
+from rnn_tui.tui.panels import HeatmapPanel, TextPanel, TimelinePanel
+from rnn_tui.tui.panels.heatmap import grid_layout
+from rnn_tui.tui.panels.predictions import top_ids
 from tests.conftest import ASCII_CHARS
 
 SIZE = (100, 30)
@@ -610,7 +610,7 @@ async def test_sixteen_colours_use_their_own_maps_and_render(lstm_checkpoint, mo
 def test_a_space_candidate_is_shown_as_a_visible_mark():
     import numpy as np
 
-    from rnn_tui.tui.widgets.predictions import predict
+    from rnn_tui.tui.panels.predictions import predict
 
     p = predict(np.array([0.7, 0.3]), (" ", "a"), 2, 0, np.array([0.7, 0.3]))
     assert p.candidates[0][0] == "␣" and p.taken == "␣"

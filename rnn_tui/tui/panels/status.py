@@ -7,7 +7,7 @@ import time
 
 from rich.text import Text
 
-from ..scene import Scene
+from ..engine.scene import Scene
 from .base import Panel
 
 STATUS_FPS = 4  # repaints a second while playing: the whole line at 30 fps was ~25 KB/s of 40
@@ -16,10 +16,6 @@ STATUS_FPS = 4  # repaints a second while playing: the whole line at 30 fps was 
 class StatusPanel(Panel):
     DETAIL = False
     COMPONENT_CLASSES = {"status--value"}
-    DEFAULT_CSS = """
-    StatusPanel { height: 1; background: $panel; }
-    StatusPanel > .status--value { background: $accent; color: $text; text-style: bold; }
-    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

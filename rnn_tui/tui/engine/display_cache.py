@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .session import Session
+from ...core.session import Session
 
 
 @dataclass

@@ -10,6 +10,7 @@ under the box, never a crash).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -20,25 +21,18 @@ from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...analysis.analysed import Analysis
 from ...analysis.features import regex_feature
 from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
-from .analysed import Analysis, SelectUnit, sparkline
+from .unit_view import SelectUnit, sparkline
 
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
 class FinderScreen(Screen):
-    DEFAULT_CSS = """
-    FinderScreen { layout: vertical; }
-    FinderScreen #title { height: 1; background: $panel; padding: 0 1; }
-    FinderScreen Input { height: 3; }
-    FinderScreen #path { display: none; }
-    FinderScreen #message { height: 1; padding: 0 1; color: $text-muted; }
-    FinderScreen ProgressBar { padding: 0 1; height: 1; }
-    FinderScreen OptionList, FinderScreen OptionList:focus { height: 1fr; border: none; padding: 0; }
-    """
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
@@ -220,7 +214,7 @@ class FinderScreen(Screen):
         """Start again on another text (a file, the generated text) with the same model."""
         if self.analysis is None:
             return
-        from .analysed import analyse
+        from ...analysis.analysed import analyse
 
         ckpt = self.analysis.ckpt
         self.job = lambda progress: analyse(ckpt, text, source, progress)

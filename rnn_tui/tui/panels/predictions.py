@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.geometry import Region
 
 from ...core.sampling import entropy, softmax
-from ..scene import Scene
+from ..engine.scene import Scene
 from .base import Panel
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -61,10 +61,6 @@ def bar(fraction: float, width: int) -> str:
 
 class PredictionsPanel(Panel):
     COMPONENT_CLASSES = {"predictions--bar"}
-    DEFAULT_CSS = """
-    PredictionsPanel { width: 30; height: 1fr; }
-    PredictionsPanel > .predictions--bar { color: $primary; }
-    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -95,7 +95,7 @@ def measure(model: Model, vocab: Vocab) -> UnitStats:
 def opening_unit(stats: UnitStats, checkpoint: Checkpoint) -> tuple[int, int, int]:
     """(layer, quantity index, unit) the viewer opens on: the checkpoint's best known cell (its line-position
     cell, for the bundled models), or else the top layer's h unit that varies most over the passage."""
-    from .neurons.known import first_known
+    from .known_cells import first_known
 
     cell = first_known(checkpoint)
     quantities = checkpoint.config.quantities

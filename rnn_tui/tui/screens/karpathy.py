@@ -23,12 +23,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from ...analysis.analysed import Analysis
 from ...analysis.export import normalise, to_html, to_svg, top_guesses, wrap
 from ...analysis.select_match import Match, select_match
 from ...core.atomic import atomic_write_bytes
 from ...core.safe import glyph, safe_text
-from .. import palette
-from .analysed import Analysis, SelectUnit, cell_style
+from ..engine import palette
+from .unit_view import SelectUnit, cell_style, unit_levels
 
 GUESSES = 5
 EXPORT_CHARS = 1200
@@ -50,11 +51,11 @@ class KarpathyText(Widget):
         self.mark: int | None = None  # where a selection starts
         self.match: Match | None = None
         self._rows: tuple[int, list[tuple[int, int]]] | None = None
-        self._levels = analysis.levels(index)
+        self._levels = unit_levels(analysis, index)
 
     def set_index(self, index: int | None) -> None:
         self.index = index
-        self._levels = self.analysis.levels(index)
+        self._levels = unit_levels(self.analysis, index)
         self.refresh()
 
     @property
@@ -154,10 +155,7 @@ class KarpathyText(Widget):
 
 
 class KarpathyScreen(Screen):
-    DEFAULT_CSS = """
-    KarpathyScreen #title, KarpathyScreen #status { height: 1; padding: 0 1; background: $panel; }
-    KarpathyScreen KarpathyText { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="karpathy.close"),
         Binding("left,h", "move(-1)", "←", show=False, id="karpathy.left"),

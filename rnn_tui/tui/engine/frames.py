@@ -19,18 +19,18 @@ from textual.app import App
 from textual.color import Color
 from textual.reactive import reactive
 
-from ..core.checkpoint import Checkpoint
-from ..core.display_cache import DisplayCache
-from ..core.safe import safe_text
-from ..core.sampling import Sampler
-from ..core.session import Session
+from ...analysis.unit_stats import measure, opening_unit
+from ...core.checkpoint import Checkpoint
+from ...core.safe import safe_text
+from ...core.sampling import Sampler
+from ...core.session import Session
+from ..messages import FrameWanted
+from ..panels import Panel
 from .budget import Player, meter_driver
-from .messages import FrameWanted
+from .display_cache import DisplayCache
 from .palette import Maps
 from .scene import Scene
-from .unit_stats import measure, opening_unit
 from .view_state import ViewState
-from .widgets import Panel
 
 
 class FrameLoop(App):

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..scene import Scene
+from ..engine.scene import Scene
 
 
 class Panel(Widget):

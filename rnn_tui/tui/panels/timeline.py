@@ -23,9 +23,9 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
+from ..engine.palette import LEVELS, MID, NULL, PAD, Maps, glyph_for, glyph_segments, quantise, spark_glyph
+from ..engine.scene import Scene
 from ..messages import FrameWanted
-from ..palette import LEVELS, MID, NULL, PAD, Maps, glyph_for, glyph_segments, quantise, spark_glyph
-from ..scene import Scene
 from .base import LinePanel
 from .text import CURSOR, PLAIN
 
@@ -48,9 +48,6 @@ class TimelineFrame:
 
 
 class TimelinePanel(LinePanel):
-    DEFAULT_CSS = """
-    TimelinePanel { height: 6; }
-    """
 
     def __init__(self, glyphs: tuple[str, ...], hidden: int, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from rich.style import Style
@@ -36,7 +37,8 @@ from ...core.cells import Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
-from .curve_plot import Curve, plot
+from .. import torch_boundary
+from ..panels.curve_plot import Curve, plot
 from .dialogs import ForceChar
 
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
@@ -68,6 +70,7 @@ class SpanRequest:
 
 
 class MemorySpanScreen(ModalScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="span.close"),
         Binding("c", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
@@ -76,13 +79,6 @@ class MemorySpanScreen(ModalScreen):
         Binding("r", "replacement", "Replace with…", id="span.replacement",
                 tooltip="replace every lag by one chosen character instead of random ones"),
     ]
-    DEFAULT_CSS = """
-    MemorySpanScreen { layout: vertical; background: $background; }
-    MemorySpanScreen #span-title { height: 1; text-style: bold; }
-    MemorySpanScreen #span-plot { height: 1fr; }
-    MemorySpanScreen #span-text { height: auto; max-height: 2; }
-    MemorySpanScreen #span-note { height: auto; color: $text-muted; }
-    """
 
     def __init__(self, request: SpanRequest) -> None:
         super().__init__()
@@ -155,11 +151,9 @@ class MemorySpanScreen(ModalScreen):
 
     @work(thread=True, exclusive=True, group="span")
     def run_saliency(self) -> None:
-        try:
-            from ...train.saliency import saliency_curve  # torch: only now, when asked
-        except ImportError:
-            self.app.call_from_thread(self._update, None, "gradient saliency needs torch: "
-                                      "pip install 'rnn-tui[train]'", None)
+        saliency_curve = torch_boundary.saliency_curve()
+        if saliency_curve is None:
+            self.app.call_from_thread(self._update, None, torch_boundary.NEEDS_TORCH, None)
             return
         r = self.request
         lags, rel = saliency_curve(r.model, r.window, r.state)
@@ -192,7 +186,6 @@ class MemorySpanScreen(ModalScreen):
             self.run_cursor(self.request.vocab.index[ch])
 
         self.app.push_screen(ReplacementChar(), done)
-
 
     # -- drawing ----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ or a click on a dot, selects the unit in the main view.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from rich.style import Style
 from rich.text import Text
@@ -19,9 +21,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from ...analysis.analysed import Analysis
 from ...analysis.saturation import GateSaturation, saturation
 from ...core.safe import safe_text
-from .analysed import Analysis, SelectUnit
+from .unit_view import SelectUnit
 
 DOTS = " ·•●"
 PICKED = Style(reverse=True, bold=True)
@@ -91,10 +94,7 @@ class Scatter(Widget):
 
 
 class SaturationScreen(Screen):
-    DEFAULT_CSS = """
-    SaturationScreen #title, SaturationScreen #status { height: 1; padding: 0 1; background: $panel; }
-    SaturationScreen Scatter { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="saturation.close"),
         Binding("left,h", "move(-1, 0)", "←", show=False, id="saturation.left"),

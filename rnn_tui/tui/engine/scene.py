@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.cells import Config
-from ..core.display_cache import DisplayCache
-from ..core.session import Session
-from ..core.vocab import Vocab
+from ...analysis.unit_stats import UnitStats
+from ...core.cells import Config
+from ...core.session import Session
+from ...core.vocab import Vocab
 from .budget import Player
+from .display_cache import DisplayCache
 from .palette import Maps
-from .unit_stats import UnitStats
 from .view_state import ViewState
 
 

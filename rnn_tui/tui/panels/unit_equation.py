@@ -13,16 +13,12 @@ from rich.text import Text
 from textual.geometry import Region
 
 from ...analysis.equations import UnitEquation, explain_unit
-from ..scene import Scene
+from ..engine.scene import Scene
 from .base import Panel
 
 
 class UnitEquationPanel(Panel):
     DETAIL = True  # the numbers change at every step: repainted when the byte budget allows
-    DEFAULT_CSS = """
-    UnitEquationPanel { height: 10; display: none; margin-top: 1; }
-    UnitEquationPanel.-on { display: block; }
-    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -1,4 +1,4 @@
-"""One analysed text, as the screens share it: the capture, its rankings, and how to colour a unit."""
+"""One analysed text, as the viewer's screens share it: the capture, its rankings, its guesses and surprisal."""
 
 from __future__ import annotations
 
@@ -6,17 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from rich.style import Style
 
-from ...analysis.capture import Capture, capture, check_text
-from ...analysis.export import surprisal, top_guesses
-from ...analysis.features import BUILT_IN
-from ...analysis.finder import Ranking, rank
-from ...core.checkpoint import Checkpoint
-from .. import palette
-
-SelectUnit = Callable[[int, str, int], None]  # (layer, quantity, unit): select it in the main view
-SPARK = " ▁▂▃▄▅▆▇█"
+from ..core.checkpoint import Checkpoint
+from .capture import Capture, capture, check_text
+from .export import surprisal, top_guesses
+from .features import BUILT_IN
+from .finder import Ranking, rank
 
 
 @dataclass
@@ -47,16 +42,6 @@ class Analysis:
     def signed(self, index: int) -> bool:
         return self.cap.unit_name(index)[1] not in self.cap.gates
 
-    def levels(self, index: int | None) -> np.ndarray:
-        """Colour buckets of a unit over the text (signed: by its largest magnitude), or of the surprisal."""
-        if index is None:
-            s = self.surprisal()
-            return palette.quantise(s / max(float(s.max()), 1e-6), signed=False)
-        v = self.cap.values(index)
-        if self.signed(index):
-            v = v / max(float(np.abs(v).max()), 1e-6)
-        return palette.quantise(v, signed=self.signed(index))
-
 
 def analyse(ckpt: Checkpoint, text: str, source: str,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
@@ -67,30 +52,10 @@ def analyse(ckpt: Checkpoint, text: str, source: str,
     return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
 
 
-_DEFAULT_MAPS = palette.Maps()
-
-
-def cell_style(app, level: int, signed: bool) -> Style:
-    """A character on a unit's colour, from the app's maps (theme and colour system; dark defaults elsewhere)."""
-    return getattr(app, "maps", _DEFAULT_MAPS).text_on(int(level), signed)
-
-
-def sparkline(values: np.ndarray, start: int, width: int) -> str:
-    """One bar per character from `start` (a ramp shows its teeth, an on/off unit its step), on the unit's
-    range over the whole text."""
-    if not len(values) or width < 1:
-        return ""
-    start = max(0, min(start, len(values) - width))
-    window = values[start : start + width]
-    lo, hi = float(values.min()), float(values.max())
-    k = np.zeros(len(window), int) if hi <= lo else np.rint((window - lo) / (hi - lo) * 8).astype(int)
-    return "".join(SPARK[max(1, i)] for i in k)
-
-
 def passage_job(ckpt: Checkpoint, fallback: str, fallback_source: str):
     """What the finder analyses when opened: the model's own held-out passage if it ships one, else `fallback`
     (the generated text). Returns the job for FinderScreen."""
-    from ...analysis.known_cells import passage
+    from .known_cells import passage
 
     shipped = passage(ckpt)
     text, source = (shipped[0], "its held-out passage") if shipped else (fallback, fallback_source)

@@ -9,6 +9,7 @@ what `t` does to the bars and then what it does to the text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from rich.style import Style
@@ -35,6 +36,7 @@ def bar(p: float, width: int, full_at: float = 1.0) -> str:
 
 
 class SamplingScreen(ModalScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sampling.close"),
         Binding("plus,equals_sign,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter"),
@@ -43,11 +45,6 @@ class SamplingScreen(ModalScreen):
         Binding("right_square_bracket,right", "cut(1)", "k/p up", id="sampling.more"),
         Binding("left_square_bracket,left", "cut(-1)", "k/p down", id="sampling.fewer"),
     ]
-    DEFAULT_CSS = """
-    SamplingScreen { layout: vertical; overflow: hidden; background: $background; }
-    SamplingScreen #sampling-bars { height: 1fr; }
-    SamplingScreen #sampling-words { height: auto; }
-    """
 
     def __init__(self, logits: np.ndarray, vocab: Vocab, sampler: Sampler,
                  on_change: Callable[[Sampler], None] | None = None) -> None:

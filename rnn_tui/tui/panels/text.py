@@ -27,9 +27,9 @@ from rich.style import Style
 from textual.strip import Strip
 
 from ...core.session import FORCED, PICKED, PRIMED, SAMPLED
+from ..engine.palette import NULL, Maps, glyph_for, quantise
+from ..engine.scene import Scene
 from ..messages import FrameWanted
-from ..palette import NULL, Maps, glyph_for, quantise
-from ..scene import Scene
 from .base import LinePanel
 
 KIND_ATTRS: dict[int, frozenset[str]] = {
@@ -92,10 +92,6 @@ def wrap(ids: list[int], width: int, newline: int | None, space: int | None) -> 
 
 class TextPanel(LinePanel):
     DETAIL = False  # follows every frame (scrolling waits for the budget, see above)
-
-    DEFAULT_CSS = """
-    TextPanel { height: 1fr; }
-    """
 
     def __init__(self, glyphs: tuple[str, ...], newline: int | None, space: int | None, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -28,9 +28,9 @@ from textual import events
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
+from ..engine.palette import LEVELS, NULL, PAD, Maps, glyph_for, glyph_segments, quantise
+from ..engine.scene import Scene
 from ..messages import UnitClicked
-from ..palette import LEVELS, NULL, PAD, Maps, glyph_for, glyph_segments, quantise
-from ..scene import Scene
 from .base import LinePanel, runs
 
 GAP = 2
@@ -108,10 +108,6 @@ def grid_layout(width: int, height: int, hidden: int, n_quantities: int, order: 
 
 class HeatmapPanel(LinePanel):
     """Every quantity of one layer as a grid of units, the selected unit marked."""
-
-    DEFAULT_CSS = """
-    HeatmapPanel { height: auto; }
-    """
 
     def __init__(self, quantities: tuple[str, ...], hidden: int, signed: frozenset[str], state: tuple[str, ...],
                  **kwargs) -> None:

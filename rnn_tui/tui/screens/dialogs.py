@@ -9,6 +9,8 @@ the main screen and crash with ScreenStackError.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -21,15 +23,8 @@ from textual.widgets import Input, Static
 
 class Dialog(ModalScreen):
     """A small centred box; Escape closes it without an answer."""
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
 
-    DEFAULT_CSS = """
-    Dialog { align: center middle; }
-    Dialog > Vertical {
-        width: 64; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
-        border: round $accent; background: $surface;
-    }
-    Dialog Input { margin: 1 0 0 0; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self) -> None:
@@ -89,9 +84,6 @@ class ForceChar(Dialog):
 class HelpScreen(Dialog):
     """Every key, generated from the app's bindings so it cannot drift from them."""
 
-    DEFAULT_CSS = """
-    HelpScreen > Vertical { width: 78; overflow-y: auto; }
-    """
     BINDINGS = [
         Binding("escape,question_mark,q", "cancel", "Close", id="help.close"),
     ]

@@ -11,6 +11,8 @@ all of them, p primes all of them with a text.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
@@ -46,6 +48,7 @@ def columns_fit(width: int, models: int) -> bool:
 
 
 class SideBySideScreen(ModalScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sbs.close"),
         Binding("space", "play", "Play/pause", id="sbs.play"),
@@ -54,10 +57,6 @@ class SideBySideScreen(ModalScreen):
         Binding("f", "force", "Force", id="sbs.force", tooltip="the next key typed goes into every model"),
         Binding("p", "prime", "Prime", id="sbs.prime", tooltip="teacher-force a text into every model"),
     ]
-    DEFAULT_CSS = """
-    SideBySideScreen { layout: vertical; overflow: hidden; background: $background; }
-    SideBySideScreen LinesView { height: 1fr; }
-    """
 
     def __init__(self, sbs: SideBySide) -> None:
         super().__init__()
