@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -34,7 +34,7 @@ from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
 from .engine.view_state import move
-from .messages import UnitClicked
+from .messages import Analysed, UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
@@ -252,7 +252,7 @@ class RnnApp(FrameLoop):
     def action_move(self, dx: int, dy: int) -> None:
         v = self.view
         order = self.stats.order(v.layer, v.quantity, v.order)
-        self.view = v.select(move(order, v.unit, dx + dy * self.heatmap.layout_.cols))
+        self.view = v.select(move(order, v.unit, dx + dy * self.heatmap.units_per_row))
 
     def on_unit_clicked(self, message: UnitClicked) -> None:
         self.view = self.view.select(message.unit)
@@ -282,8 +282,10 @@ class RnnApp(FrameLoop):
         from .screens.finder import FinderScreen
 
         job = self.analysis or passage_job(self.checkpoint, self.session.text(), "the text generated so far")
-        self.push_screen(FinderScreen(job, self.show_unit, lambda a: setattr(self, "analysis", a),
-                                      history=self.session.text))
+        self.push_screen(FinderScreen(job, self.show_unit, history=self.session.text))
+
+    def on_analysed(self, message: Analysed) -> None:
+        self.analysis = message.analysis
 
     def action_known_cell(self) -> None:
         from ..analysis.known_cells import next_known
@@ -307,19 +309,55 @@ class RnnApp(FrameLoop):
         self.touch()
 
     def action_clamp(self) -> None:
-        experiments.clamp(self)
+        def answered(raw: str | None) -> None:
+            if not raw:
+                return
+            try:
+                held = experiments.add_clamp(self.session, self.config, self.view.layer, raw)
+            except ValueError as e:
+                self.warn(str(e))
+                return
+            self.touch()
+            if held:
+                self.score_clamp()
+            else:
+                self.notify("clamps released")
+
+        self.push_screen(experiments.clamp_prompt(self.session, self.config, self.view), answered)
+
+    @work(thread=True, exclusive=True, group="clamp-loss")
+    def score_clamp(self) -> None:
+        line = experiments.clamp_cost(self.session, self.vocab, self.analysis)
+        if line:
+            self.call_from_thread(self.notify, line, timeout=6, markup=False)
 
     def action_release(self) -> None:
-        experiments.release(self)
+        self.session.set_clamp(None, "")
+        self.touch()
+        self.notify("clamps released")
 
     def action_memory_span(self) -> None:
-        experiments.memory_span(self)
+        try:
+            self.push_screen(experiments.memory_span(self.session, self.checkpoint, self.model_name))
+        except ValueError as e:
+            self.warn(str(e))
 
     def action_side_by_side(self) -> None:
-        experiments.side_by_side(self)
+        try:
+            self.push_screen(experiments.side_by_side(self.session, self.checkpoint, self.model_name))
+        except ValueError as e:
+            self.warn(str(e))
 
     def action_sampling(self) -> None:
-        experiments.sampling(self)
+        def chosen(sampler) -> None:
+            self.session.sampler = sampler
+            self.touch()
+
+        self.push_screen(experiments.sampling(self.session, self.vocab, chosen))
+
+    def warn(self, line: str) -> None:
+        """A one-line warning; the text may come from outside (a model's name, a typed answer)."""
+        self.notify(safe_text(line), severity="warning", markup=False)
 
     # -- actions: other ------------------------------------------------------------------
 

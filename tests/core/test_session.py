@@ -170,7 +170,7 @@ def test_bad_sampler_settings_are_refused():
 
 def test_series_matches_window_and_revision_counts_branches():
     s = make_session()
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     s.forward(60)
     acts, _ = cache.window(10, 50)
     assert np.array_equal(cache.series(10, 50, 1, 2, slice(3, 9)), acts[:, 1, 2, 3:9])
@@ -189,7 +189,7 @@ def test_series_matches_window_and_revision_counts_branches():
 
 def test_display_blocks_never_leak_into_the_exact_state():
     s = make_session(interval=16)
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     cache.max_blocks = 3  # force evictions and recomputation
     s.forward(200)
     text, state = s.text(), s.state.copy()
@@ -208,7 +208,7 @@ def test_prepare_on_a_worker_thread_while_the_timeline_branches():
     import threading
 
     s = make_session(interval=16)
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     s.forward(300)
     worker = threading.Thread(target=cache.prepare, args=(0, 305))
     worker.start()
@@ -236,7 +236,7 @@ def test_a_rewind_through_recent_steps_uses_their_exact_activations_and_a_far_on
 
 def test_the_display_cache_follows_the_session_and_forgets_a_branch():
     s = make_session(interval=16)
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     s.forward(40)
     assert cache.missing(16, s.cursor + 1) == 0  # played steps fill their blocks as they happen
     before = cache.series(0, s.length, 1, 0).copy()
@@ -251,7 +251,7 @@ def test_the_display_cache_follows_the_session_and_forgets_a_branch():
 
 def test_logits_at_a_recent_position_are_the_exact_ones():
     s = make_session()
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     s.forward(30)
     _, logits, _ = s.model.run(s.ids())
     assert np.array_equal(cache.logits_at(s.cursor - 1), logits[-2])

@@ -84,7 +84,7 @@ def test_display_values_follow_the_clamp_of_each_position_even_inside_one_block(
     s.forward(20)
     s.set_clamp(HOLD, "hold")  # changes in the middle of the second block
     s.forward(30)
-    cache = DisplayCache(s)
+    cache = DisplayCache.following(s)
     cache.clear()  # as if long scrolled away: recomputed in batched blocks
     acts, logits = cache.window(0, s.cursor + 1)
     state = s.model.initial_state()

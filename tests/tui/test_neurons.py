@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList
 
 from rnn_tui.analysis.analysed import analyse
 from rnn_tui.core.checkpoint import load
+from rnn_tui.tui.messages import Analysed
 from rnn_tui.tui.screens.finder import FinderScreen
 from rnn_tui.tui.screens.karpathy import KarpathyScreen, KarpathyText
 from rnn_tui.tui.screens.saturation import SaturationScreen
@@ -44,12 +45,16 @@ class Host(App):
         super().__init__()
         self.make_screen = make_screen
         self.selected: list[tuple[int, str, int]] = []
+        self.analysed: list = []
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen(self))
 
     def select(self, layer: int, quantity: str, unit: int) -> None:
         self.selected.append((layer, quantity, unit))
+
+    def on_analysed(self, message: Analysed) -> None:
+        self.analysed.append(message.analysis)
 
 
 def finder(analysis):
@@ -99,12 +104,11 @@ async def test_a_job_runs_on_a_worker_with_progress_and_an_error_is_a_message(an
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "empty, nothing to analyse" in str(app.screen.query_one("#message").render())
-    ready = []
-    app = Host(lambda app: FinderScreen(lambda p: (p(1, 2), analysis)[1], app.select, ready.append))
+    app = Host(lambda app: FinderScreen(lambda p: (p(1, 2), analysis)[1], app.select))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert ready == [analysis] and app.screen.query_one(OptionList).option_count > 10
+        assert app.analysed == [analysis] and app.screen.query_one(OptionList).option_count > 10
 
 
 @sync

@@ -48,7 +48,15 @@ class DisplayCache:
         self._lock = session.lock  # one lock: the history and its blocks change together
         self._blocks: OrderedDict[int, Block] = OrderedDict()
         self._spare: list[tuple[np.ndarray, np.ndarray]] = []
-        session.listeners.append(self)  # what was played before is computed when first asked for
+        self._wanted: tuple[int, int] | None = None  # positions a frame asked for and found missing
+
+    @classmethod
+    def following(cls, session: Session, cache_bytes: int = 32 * 2**20) -> DisplayCache:
+        """A cache that the session tells of each step and branch (what was played before is computed when
+        first asked for)."""
+        cache = cls(session, cache_bytes)
+        session.listeners.append(cache)
+        return cache
 
     # -- the session's news -----------------------------------------------------------
 
@@ -88,6 +96,16 @@ class DisplayCache:
         """How many blocks of positions [start, end) would have to be computed to show them."""
         with self._lock:
             return len(self._todo(start, end))
+
+    def want(self, start: int, end: int) -> None:
+        """Remember that a frame needed [start, end) and found it missing (joined with earlier wishes)."""
+        a, b = self._wanted or (start, end)
+        self._wanted = (min(a, start), max(b, end))
+
+    def take_wanted(self) -> tuple[int, int] | None:
+        """The positions wanted since the last call, to prepare on a worker; None if nothing was missing."""
+        wanted, self._wanted = self._wanted, None
+        return wanted
 
     def prepare(self, start: int, end: int) -> None:
         """Compute the display values of [start, end) into the cache. Safe on a worker thread:

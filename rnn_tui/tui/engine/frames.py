@@ -52,7 +52,7 @@ class FrameLoop(App):
         model = checkpoint.model()
         self.session = Session(model, self.vocab, prime=prime,
                                sampler=Sampler(temperature=temperature, mode=mode, seed=seed))
-        self.cache = DisplayCache(self.session)
+        self.cache = DisplayCache.following(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
         self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
@@ -164,8 +164,9 @@ class FrameLoop(App):
             if scene.detail or not panel.DETAIL:
                 cells += panel.show(scene)
             panel.follow(scene)
-        if scene.wanted:
-            self._prepare_display(*scene.wanted)
+        wanted = self.cache.take_wanted()
+        if wanted:
+            self._prepare_display(*wanted)
         return cells
 
     @work(thread=True, exclusive=True, group="display")

@@ -3,13 +3,13 @@
 The app builds one `Scene` per frame and hands it to each panel's `show`. A panel
 reads what it needs and keeps nothing of the session; values over the history
 come through `values`, which never computes on the UI thread after a far jump:
-it asks for the blocks to be prepared on a worker (`wanted`) and returns None
-for now, and the app repaints once they are ready.
+it tells the display cache which blocks are wanted, returns None for now, and the
+app prepares them on a worker and repaints once they are ready.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,7 +36,6 @@ class Scene:
     player: Player  # playing or not, the speed and the rate achieved
     detail: bool  # False while playing over the byte budget: costly panels keep their last frame
     name: str  # the model's name, safe for the terminal
-    wanted: tuple[int, int] | None = field(default=None)  # positions to prepare on a worker
 
     @property
     def quantity_name(self) -> str:
@@ -67,8 +66,7 @@ class Scene:
         """
         v = self.view
         if not wait and self.cache.missing(start, end):
-            a, b = self.wanted or (start, end)
-            self.wanted = (min(a, start), max(b, end))
+            self.cache.want(start, end)
             return None
         sel = slice(v.unit, v.unit + 1) if units is None else units
         out = self.cache.series(start, end, v.layer, v.quantity, sel)

@@ -134,6 +134,11 @@ class HeatmapPanel(LinePanel):
         self.room = (width, height)
         self._relayout()
 
+    @property
+    def units_per_row(self) -> int:
+        """How many units one row of a grid shows: what ↑ and ↓ move the selection by."""
+        return self.layout_.cols
+
     def _layout(self) -> GridLayout:
         w = self.zoom
         h2 = 2 * max(1, w // 2) if self.glyphs else w  # a glyph is a whole cell: no half blocks

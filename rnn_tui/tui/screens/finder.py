@@ -26,6 +26,7 @@ from ...analysis.features import regex_feature
 from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
+from ..messages import Analysed
 from .unit_view import SelectUnit, sparkline
 
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
@@ -43,13 +44,11 @@ class FinderScreen(Screen):
     ]
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
-                 on_ready: Callable[[Analysis], None] | None = None,
                  history: Callable[[], str] | None = None) -> None:
         super().__init__()
         self.history = history  # the text generated so far, analysed on H
         self.job = job
         self.on_select = on_select
-        self.on_ready = on_ready
         self.analysis: Analysis | None = job if isinstance(job, Analysis) else None
         self.regex_ranking: Ranking | None = None
         self.hits: dict[str, Hit] = {}
@@ -100,8 +99,7 @@ class FinderScreen(Screen):
             ("Find the neurons", "bold"), f"  {safe_text(analysis.ckpt.name)} on {analysis.source}, "
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
         self._message("Enter: select the unit and see the text coloured by it · k: the same · g: gate saturation")
-        if self.on_ready:
-            self.on_ready(analysis)
+        self.post_message(Analysed(analysis))
         self._fill()
         self.query_one(OptionList).focus()
 

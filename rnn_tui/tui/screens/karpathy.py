@@ -29,6 +29,7 @@ from ...analysis.select_match import Match, select_match
 from ...core.atomic import atomic_write_bytes
 from ...core.safe import glyph, safe_text
 from ..engine import palette
+from ..messages import CursorMoved, SpanChosen
 from .unit_view import SelectUnit, cell_style, unit_levels
 
 GUESSES = 5
@@ -140,7 +141,7 @@ class KarpathyText(Widget):
         if t is not None:
             self.move_to(t)
             self.mark, self.match = t, None
-            self.screen.refresh_status()
+            self.post_message(CursorMoved())
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
         t = self.at(event.x, event.y)
@@ -151,7 +152,7 @@ class KarpathyText(Widget):
             self.refresh()
             return
         self.move_to(t)
-        self.screen.action_select()
+        self.post_message(SpanChosen())
 
 
 class KarpathyScreen(Screen):
@@ -195,6 +196,12 @@ class KarpathyScreen(Screen):
 
     def on_mount(self) -> None:
         self._update()
+
+    def on_cursor_moved(self, _message: CursorMoved) -> None:
+        self.refresh_status()
+
+    def on_span_chosen(self, _message: SpanChosen) -> None:
+        self.action_select()
 
     def refresh_status(self) -> None:
         self._update()

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from ...analysis.analysed import Analysis
 from ...analysis.saturation import GateSaturation, saturation
 from ...core.safe import safe_text
+from ..messages import PointChosen
 from .unit_view import SelectUnit
 
 DOTS = " ·•●"
@@ -90,7 +91,7 @@ class Scatter(Widget):
             self.x, self.y = min(1.0, max(0.0, fx)), min(1.0, max(0.0, fy))
             self.nearest()
             self.refresh()
-            self.screen.action_choose()
+            self.post_message(PointChosen())
 
 
 class SaturationScreen(Screen):
@@ -152,6 +153,9 @@ class SaturationScreen(Screen):
             s.plot = (s.plot + 1) % len(self.plots)
             s.nearest()
             self._update()
+
+    def on_point_chosen(self, _message: PointChosen) -> None:
+        self.action_choose()
 
     def action_choose(self) -> None:
         if not self.plots:
