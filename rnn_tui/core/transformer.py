@@ -231,6 +231,10 @@ class Transformer:
             cache.filled = max(cache.filled, n + 1)
         return self.state_of(np.append(window, char_id)), logits, acts
 
+    def window(self, state: np.ndarray) -> np.ndarray:
+        """The characters a state holds (what `attention` weighs), oldest first."""
+        return window_of(state)
+
     def attention(self, state: np.ndarray) -> np.ndarray:
         """What each head read at the step that reached `state`: (layers, heads, n) weights over the window,
         oldest character first (empty before the first character)."""

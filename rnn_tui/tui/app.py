@@ -36,6 +36,7 @@ from .engine.frames import FrameLoop
 from .engine.view_state import move
 from .messages import Analysed, UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
+from .panels.attention import AttentionPanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
 from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
@@ -110,7 +111,10 @@ class RnnApp(FrameLoop):
             with Horizontal(id="top"):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
-            yield UnitEquationPanel(id="equation")
+            if hasattr(self.session.model, "attention"):  # a transformer: its heads, instead of gate equations
+                yield AttentionPanel(c.heads, v.glyphs, self.glyph_mode, id="equation", classes="-on")
+            else:
+                yield UnitEquationPanel(id="equation")
             yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")
