@@ -95,7 +95,7 @@ class RnnApp(FrameLoop):
         _b("x", "clamp", "Clamp a unit or gate", "clamp", tooltip="hold at a value, or zero (ablate)"),
         _b("X", "release", "Release clamps", "release"),
         _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
-        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM)", "side_by_side"),
+        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM/transformer)", "side_by_side"),
         _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
         _b("question_mark", "help", "Help", "help", show=True, key_display="?"),

@@ -66,8 +66,9 @@ class AttentionPanel(UnitEquationPanel):
         width = max(8, self.size.width - 6)
         shown = min(n, width)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"Attention at step {self.position}, layer {self.at_layer + 1}: what each head reads "
-                    f"(window {n} characters, brighter = more weight)" + (" ≈" if self.stale else "") + "\n", "bold")
+        head = (f"Attention, layer {self.at_layer + 1}, step {self.position}: what each head reads "
+                f"(window {n} characters; brighter = more weight)")
+        text.append(head[: max(1, self.size.width - 2)] + (" ≈" if self.stale else "") + "\n", "bold")
         glyphs = [self.glyphs[int(i)] for i in self.window[n - shown :]]
         for h in range(self.weights.shape[0]):
             w = self.weights[h]

@@ -45,7 +45,7 @@ PASSES = 3  # random replacements per lag, one pass each: the first curve comes 
 MEDIAN_POSITIONS = 32
 CONTEXT = 2000  # characters every compared model reads before the cursor
 MARKERS = {"rnn": ("R", Style(color="#e69f00")), "gru": ("G", Style(color="#56b4e9")),
-           "lstm": ("L", Style(color="#009e73"))}
+           "lstm": ("L", Style(color="#009e73")), "transformer": ("T", Style(color="#f0e442"))}
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
 DENSITY = "░▒▓█"
@@ -129,25 +129,30 @@ class MemorySpanScreen(ModalScreen):
         if not models:
             self.app.call_from_thread(self._update, {}, "no bundled model knows every character of this text", None)
             return
+        # a transformer's window: lags run past it, to show where its memory ends
+        windows = [ckpt.config.context for ckpt in models.values() if hasattr(ckpt.config, "context")]
+        max_lag = max([DEFAULT_MAX_LAG, *(w + w // 8 for w in windows)])
         if median:
             try:
-                positions = spread_positions(len(r.text), DEFAULT_MAX_LAG, MEDIAN_POSITIONS)
+                positions = spread_positions(len(r.text), max_lag, MEDIAN_POSITIONS)
             except ValueError as e:
                 self.app.call_from_thread(self._update, {}, str(e), None)
                 return
+        lags = np.unique([*lag_grid(max_lag), *(k for w in windows for k in (w // 2, w, w + 1))])
         curves: dict[str, Curve] = {}
         for cell, ckpt in models.items():
             ids = ckpt.vocab.encode(r.text)
             if median:
-                span = memory_span(ckpt.model(), ids, positions=positions, lags=lag_grid(DEFAULT_MAX_LAG))
+                span = memory_span(ckpt.model(), ids, positions=positions, lags=lags)
             else:
-                span = memory_span(ckpt.model(), ids, lags=np.arange(1, DEFAULT_MAX_LAG + 1))
+                span = memory_span(ckpt.model(), ids, lags=np.arange(1, max_lag + 1))
             if get_current_worker().is_cancelled:
                 return
             curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median())
             what = (f"median over {len(positions)} positions of the text" if median
                     else "the same text up to the cursor, one random replacement per lag")
-            self.app.call_from_thread(self._update, dict(curves), f"bundled models, {what}", None)
+            self.app.call_from_thread(self._update, dict(curves), f"bundled models, {what}" + _window_words(windows),
+                                      None)
 
     @work(thread=True, exclusive=True, group="span")
     def run_saliency(self) -> None:
@@ -241,6 +246,15 @@ class MemorySpanScreen(ModalScreen):
             chars.append(g, Style(bgcolor=RAMP[level], color="#ffffff" if level < 4 else "#000000"))
             density.append(DENSITY[level * len(DENSITY) // len(RAMP)])
         return Text("\n").join([chars, density])
+
+
+def _window_words(windows: list[int]) -> str:
+    """What a transformer's flat-then-nothing curve means, said on the screen."""
+    if not windows:
+        return ""
+    w = windows[0]
+    return (f"; T reads a window of {w} characters (from {w // 2 + 1} to {w} once it has restarted): "
+            f"nothing further back can reach it")
 
 
 def _span_words(curve: Curve) -> str:
