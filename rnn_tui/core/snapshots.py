@@ -29,7 +29,6 @@ from . import bounded_json
 from .atomic import atomic_write_bytes
 from .cells import Config, Model
 from .checkpoint import (
-    Checkpoint,
     check_tensors,
     document,
     parse_document,
@@ -162,61 +161,3 @@ def _int(x: Any) -> bool:
 def _number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and bool(np.isfinite(x)) and x >= 0
 
-
-class TrainingTime:
-    """A checkpoint and the snapshots of its training, in step order: what the viewer steps through.
-
-    Positions are the snapshots and the checkpoint itself (None, where the viewer starts), in
-    step order: the kept checkpoint may be an earlier step than the run's last snapshot, when
-    the held-out loss rose at the end. A snapshot of the checkpoint's own step is left out,
-    since it is the same model.
-    """
-
-    def __init__(self, checkpoint: Checkpoint, snaps: Snapshots):
-        self.checkpoint = checkpoint
-        final = checkpoint.provenance.get("steps")
-        kept = [s for s in snaps.items if s.step != final]
-        at = sum(1 for s in kept if s.step < final) if isinstance(final, int) else len(kept)
-        self.items: list[Snapshot | None] = kept[:at] + [None] + kept[at:]
-        self.config = snaps.config
-        self.position = at
-        self._models: dict[int, Model] = {}
-
-    @classmethod
-    def beside(cls, checkpoint: Checkpoint) -> TrainingTime | str:
-        """The training time of a checkpoint, or why there is none (one line for the status bar)."""
-        path = snapshots_path(checkpoint.path)
-        if not path.is_file():
-            return f"no training snapshots beside this model ({path.name}; `rnn-tui train` writes them)"
-        try:
-            snaps = load(path)
-        except CheckpointError as e:
-            return str(e)
-        if snaps.config != checkpoint.config or snaps.vocab.chars != checkpoint.vocab.chars:
-            return f"{path.name} belongs to another model (its network or vocabulary differs)"
-        return cls(checkpoint, snaps)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def move(self, delta: int) -> bool:
-        """Go `delta` snapshots later (negative: earlier); False at either end."""
-        new = min(max(self.position + delta, 0), len(self.items) - 1)
-        moved, self.position = new != self.position, new
-        return moved
-
-    def model(self) -> Model:
-        if self.position not in self._models:  # a few, small: keep them for stepping back and forth
-            item = self.items[self.position]
-            self._models[self.position] = self.checkpoint.model() if item is None else self.config.build(item.tensors)
-        return self._models[self.position]
-
-    def label(self) -> str:
-        item = self.items[self.position]
-        prov = self.checkpoint.provenance
-        if item is None:
-            val = prov.get("val_loss")
-            shown = f", held-out {val:.3f} nats/char" if isinstance(val, (int, float)) else ""
-            return f"trained model (step {prov.get('steps', '?')}{shown})"
-        return (f"training step {item.step:,} of {prov.get('steps', '?')}, held-out {item.val_loss:.3f} nats/char "
-                f"({self.position + 1}/{len(self.items)})")

@@ -175,13 +175,44 @@ class RnnApp(FrameLoop):
         self.touch()
 
     training_time: TrainingTimeKeys | None = None
+    time_moves = 0  # snapshots to move by, pressed while a replay runs
 
     def action_training_time(self, delta: int) -> None:
-        """The same prime and seed through the model at an earlier or later step of its training."""
+        """The same prime and seed through the model at an earlier or later step of its training. Presses
+        made while a replay runs are added up and taken when it ends."""
         self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
+        self.time_moves += delta
+        if not self.replaying:
+            self.play(False)
+            self._replay_training()
+
+    def _replay_training(self) -> None:
+        self.replaying = True  # the worker owns the session until it is done: no frames, no other keys
+        delta, self.time_moves = self.time_moves, 0
+        self._replay_worker(delta)
+
+    @work(thread=True, exclusive=True, group="training-time")
+    def _replay_worker(self, delta: int) -> None:
+        try:
+            line, stats = self.training_time.move(self.session, self.prime, self.vocab, delta)
+        except Exception as e:  # a broken snapshot file is a line, and the viewer lives on
+            line, stats = f"training snapshot: {e}", None
+        self.call_from_thread(self._replayed, line, stats)
+
+    def _replayed(self, line: str, stats) -> None:
+        if stats is not None:
+            self.stats = stats
+        if self.time_moves:
+            self._replay_training()
+            return
+        self.replaying = False
         self.clear_notifications()  # one line at a time, however fast the key is pressed
-        self.notify(self.training_time.move(self, delta), markup=False, timeout=4)
+        self.notify(safe_text(line), markup=False, timeout=4)
         self.touch()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """While a training snapshot is replayed on a worker, only help and quit answer."""
+        return not self.replaying or action in ("quit", "help", "training_time")
 
     # -- actions: sampling -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from rnn_tui.core import checkpoint, snapshots  # noqa: E402
 from rnn_tui.core.errors import CheckpointError  # noqa: E402
 from rnn_tui.train.report import QuietReporter  # noqa: E402
 from rnn_tui.train.trainer import SNAPSHOT_AT, Trainer  # noqa: E402
+from rnn_tui.tui.training_time import TrainingTime  # noqa: E402
 
 from .helpers import options, prose, run  # noqa: E402
 
@@ -120,8 +121,8 @@ def test_training_time_steps_from_the_checkpoint_back_to_step_zero(tmp_path):
     opts = options(tmp_path, prose(6000), max_steps=60, eval_every=None)
     run(opts)
     ckpt = checkpoint.load(opts.out)
-    tt = snapshots.TrainingTime.beside(ckpt)
-    assert isinstance(tt, snapshots.TrainingTime)
+    tt = TrainingTime.beside(ckpt)
+    assert isinstance(tt, TrainingTime)
     assert tt.label().startswith("trained model (step 60")
     assert tt.model() is not None and not tt.move(+1)
     labels = []
@@ -136,11 +137,11 @@ def test_training_time_steps_from_the_checkpoint_back_to_step_zero(tmp_path):
 def test_training_time_says_why_there_is_none(tmp_path, lstm_checkpoint):
     from rnn_tui.core.checkpoint import load
 
-    assert "no training snapshots" in snapshots.TrainingTime.beside(load(lstm_checkpoint))
+    assert "no training snapshots" in TrainingTime.beside(load(lstm_checkpoint))
     path, _ = _small_file(tmp_path)
     other = tmp_path / "m.safetensors"
     other.write_bytes(lstm_checkpoint.read_bytes())
-    assert "belongs to another model" in snapshots.TrainingTime.beside(load(other))
+    assert "belongs to another model" in TrainingTime.beside(load(other))
 
 
 def test_training_time_puts_an_earlier_kept_checkpoint_in_step_order(tmp_path):
@@ -148,7 +149,7 @@ def test_training_time_puts_an_earlier_kept_checkpoint_in_step_order(tmp_path):
     snaps = snapshots.load(path)
     ckpt = checkpoint.Checkpoint(tmp_path / "m.safetensors", snaps.config, snaps.vocab, snaps.items[1].tensors,
                                  {"steps": 20, "val_loss": 1.3})
-    tt = snapshots.TrainingTime(ckpt, snaps)
+    tt = TrainingTime(ckpt, snaps)
     assert tt.label() == "trained model (step 20, held-out 1.300 nats/char)"
     assert tt.move(1) and tt.label().startswith("training step 30 of 20")
     assert not tt.move(1)

@@ -38,6 +38,8 @@ class FrameLoop(App):
 
     view: reactive[ViewState | None] = reactive(None, init=False, always_update=False)
 
+    replaying = False  # a worker is rewriting the session (a training snapshot): no frames until it is done
+
     def __init__(self, checkpoint: Checkpoint, *, seed: int, temperature: float, prime: str, fps: float,
                  glyphs: bool | None, speed: int, max_kbps: float) -> None:
         super().__init__()
@@ -156,7 +158,7 @@ class FrameLoop(App):
 
         Returns how many cells it asked to repaint (0 when nothing changed).
         """
-        if not hasattr(self, "main") or self.main.has_class("-too-small"):
+        if not hasattr(self, "main") or self.main.has_class("-too-small") or self.replaying:
             return 0
         scene = self.scene(detail or not self.player.playing)
         cells = 0
