@@ -106,6 +106,7 @@ class TransformerKind(Cell):
     torch_name = "Transformer"
     quantities = ("a", "m", "x")
     signed = frozenset({"a", "m", "x"})
+    unbounded = frozenset({"a", "m", "x"})
     gates = 0
     state = ()
     descriptions = {

@@ -41,6 +41,7 @@ class Cell(ABC):
     signed: frozenset[str]  # tanh-like quantities (or unbounded, like c); the rest are gates in (0, 1)
     gates: int  # blocks of `hidden` rows in W_ih and W_hh
     state: tuple[str, ...] = ("h",)  # what carries from one step to the next, in that order
+    unbounded: frozenset[str] = frozenset()  # signed quantities with no fixed range (ranged on the values seen)
     descriptions: Mapping[str, str] = {}
 
     def split_bias(self, b_ih: np.ndarray, b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -22,6 +22,7 @@ class LSTMCell(Cell):
     signed = frozenset({"g", "c", "h"})
     gates = 4
     state = ("h", "c")
+    unbounded = frozenset({"c"})
     descriptions = {
         "i": "input gate, 0…1: how much of the candidate enters the cell",
         "f": "forget gate, 0…1: how much of the old cell state is kept",
