@@ -11,15 +11,18 @@ so the activations are one (layers, 3, width) array like an RNN's gates: the
 heatmaps, finder, clamp and export take them with no special case.
 
 The state is the window of characters the model reads, as a float32 vector
-[n, id₀, …, id_{n−1}, 0 …] of length context + 1 (all zeros: nothing read yet),
-so it stacks, copies and snapshots like an RNN's state. The window grows to
-`context` characters; the next character restarts it from the last
-`context // 2`, so a step costs O(context), and a restart re-reads half a window.
+[±n, id₀, …, id_{n−1}, 0 …] of length context + 1 (all zeros: nothing read yet;
+−n: the window began with a restart), so it stacks, copies and snapshots like
+an RNN's state. The window grows to `context` characters; the next character
+restarts it from the last `context // 2`, re-read in one batched pass, so a
+step costs O(context) and a restart a pass over half a window.
 
-The keys and values of a window are a memo, not part of the state: every row
-is computed by the same one-position code path (`step`) from the rows before
-it, so a row has the same bits however it was reached (stepped, replayed after
-a rewind, rebuilt from a snapshot), and rewind and replay are exact.
+The keys and values of a window are a memo, not part of the state, and a
+window's rows are always computed the same way: a restarted window's first
+`context // 2` rows by one batched pass, every other row by the one-position
+code path of `step` from the rows before it. So a row has the same bits however
+it was reached (stepped, replayed after a rewind, rebuilt from a snapshot), and
+rewind and replay are exact.
 `forward` reads whole windows in batched passes and agrees with `step` to
 rounding, as an RNN's `forward` does.
 """
@@ -138,8 +141,20 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
 def window_of(state: np.ndarray) -> np.ndarray:
     """The character ids a state holds, oldest first."""
-    n = int(state[0])
+    n = abs(int(state[0]))
     return state[1 : 1 + n].astype(np.int64)
+
+
+def restarted(state: np.ndarray) -> bool:
+    """Did the state's window begin with a restart (its first rows read in one batched pass)?"""
+    return bool(state[0] < 0)
+
+
+def _layer_norm_1d(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`layer_norm` of one vector, without the reductions' per-call overhead (the step's hot path)."""
+    d = x - np.float32(x.sum() / x.size)
+    var = np.float32(np.dot(d, d) / x.size)
+    return d * (np.float32(1.0) / np.sqrt(var + np.float32(LN_EPS))) * w + b
 
 
 def restart_start(t: int, context: int) -> int:
@@ -151,21 +166,26 @@ def restart_start(t: int, context: int) -> int:
 
 
 class _Cache:
-    """Keys and values of one window's rows, filled in order; rows once written never change."""
+    """Keys and values of one window's rows, filled in order; rows once written never change.
 
-    def __init__(self, layers: int, context: int, width: int):
+    Laid out (layers, heads, context, head width), so that a head's keys are one contiguous matrix."""
+
+    def __init__(self, layers: int, heads: int, context: int, head_dim: int, restarted: bool = False):
+        self.restarted = restarted
         self.ids = np.full(context, -1, dtype=np.int64)
-        self.k = np.zeros((layers, context, width), dtype=np.float32)
-        self.v = np.zeros((layers, context, width), dtype=np.float32)
+        self.k = np.zeros((layers, heads, context, head_dim), dtype=np.float32)
+        self.v = np.zeros((layers, heads, context, head_dim), dtype=np.float32)
         self.filled = 0
 
-    def serves(self, window: np.ndarray) -> bool:
+    def serves(self, window: np.ndarray, restarted: bool) -> bool:
         n = len(window)
-        return self.filled >= n and np.array_equal(self.ids[:n], window)
+        return self.restarted == restarted and self.filled >= n and np.array_equal(self.ids[:n], window)
 
     def copy_prefix(self, n: int) -> _Cache:
-        other = _Cache(*self.k.shape[:2], self.k.shape[2])
-        other.ids[:n], other.k[:, :n], other.v[:, :n], other.filled = self.ids[:n], self.k[:, :n], self.v[:, :n], n
+        L, H, C, dh = self.k.shape
+        other = _Cache(L, H, C, dh, self.restarted)
+        other.ids[:n], other.filled = self.ids[:n], n
+        other.k[:, :, :n], other.v[:, :, :n] = self.k[:, :, :n], self.v[:, :, :n]
         return other
 
 
@@ -209,9 +229,9 @@ class Transformer:
     def initial_state(self) -> np.ndarray:
         return np.zeros(self.config.context + 1, dtype=np.float32)
 
-    def state_of(self, window: np.ndarray) -> np.ndarray:
+    def state_of(self, window: np.ndarray, restarted: bool = False) -> np.ndarray:
         s = self.initial_state()
-        s[0] = len(window)
+        s[0] = -len(window) if restarted else len(window)
         s[1 : 1 + len(window)] = window
         return s
 
@@ -219,18 +239,18 @@ class Transformer:
 
     def step(self, state: np.ndarray, char_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Feed one character. Returns (new state, logits, activations (layers, 3, width))."""
-        window = window_of(state)
+        window, again = window_of(state), restarted(state)
         if len(window) == self.config.context:
-            window = window[self.config.context // 2 :]
+            window, again = window[self.config.context // 2 :], True
         with self._lock:
-            cache = self._cache_for(window)
+            cache = self._cache_for(window, again)
             n = len(window)
             if cache.filled > n and cache.ids[n] != char_id:
                 cache = self._remember(cache.copy_prefix(n))
             logits, acts, _ = self._one(cache, n, char_id)
             cache.ids[n] = char_id
             cache.filled = max(cache.filled, n + 1)
-        return self.state_of(np.append(window, char_id)), logits, acts
+        return self.state_of(np.append(window, char_id), again), logits, acts
 
     def window(self, state: np.ndarray) -> np.ndarray:
         """The characters a state holds (what `attention` weighs), oldest first."""
@@ -244,20 +264,27 @@ class Transformer:
         if len(window) == 0:
             return np.zeros((c.layers, c.heads, 0), dtype=np.float32)
         with self._lock:
-            cache = self._cache_for(window)
+            cache = self._cache_for(window, restarted(state))
             _, _, att = self._one(cache, len(window) - 1, int(window[-1]), write=False)
         return att
 
-    def _cache_for(self, window: np.ndarray) -> _Cache:
+    def _cache_for(self, window: np.ndarray, again: bool) -> _Cache:
         for cache in self._memo:
-            if cache.serves(window):
+            if cache.serves(window, again):
                 self._memo.remove(cache)
                 self._memo.insert(0, cache)
                 return cache
-        cache = self._remember(_Cache(self.config.layers, self.config.context, self.config.hidden))
-        for p, i in enumerate(window):  # the same code path as stepping, so the same bits
-            self._one(cache, p, int(i))
-            cache.ids[p] = i
+        c = self.config
+        cache = self._remember(_Cache(c.layers, c.heads, c.context, c.head_dim, again))
+        first = min(len(window), c.context // 2) if again else 0
+        if first:  # a restart's re-read: one batched pass, as when the window restarted
+            _, _, (kk, vv) = self.window_pass(window[None, :first], keep_kv=True)
+            cache.k[:, :, :first] = kk[:, 0].reshape(c.layers, first, c.heads, c.head_dim).transpose(0, 2, 1, 3)
+            cache.v[:, :, :first] = vv[:, 0].reshape(c.layers, first, c.heads, c.head_dim).transpose(0, 2, 1, 3)
+            cache.ids[:first], cache.filled = window[:first], first
+        for p in range(first, len(window)):  # the same code path as stepping, so the same bits
+            self._one(cache, p, int(window[p]))
+            cache.ids[p] = window[p]
             cache.filled = p + 1
         return cache
 
@@ -267,34 +294,33 @@ class Transformer:
         return cache
 
     def _one(self, cache: _Cache, p: int, char_id: int, write: bool = True):
-        """Position p of the window from rows [0, p) of `cache`; writes row p (unless not `write`)."""
+        """Position p of the window from rows [0, p) of `cache`, writing row p; with `write` False, row p
+        must already be there (it is the same computation, so the same bits)."""
         c = self.config
-        H, dh = c.heads, c.head_dim
-        acts = np.empty((c.layers, 3, c.hidden), dtype=np.float32)
+        H, dh, D = c.heads, c.head_dim, c.hidden
+        acts = np.empty((c.layers, 3, D), dtype=np.float32)
         att = np.empty((c.layers, H, p + 1), dtype=np.float32)
         x = self.tok[char_id] + self.pos[p]
         for k, blk in enumerate(self.blocks):
             clamp = self.clamp.get(k) if self.clamp else None
-            qkv = layer_norm(x, *blk["ln1"]) @ blk["qkv"][0] + blk["qkv"][1]
-            q, kk, vv = qkv[: c.hidden], qkv[c.hidden : 2 * c.hidden], qkv[2 * c.hidden :]
-            K = np.concatenate([cache.k[k, :p], kk[None]]).reshape(p + 1, H, dh)
-            V = np.concatenate([cache.v[k, :p], vv[None]]).reshape(p + 1, H, dh)
+            qkv = _layer_norm_1d(x, *blk["ln1"]) @ blk["qkv"][0] + blk["qkv"][1]
+            K, V = cache.k[k, :, : p + 1], cache.v[k, :, : p + 1]  # (H, p + 1, dh)
             if write:
-                cache.k[k, p], cache.v[k, p] = kk, vv
-            s = np.einsum("thd,hd->ht", K, q.reshape(H, dh)) * self.scale
+                K[:, p], V[:, p] = qkv[D : 2 * D].reshape(H, dh), qkv[2 * D :].reshape(H, dh)
+            s = (K @ qkv[:D].reshape(H, dh, 1))[:, :, 0] * self.scale  # (H, p + 1)
             s = np.exp(s - s.max(axis=1, keepdims=True))
             w = s / s.sum(axis=1, keepdims=True)
             att[k] = w
-            y = np.einsum("ht,thd->hd", w, V).reshape(c.hidden)
+            y = (w[:, None, :] @ V).reshape(D)
             a = y @ blk["proj"][0] + blk["proj"][1]
             pin(a, "a", clamp)
             x = x + a
-            m = gelu(layer_norm(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
+            m = gelu(_layer_norm_1d(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
             pin(m, "m", clamp)
             x = x + (m @ blk["out"][0] + blk["out"][1])
             pin(x, "x", clamp)
             acts[k] = a, m, x
-        logits = layer_norm(x, *self.ln_f) @ self.head_w + self.head_b
+        logits = _layer_norm_1d(x, *self.ln_f) @ self.head_w + self.head_b
         return logits, acts, att
 
     def state_from_acts(self, acts: np.ndarray) -> np.ndarray:
@@ -371,7 +397,7 @@ class Transformer:
         logits = np.empty((B, T, c.vocab_size), dtype=np.float32)
         acts = np.empty((B, T, c.layers, 3, c.hidden), dtype=np.float32) if capture else None
         final = np.empty((B, c.context + 1), dtype=np.float32)
-        lengths = states[:, 0].astype(np.int64)
+        lengths = np.abs(states[:, 0]).astype(np.int64)
         for n0 in np.unique(lengths):  # streams whose windows have one length share one schedule
             rows = np.nonzero(lengths == n0)[0]
             for r0 in range(0, len(rows), 32):
@@ -385,7 +411,7 @@ class Transformer:
                         acts[r, out] = ac[:, first - start :]
                 begin = restart_start(seq.shape[1] - 1, c.context) if T else 0
                 for j, row in enumerate(r):
-                    final[row] = self.state_of(seq[j, begin:])
+                    final[row] = self.state_of(seq[j, begin:], begin > 0 or restarted(states[row]))
         if single:
             return final[0], logits[0], None if acts is None else acts[0]
         return final, logits, acts
