@@ -139,3 +139,15 @@ def nll(model: CharTransformer, ids: torch.Tensor, streams: int = 16, batch: int
             total += F.cross_entropy(lg.float().reshape(-1, lg.shape[-1]), y.reshape(-1), reduction="sum").double()
     model.train(was_training)
     return float(total) / (streams * n)
+
+
+@torch.no_grad()
+def stream_logits(model: CharTransformer, ids: torch.Tensor) -> torch.Tensor:
+    """Logits (T, V) after each character of one stream from an empty window, by the viewer's window rule."""
+    was_training = model.training
+    model.eval()
+    out = torch.empty(len(ids), model.head.out_features)
+    for start, stop, first in windows(len(ids), model.context):
+        out[first:stop] = model(ids[start:stop].view(1, -1))[0, first - start :]
+    model.train(was_training)
+    return out

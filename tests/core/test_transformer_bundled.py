@@ -1,0 +1,46 @@
+"""The bundled shakespeare-transformer in numpy against the torch model it was trained as, on the
+first 1,000 held-out characters, and its key/value-cached step against its batched forward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_tui.core.checkpoint import bundled_models, load
+from rnn_tui.core.text import held_out, read_text
+
+NAME = "shakespeare-transformer"
+CHARS = 1000
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    path = bundled_models().get(NAME)
+    if path is None:
+        pytest.skip(f"{NAME} is not bundled")
+    ckpt = load(path)
+    corpus = path.parent / "corpora" / "shakespeare.txt.xz"
+    ids = ckpt.vocab.encode(held_out(read_text(corpus))[:CHARS])
+    return ckpt, ids
+
+
+def test_numpy_logits_match_torch_on_held_out_text(bundled):
+    torch = pytest.importorskip("torch")
+    from rnn_tui.train.transformer import CharTransformer, stream_logits
+
+    ckpt, ids = bundled
+    c = ckpt.config
+    net = CharTransformer(c.vocab_size, c.layers, c.hidden, c.heads, c.context, c.hidden)
+    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ckpt.tensors.items()})
+    want = stream_logits(net, torch.from_numpy(ids)).numpy()
+    _, got, _ = ckpt.model().forward(ids)
+    assert np.abs(got - want).max() <= 1e-5
+
+
+def test_the_cached_step_equals_the_batched_forward(bundled):
+    ckpt, ids = bundled
+    model = ckpt.model()
+    _, stepped, acts_stepped = model.run(ids)
+    _, batched, acts_batched = model.forward(ids, capture=True)
+    assert np.abs(stepped - batched).max() <= 1e-5
+    assert np.abs(acts_stepped - acts_batched).max() <= 1e-4 * max(1.0, float(np.abs(acts_batched).max()))
