@@ -174,7 +174,7 @@ class SideBySideScreen(ModalScreen):
     def _columns(self, width: int, label_w: int) -> list[Line]:
         cols = self.sbs.columns()
         w = (width - label_w) // len(cols)
-        gap = "  " if w >= MIN_COLUMN else " "
+        bits = " {:4.1f}" if w >= MIN_COLUMN else "{:.1f}"  # a narrow column drops the padding
         last = glyph(self.sbs.text[-1]) if self.sbs.text else ""
 
         def row(label: str, cells: list[str], style: Style = PLAIN) -> Line:
@@ -184,7 +184,7 @@ class SideBySideScreen(ModalScreen):
         lines = [
             row("", [safe_text(c.name) for c in cols], BOLD),
             row("", [c.label for c in cols]),
-            row(f"'{last}' came" if last else "", [f"p {c.p_actual:.3f}{gap}{c.bits:4.1f} bits" if c.bits == c.bits
+            row(f"'{last}' came" if last else "", [f"p {c.p_actual:.3f} {bits.format(c.bits)} bits" if c.bits == c.bits
                                                    else "–" for c in cols]),
             row("loss", [f"{c.loss:.3f} bits/char" if c.loss == c.loss else "–" for c in cols]),
             row("next top-5", ["" for _ in cols]),
