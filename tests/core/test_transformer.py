@@ -124,3 +124,22 @@ def test_numpy_matches_torch_for_a_random_transformer():
         want = net(torch.from_numpy(ids)).numpy()
     np.testing.assert_allclose(model.forward(ids)[1], want, atol=1e-5)
     np.testing.assert_allclose(model.run(ids[0])[1], want[0], atol=1e-5)
+
+
+def test_a_clamp_holds_a_transformer_unit_and_replays_exactly():
+    from rnn_tui.analysis.clamp import describe, model_clamp, parse_pin
+
+    model = random_model()
+    pin = parse_pin("L1 x 5 0.25", model.config, 0)
+    s = Session(model, Vocab("abcdefghij\n"), prime="abc")
+    s.set_clamp(model_clamp(model.config, [pin]), describe([pin]), (pin,))
+    s.forward(40)
+    assert s.acts[0, 2, 5] == np.float32(0.25)
+    text, logits = s.text(), s.logits.copy()
+    free = Session(model, Vocab("abcdefghij\n"), prime="abc")
+    free.forward(40)
+    assert not np.array_equal(free.logits, logits)  # the held unit changed what the model read
+    s.seek(10)
+    s.forward(32)
+    assert s.text() == text
+    np.testing.assert_array_equal(s.logits, logits)
