@@ -4,7 +4,7 @@ The finder needs every unit's value at every character: for the default LSTM
 2×256 that is 3,072 numbers per character, 245 MB in float32 for 20,000
 characters. They are kept as one byte each (`codes`, time-major: row t is
 character t), a linear map of each unit's range: gates (0…1) and tanh quantities
-(−1…1) on their fixed range, the LSTM cell state c (and every unbounded quantity) on a range measured over the
+(−1…1) on their fixed range, the LSTM cell state c on a range measured over the
 first chunk of every stream, with a margin (values beyond it are clipped). A
 linear map changes neither Pearson's r nor ranks, so the finder works on the
 codes directly, and 256 levels are finer than any colour scale on screen.
@@ -130,18 +130,16 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
            for k in range(c.layers) for q in c.quantities if q in gates}
     logits_out = np.empty((T, c.vocab_size), np.float32) if keep_logits else None
     state = None
-    ranged = [c.quantities.index(q) for q in c.quantities if q in c.kind.unbounded]  # the LSTM's c, ...
-    c_ranged = not ranged
+    unbounded = [c.quantities.index(q) for q in c.kind.unbounded]  # ranged on the first chunk
     inv = off = None
     buf = np.empty((chunk, U), np.float32)
     done = 0
     for t0 in range(0, span, chunk):
         t1 = min(span, t0 + chunk)
         state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # acts (B, t, L, Q, H)
-        if not c_ranged:  # the first chunk of every stream, warm-up included: samples from all over the text
-            for qc in ranged:
-                _range_cell_state(acts[valid[:, t0:t1]], qc, lo, scale, c.hidden, Q)
-            c_ranged = True
+        for qc in unbounded:  # the first chunk of every stream, warm-up included: samples from all over the text
+            _range_cell_state(acts[valid[:, t0:t1]], qc, lo, scale, c.hidden, Q)
+        unbounded = []
         if inv is None:
             inv = (1.0 / scale).astype(np.float32)
             off = (0.5 - lo * inv).astype(np.float32)  # code = value·inv + off, truncated: rounds to nearest
@@ -177,8 +175,7 @@ def _fixed_ranges(c, gates: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _range_cell_state(a: np.ndarray, qc: int, lo: np.ndarray, scale: np.ndarray, H: int, Q: int) -> None:
-    """Set an unbounded quantity's ranges (the LSTM's cell state) from the first values seen, symmetric,
-    with a margin."""
+    """Set an unbounded quantity's ranges (an LSTM's c) from the first values seen, symmetric, with a margin."""
     L = a.shape[1]
     for k in range(L):
         bound = np.maximum(np.abs(a[:, k, qc]).max(axis=0) * C_MARGIN, 1e-3)  # (H,)

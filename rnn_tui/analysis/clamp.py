@@ -18,14 +18,10 @@ from ..core.cells import Cell, Config, Model
 
 def value_range(cell: Cell, quantity: str) -> tuple[float, float] | None:
     """The values a quantity can take: gates 0…1, tanh quantities −1…1; None when unbounded
-    (an LSTM's c is a running sum, kept apart from h by the state, and not squashed)."""
+    (an LSTM's c is a running sum, not squashed)."""
     if quantity not in cell.quantities:
         raise ValueError(f"{cell.torch_name} has no quantity {quantity!r} (it has {', '.join(cell.quantities)})")
-    if quantity not in cell.signed:
-        return (0.0, 1.0)
-    if quantity in cell.state and quantity != "h":
-        return None
-    return (-1.0, 1.0)
+    return cell.bound(quantity)
 
 
 @dataclass(frozen=True)

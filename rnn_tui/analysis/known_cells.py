@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.bounded_json import json_int
 from ..core.checkpoint import Checkpoint
 from ..core.safe import safe_text
 from .finder import Hit, Ranking
@@ -103,7 +104,7 @@ def known_cells(ckpt) -> list[KnownCell]:
             continue
         layer, q, unit, value = e.get("layer"), e.get("quantity"), e.get("unit"), e.get("value")
         mono = e.get("monotonic")
-        if not (_int_below(layer, c.layers) and q in c.quantities and _int_below(unit, c.hidden)
+        if not (json_int(layer, 0, c.layers - 1) and q in c.quantities and json_int(unit, 0, c.hidden - 1)
                 and isinstance(value, (int, float)) and e.get("metric") in ("r", "AUC")):
             continue
         out.append(KnownCell(safe_text(str(e.get("name", "?")))[:60], safe_text(str(e.get("feature", "")))[:20],
@@ -134,10 +135,6 @@ def info_lines(ckpt) -> list[str]:
     if p:
         lines.append(f"  passage     {len(p[0]):,} characters ({p[1]})")
     return lines
-
-
-def _int_below(x: Any, n: int) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < n
 
 
 def first_known(ckpt: Checkpoint) -> KnownCell | None:

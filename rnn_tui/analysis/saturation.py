@@ -12,17 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.cells import CELLS
 from .capture import SATURATION_HI, SATURATION_LO, Capture
-
-# What "right-saturated" means for each gate, for the labels. PyTorch's GRU keeps the old state
-# when z is near 1 (h = (1 − z)·n + z·h), the opposite of some textbooks.
-MEANING = {
-    ("lstm", "i"): "input gate: open lets the candidate in",
-    ("lstm", "f"): "forget gate: open keeps the cell (remembers)",
-    ("lstm", "o"): "output gate: open shows the cell as h",
-    ("gru", "r"): "reset gate: open lets the candidate see the old state",
-    ("gru", "z"): "update gate: z near 1 keeps the old state, near 0 takes the candidate",
-}
 
 
 @dataclass(frozen=True)
@@ -43,6 +34,7 @@ class GateSaturation:
 def saturation(cap: Capture) -> list[GateSaturation]:
     """One entry per layer and gate, in layer then gate order; empty for a plain RNN (it has no gates)."""
     n = max(len(cap), 1)
-    return [GateSaturation(layer, gate, below / n, above / n, MEANING.get((cap.cell, gate), gate))
+    means = CELLS[cap.cell].open_means  # what "right-saturated" means for each gate, for the labels
+    return [GateSaturation(layer, gate, below / n, above / n, means.get(gate, gate))
             for (layer, gate), (below, above) in sorted(cap.saturation.items(),
                                                         key=lambda kv: (kv[0][0], cap.quantities.index(kv[0][1])))]

@@ -94,6 +94,11 @@ def check_plain(value: Any, *, max_string: int = MAX_STRING, max_depth: int = MA
             raise JSONLimitError(f"a value of type {type(v).__name__}, not plain data")
 
 
+def json_int(x: Any, lo: int = 0, hi: int = 2**63 - 1) -> bool:
+    """Is a parsed JSON value an integer from lo to hi? (JSON's true and false are Python ints.)"""
+    return isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+
+
 def _int(token: str) -> int:
     if len(token.lstrip("-")) > MAX_INT_DIGITS:
         raise JSONLimitError(f"an integer of {len(token.lstrip('-')):,} digits (the limit is {MAX_INT_DIGITS})")

@@ -10,23 +10,23 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from . import bounded_json
 from .atomic import atomic_write_bytes
+from .bounded_json import json_int
 from .cells import CELLS, Config, Model
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
 from .transformer import TransformerConfig
 from .vocab import Vocab
-
-T = TypeVar("T")
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -130,38 +130,52 @@ def load(path: str | os.PathLike) -> Checkpoint:
     tensor's dtype, shape and byte range. Only then are the bytes read.
     """
     path = Path(path)
-
-    def expect(doc: dict[str, Any]) -> tuple[Config, tuple[Config, Vocab, dict[str, Any]]]:
-        parsed = parse_document(path, doc)
-        return parsed[0], parsed
-
-    doc, (config, vocab, provenance), tensors = read_checked(path, "checkpoint file", MAX_FILE_BYTES, _document,
-                                                             expect)
+    with open_checked(path, "checkpoint file", MAX_FILE_BYTES) as f:
+        doc = f.document(META_KEY, "an rnn-tui checkpoint")
+        config, vocab, provenance = parse_document(path, doc)
+        tensors = f.tensors(config.shapes(), described(config))
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
 
 
-def read_checked(path: Path, what: str, max_bytes: int, document: Callable[[Path, dict[str, str]], dict[str, Any]],
-                 expect: Callable[[dict[str, Any]], tuple[Any, T]]) -> tuple[dict[str, Any], T, dict[str, np.ndarray]]:
-    """Read one of our safetensors files (a checkpoint, a snapshot file) with every check before the weights.
-
-    A regular file of at most `max_bytes`. `document(path, metadata)` turns the header's metadata into
-    the JSON document, or raises; `expect(doc)` checks the document and returns what the tensor table
-    must match (anything with `shapes()` and a configuration's fields) and what it parsed.
-    Returns (document, parsed, tensors).
-    """
+@contextmanager
+def open_checked(path: Path, what: str, max_bytes: int) -> Iterator[CheckedFile]:
+    """One of our safetensors files (a checkpoint, a snapshot file), opened for reading with every check
+    before the weights: a regular file of at most `max_bytes`, its header read and bounded."""
     try:
         with open_regular(path, max_bytes, what) as f:
-            size = os.fstat(f.fileno()).st_size
-            header, metadata, data_start = _read_header(path, f, size)
-            doc = document(path, metadata)
-            shapes, parsed = expect(doc)
-            table = _tensor_table(path, header, shapes, data_start, size)
-            tensors = {name: _read_tensor(f, *entry) for name, entry in table.items()}
+            yield CheckedFile(path, f)
     except FileProblem as e:
         raise CheckpointError(path, str(e)) from None
-    return doc, parsed, tensors
+
+
+class CheckedFile:
+    """An open safetensors file whose header has been read: its document, then its tensors."""
+
+    def __init__(self, path: Path, f: BinaryIO):
+        self.path, self.file = path, f
+        self.size = os.fstat(f.fileno()).st_size
+        self.header, self.metadata, self.data_start = _read_header(path, f, self.size)
+
+    def document(self, key: str, kind: str) -> Any:
+        """The JSON document stored under `key` in the header's metadata; `kind` names the file in messages."""
+        if key not in self.metadata:
+            raise CheckpointError(self.path, f"a safetensors file, but not {kind} (no {key!r} metadata)")
+        raw = self.metadata[key].encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise CheckpointError(self.path, f"the {key} metadata is {size_text(len(raw))}, over the "
+                                             f"{size_text(MAX_DOCUMENT_BYTES)} limit")
+        try:
+            return bounded_json.loads(raw)
+        except bounded_json.JSONLimitError as e:
+            raise CheckpointError(self.path, f"the {key} metadata is not usable JSON: {e}") from None
+
+    def tensors(self, shapes: dict[str, tuple[int, ...]], network: str) -> dict[str, np.ndarray]:
+        """Every tensor of `shapes`, as float32, once the whole table is checked; `network` describes
+        what the shapes belong to, for messages ("lstm 2×256 with 84 characters")."""
+        table = _tensor_table(self.path, self.header, shapes, network, self.data_start, self.size)
+        return {name: _read_tensor(self.file, *entry) for name, entry in table.items()}
 
 
 def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -186,22 +200,9 @@ def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], di
     return header, metadata, 8 + n
 
 
-def _document(path: Path, metadata: dict[str, str]) -> Any:
-    if META_KEY not in metadata:
-        raise CheckpointError(path, "a safetensors file, but not an rnn-tui checkpoint (no 'rnn_tui' metadata)")
-    raw = metadata[META_KEY].encode("utf-8", "surrogatepass")
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise CheckpointError(path, f"the rnn_tui metadata is {size_text(len(raw))}, over the "
-                                    f"{size_text(MAX_DOCUMENT_BYTES)} limit")
-    try:
-        return bounded_json.loads(raw)
-    except bounded_json.JSONLimitError as e:
-        raise CheckpointError(path, f"the rnn_tui metadata is not usable JSON: {e}") from None
-
-
-def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start: int,
-                  size: int) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
-    """name -> (dtype, shape, file offset) for every tensor the configuration needs, each checked.
+def _tensor_table(path: Path, header: dict[str, Any], expected: dict[str, tuple[int, ...]], network: str,
+                  data_start: int, size: int) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
+    """name -> (dtype, shape, file offset) for every tensor in `expected`, each checked.
 
     The byte ranges must tile the data section exactly, as the format requires:
     the file is then no bigger than its tensors, which the configuration bounds.
@@ -215,10 +216,10 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
         if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= entry.keys():
             raise bad(f"not a safetensors file (malformed entry for tensor {shown!r})")
         begin_end, shape = entry["data_offsets"], entry["shape"]
-        if not (isinstance(begin_end, list) and len(begin_end) == 2 and all(_count(x) for x in begin_end)
+        if not (isinstance(begin_end, list) and len(begin_end) == 2 and all(json_int(x) for x in begin_end)
                 and begin_end[0] <= begin_end[1]):
             raise bad(f"not a safetensors file (bad data_offsets for tensor {shown!r})")
-        if not (isinstance(shape, list) and len(shape) <= 8 and all(_count(x) for x in shape)):
+        if not (isinstance(shape, list) and len(shape) <= 8 and all(json_int(x) for x in shape)):
             raise bad(f"not a safetensors file (bad shape for tensor {shown!r})")
         ranges.append((begin_end[0], begin_end[1], name))
     ranges.sort()
@@ -231,17 +232,11 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
         if data_start + end > size:
             raise bad(f"truncated: {size:,} bytes, but its header describes {data_start + end:,}")
         raise bad(f"{size - data_start - end:,} unexplained bytes after the tensors (not a safetensors file?)")
-    expected = config.shapes()
-    missing = [k for k in expected if k not in header]
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise bad(f"missing tensor {missing[0]!r}{more}")
+    _check_names_and_shapes(path, expected, {k: tuple(v["shape"]) for k, v in header.items()}, network)
     table = {}
-    for name, want in expected.items():
+    for name, shape in expected.items():
         entry = header[name]
-        code, shape = entry["dtype"], tuple(entry["shape"])
-        if shape != want:
-            raise bad(f"tensor {name!r} has shape {safe_text(shape, 40)}, expected {want} for a {_what(config)}")
+        code = entry["dtype"]
         dtype = _DTYPES.get(code) if isinstance(code, str) else None
         if dtype is None:
             raise bad(f"tensor {name!r} has dtype {safe_text(code, 20)!r}, expected floating point "
@@ -251,6 +246,19 @@ def _tensor_table(path: Path, header: dict[str, Any], config: Config, data_start
             raise bad(f"tensor {name!r}: {stop - begin:,} bytes for {shape} of {code}")
         table[name] = (dtype, shape, data_start + begin)
     return table
+
+
+def _check_names_and_shapes(path: Path, expected: dict[str, tuple[int, ...]], found: dict[str, tuple[int, ...]],
+                            network: str) -> None:
+    """Every expected tensor is there, with its shape (in the header's table, or read)."""
+    missing = [k for k in expected if k not in found]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise CheckpointError(path, f"missing tensor {missing[0]!r}{more}")
+    for name, want in expected.items():
+        if found[name] != want:
+            raise CheckpointError(path, f"tensor {name!r} has shape {safe_text(found[name], 40)}, expected {want} "
+                                        f"for a {network}")
 
 
 def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
@@ -268,12 +276,8 @@ def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: i
         return raw.astype(np.float32).reshape(shape)
 
 
-def _count(x: Any) -> bool:
-    """A non-negative JSON integer."""
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
-
-
-def _what(config: Config) -> str:
+def described(config: Config) -> str:
+    """A network as the loader's messages name it: "lstm 2×256 with 84 characters"."""
     return f"{config.cell} {config.layers}×{config.hidden} with {config.vocab_size} characters"
 
 
@@ -291,16 +295,16 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
     if not isinstance(cell, str) or (cell not in CELLS and cell != "transformer"):
         raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)}, transformer)")
     layers, hidden = doc.get("layers"), doc.get("hidden")
-    if not _int_in(layers, MAX_LAYERS):
+    if not json_int(layers, 1, MAX_LAYERS):
         raise bad(f"layers must be an integer from 1 to {MAX_LAYERS}, got {_shown(layers)}")
-    if not _int_in(hidden, MAX_HIDDEN):
+    if not json_int(hidden, 1, MAX_HIDDEN):
         raise bad(f"hidden must be an integer from 1 to {MAX_HIDDEN}, got {_shown(hidden)}")
     enc = doc.get("input")
     embed_dim = doc.get("embed_dim")
     if enc == "one-hot":
         embed_dim = None
     elif enc == "embedding":
-        if not _int_in(embed_dim, MAX_HIDDEN):
+        if not json_int(embed_dim, 1, MAX_HIDDEN):
             raise bad(f"embedding input needs an embed_dim from 1 to {MAX_HIDDEN}, got {_shown(embed_dim)}")
     else:
         raise bad(f"input encoding must be 'one-hot' or 'embedding', got {_shown(enc)}")
@@ -325,9 +329,9 @@ def _transformer_config(doc: dict[str, Any], layers: int, hidden: int, vocab_siz
                         bad: Callable[[str], CheckpointError]) -> TransformerConfig:
     """A transformer's document adds its heads, its context and its MLP's width (that of the residual stream)."""
     heads, context, mlp = doc.get("heads"), doc.get("context"), doc.get("mlp")
-    if not _int_in(heads, hidden) or hidden % heads:
+    if not json_int(heads, 1, hidden) or hidden % heads:
         raise bad(f"heads must be an integer from 1 to {hidden} that divides hidden, got {_shown(heads)}")
-    if not _int_in(context, MAX_CONTEXT):
+    if not json_int(context, 1, MAX_CONTEXT):
         raise bad(f"context must be an integer from 1 to {MAX_CONTEXT}, got {_shown(context)}")
     if mlp != hidden:
         raise bad(f"a transformer's MLP must be as wide as its residual stream ({hidden}), got {_shown(mlp)}")
@@ -339,15 +343,9 @@ def _transformer_config(doc: dict[str, Any], layers: int, hidden: int, vocab_siz
 def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
     """Every tensor the configuration needs, of its shape, floating point and finite; then a probe run."""
     expected = config.shapes()
-    missing = [k for k in expected if k not in tensors]
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise CheckpointError(path, f"missing tensor {missing[0]!r}{more}")
-    for name, shape in expected.items():
+    _check_names_and_shapes(path, expected, {k: tuple(t.shape) for k, t in tensors.items()}, described(config))
+    for name in expected:
         t = tensors[name]
-        if tuple(t.shape) != shape:
-            raise CheckpointError(path, f"tensor {name!r} has shape {tuple(t.shape)}, expected {shape} "
-                                        f"for a {_what(config)}")
         if not np.issubdtype(t.dtype, np.floating):
             raise CheckpointError(path, f"tensor {name!r} has dtype {t.dtype}, expected floating point")
         if not np.isfinite(t).all():
@@ -369,10 +367,6 @@ def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
     if not finite:
         raise CheckpointError(path, "its weights overflow: a probe step gives infinite or NaN activations or "
                                     "scores (weights too large for float32 arithmetic)")
-
-
-def _int_in(x: Any, top: int) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= top
 
 
 def _shown(value: Any) -> str:

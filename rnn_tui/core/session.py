@@ -1,4 +1,4 @@
-"""The timeline of one generation: step, rewind, replay, branch. Exact, and nothing else.
+"""The timeline of one generation: step, rewind, replay and branch, each exact.
 
 The text is the history. A session keeps the characters (2 bytes each), how each
 one was chosen (1 byte), and a copy of the recurrent state every `interval`
@@ -40,7 +40,7 @@ from .sampling import Sampler, softmax
 from .vocab import Vocab
 
 PRIMED, SAMPLED, PICKED, FORCED = range(4)
-# Half of the 64 B/step a long play may grow by (issue #8); 32 left the viewer on a pty at 61 B/step
+# Half of the 64 B/step a long play may grow by; 32 left the viewer on a pty at 61 B/step
 SNAPSHOT_BYTES_PER_STEP = 16
 # A far rewind replays up to `interval` steps: 256 steps of an LSTM 2×256 take ~22 ms on one core (the
 # viewer's worst rewind 33 ms, of 50). A larger state snapshots more bytes a step rather than rewind slower.

@@ -25,15 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from . import bounded_json
 from .atomic import atomic_write_bytes
+from .bounded_json import json_int
 from .cells import Config, Model
-from .checkpoint import (
-    check_tensors,
-    document,
-    parse_document,
-    read_checked,
-)
+from .checkpoint import check_tensors, described, document, open_checked, parse_document
 from .errors import CheckpointError
 from .safe import safe_text
 from .vocab import Vocab
@@ -101,39 +96,19 @@ def load(path: str | os.PathLike) -> Snapshots:
     byte of weights is read, then finite values.
     """
     path = Path(path)
-
-    def expect(doc: dict[str, Any]) -> tuple[_Stacked, tuple[Config, Vocab, list]]:
+    with open_checked(path, "snapshot file", MAX_FILE_BYTES) as f:
+        doc = _checked_document(path, f.document(META_KEY, "an rnn-tui snapshot file"))
         config, vocab, _ = parse_document(path, doc.get("model"))
         entries = doc.get("snapshots")
         if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_SNAPSHOTS:
             raise CheckpointError(path, f"snapshots must be a list of 1 to {MAX_SNAPSHOTS} entries")
-        return _Stacked(config, len(entries)), (config, vocab, entries)
-
-    _, (config, vocab, entries), tensors = read_checked(path, "snapshot file", MAX_FILE_BYTES, _document, expect)
+        # each snapshot's tensors under its own prefix: s00.rnn.weight_ih_l0, s01...
+        stacked = {f"s{k:02d}.{name}": shape for k in range(len(entries)) for name, shape in config.shapes().items()}
+        tensors = f.tensors(stacked, f"{len(entries)} snapshots of a {described(config)}")
     return Snapshots(path, config, vocab, [_snapshot(path, k, e, config, tensors) for k, e in enumerate(entries)])
 
 
-class _Stacked:
-    """`n` copies of a network's tensors under `s00.`, `s01.`... prefixes: the names the table must hold."""
-
-    def __init__(self, config: Config, n: int):
-        self.config, self.n = config, n
-
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        return {f"s{k:02d}.{name}": shape for k in range(self.n) for name, shape in self.config.shapes().items()}
-
-    def __getattr__(self, name: str) -> Any:  # cell, layers, hidden, vocab_size for messages
-        return getattr(self.config, name)
-
-
-def _document(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
-    raw = metadata.get(META_KEY)
-    if raw is None:
-        raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
-    try:
-        doc = bounded_json.loads(raw.encode("utf-8", "surrogatepass"))
-    except bounded_json.JSONLimitError as e:
-        raise CheckpointError(path, f"the snapshot metadata is not usable JSON: {e}") from None
+def _checked_document(path: Path, doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CheckpointError(path, "a safetensors file, but not an rnn-tui snapshot file")
     if doc.get("version") != VERSION:
@@ -146,16 +121,12 @@ def _snapshot(path: Path, k: int, e: Any, config: Config, tensors: dict[str, np.
     if not isinstance(e, dict):
         raise CheckpointError(path, f"snapshot {k}: not a JSON object")
     step, val, chars, secs = e.get("step"), e.get("val_loss"), e.get("val_chars"), e.get("seconds")
-    if not (_int(step) and _int(chars) and _number(val) and _number(secs)):
+    if not (json_int(step) and json_int(chars) and _number(val) and _number(secs)):
         raise CheckpointError(path, f"snapshot {k}: step, val_loss, val_chars and seconds must be finite numbers")
     prefix = f"s{k:02d}."
     mine = {name: tensors[prefix + name] for name in config.shapes()}
     check_tensors(path, config, mine)
     return Snapshot(int(step), float(val), int(chars), float(secs), mine)
-
-
-def _int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 2**63
 
 
 def _number(x: Any) -> bool:

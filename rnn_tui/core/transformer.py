@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells.base import Cell, Clamp, pin
+from .cells.base import Cell, Clamp, Explained, Parts, holder
 
 LN_EPS = 1e-5
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -117,12 +117,14 @@ class TransformerKind(Cell):
         "m": "MLP hidden units, GELU (unbounded; coloured on each unit's own range)",
         "x": "residual stream after the block (unbounded; coloured on each unit's own range)",
     }
+    titles = {"a": "attention", "m": "MLP", "x": "residual"}
+    marker = ("T", "#f0e442")
 
-    def step(self, xp, hp, state, acts, clamp: Clamp | None = None) -> None:  # pragma: no cover
+    def equations(self, xp, hp, state, hold) -> tuple[np.ndarray, ...]:  # pragma: no cover
         raise TypeError("a transformer block is run by Transformer, not as a recurrent cell")
 
-    def scan(self, xp, w_hh, hh_bias, state, out, acts, clamp: Clamp | None = None) -> None:  # pragma: no cover
-        raise TypeError("a transformer block is run by Transformer, not as a recurrent cell")
+    def explain(self, q, parts: Parts, clamped: frozenset[str]) -> Explained:  # pragma: no cover
+        raise TypeError("a transformer's step is shown by its attention panel, not as gate equations")
 
 
 TRANSFORMER = TransformerKind()
@@ -302,7 +304,7 @@ class Transformer:
         att = np.empty((c.layers, H, p + 1), dtype=np.float32)
         x = self.tok[char_id] + self.pos[p]
         for k, blk in enumerate(self.blocks):
-            clamp = self.clamp.get(k) if self.clamp else None
+            hold = holder(self.clamp.get(k) if self.clamp else None)
             qkv = _layer_norm_1d(x, *blk["ln1"]) @ blk["qkv"][0] + blk["qkv"][1]
             K, V = cache.k[k, :, : p + 1], cache.v[k, :, : p + 1]  # (H, p + 1, dh)
             if write:
@@ -313,12 +315,12 @@ class Transformer:
             att[k] = w
             y = (w[:, None, :] @ V).reshape(D)
             a = y @ blk["proj"][0] + blk["proj"][1]
-            pin(a, "a", clamp)
+            a = hold("a", a)
             x = x + a
             m = gelu(_layer_norm_1d(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
-            pin(m, "m", clamp)
+            m = hold("m", m)
             x = x + (m @ blk["out"][0] + blk["out"][1])
-            pin(x, "x", clamp)
+            x = hold("x", x)
             acts[k] = a, m, x
         logits = _layer_norm_1d(x, *self.ln_f) @ self.head_w + self.head_b
         return logits, acts, att
@@ -352,7 +354,7 @@ class Transformer:
         x = self.tok[ids] + self.pos[P : P + T]
         mask = np.triu(np.full((T, T), -np.inf, dtype=np.float32), 1)
         for k, blk in enumerate(self.blocks):
-            clamp = self.clamp.get(k) if self.clamp else None
+            hold = holder(self.clamp.get(k) if self.clamp else None)
             qkv = layer_norm(x, *blk["ln1"]) @ blk["qkv"][0] + blk["qkv"][1]
             q, kk, vv = (qkv[..., j * D : (j + 1) * D] for j in range(3))
             if kv is not None:
@@ -370,12 +372,12 @@ class Transformer:
             s /= s.sum(axis=-1, keepdims=True)
             y = (s @ vh).transpose(0, 2, 1, 3).reshape(B, T, D)
             a = y @ blk["proj"][0] + blk["proj"][1]
-            pin(a, "a", clamp)
+            a = hold("a", a)
             x = x + a
             m = gelu(layer_norm(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
-            pin(m, "m", clamp)
+            m = hold("m", m)
             x = x + (m @ blk["out"][0] + blk["out"][1])
-            pin(x, "x", clamp)
+            x = hold("x", x)
             if acts is not None:
                 acts[:, :, k, 0], acts[:, :, k, 1], acts[:, :, k, 2] = a, m, x
         logits = layer_norm(x, *self.ln_f) @ self.head_w + self.head_b

@@ -2,8 +2,9 @@
 
 Attribute names `embed` (only with an embedding), `rnn` and `head` make the
 state_dict keys exactly the checkpoint's tensor names (`rnn.weight_ih_l0`,
-`head.bias`...), so exporting is a copy and the numpy engine in `cells.py` runs
-the trained weights unchanged. One-hot input is `F.one_hot`, no parameters.
+`head.bias`...), so exporting is a copy and the numpy engine in `core/cells/` runs
+the trained weights unchanged. The cell class names its torch module
+(`Cell.torch_name`). One-hot input is `F.one_hot`, no parameters.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from torch import nn
 
 from ..core.cells import Config
 
-_MODULES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
-
 
 class CharRNN(nn.Module):
     def __init__(self, config: Config, dropout: float = 0.0):
@@ -24,8 +23,9 @@ class CharRNN(nn.Module):
         self.config = config
         if config.embed_dim:
             self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
-        self.rnn = _MODULES[config.cell](config.input_size, config.hidden, config.layers, batch_first=True,
-                                         dropout=dropout if config.layers > 1 else 0.0)
+        module = getattr(nn, config.kind.torch_name)
+        self.rnn = module(config.input_size, config.hidden, config.layers, batch_first=True,
+                          dropout=dropout if config.layers > 1 else 0.0)
         self.head = nn.Linear(config.hidden, config.vocab_size)
 
     def encode(self, ids: torch.Tensor) -> torch.Tensor:
@@ -43,6 +43,12 @@ class CharRNN(nn.Module):
         return {k: v.detach().float().cpu().numpy() for k, v in self.state_dict().items()}
 
 
+def torch_state(config: Config, vectors: list[torch.Tensor] | tuple[torch.Tensor, ...]):
+    """torch's form of a recurrent state from its vectors (in the order of `Cell.state`): h alone,
+    or a tuple such as (h, c) where the cell carries more than h."""
+    return tuple(vectors) if len(config.kind.state) > 1 else vectors[0]
+
+
 def detach_state(state):
     if state is None:
         return None
@@ -55,7 +61,7 @@ def detach_state(state):
 def nll(model: CharRNN, ids: torch.Tensor, streams: int = 16, chunk: int = 2048) -> float:
     """Mean nats/char of ids[1:], cut into `streams` contiguous pieces from a zero state.
 
-    The same split as `cells.Model.nll`, so training's val loss is the figure
+    The same split as `core.cells.Model.nll`, so training's val loss is the figure
     `rnn-tui eval` prints; batched across streams and chunked in time.
     """
     was_training = model.training

@@ -4,9 +4,46 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.safe import safe_text
+
+if TYPE_CHECKING:
+    from ..core.cells import Config
+    from .data import Corpus
+    from .options import TrainOptions
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    best_val: float | None
+    best_step: int
+    steps: int
+    seconds: float
+    chars_per_second: float
+    hardware: str
+    interrupted: bool
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+class Run(Protocol):
+    """What a reporter reads of a training run (the Trainer)."""
+
+    opts: TrainOptions
+    config: Config
+    corpus: Corpus
+    hardware: str
+    step: int
+    elapsed: float
+    best_val: float | None
+    best_step: int
+    history: list[tuple[int, float, float | None]]
+
+    @property
+    def chars_per_second(self) -> float: ...
 
 
 def _fmt_time(seconds: float) -> str:
@@ -15,7 +52,7 @@ def _fmt_time(seconds: float) -> str:
         else f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _eta(t: Any) -> float | None:
+def _eta(t: Run) -> float | None:
     o = t.opts
     left = []
     if o.time_budget:
@@ -25,7 +62,7 @@ def _eta(t: Any) -> float | None:
     return max(0.0, min(left)) if left else None
 
 
-def _fraction(t: Any) -> float:
+def _fraction(t: Run) -> float:
     o = t.opts
     f = 0.0
     if o.max_steps:
@@ -35,12 +72,12 @@ def _fraction(t: Any) -> float:
     return min(1.0, f)
 
 
-def _describe(t: Any) -> str:
+def _describe(t: Run) -> str:
     c = t.config
     enc = f"embedding {c.embed_dim}" if c.embed_dim else "one-hot"
     k = t.corpus
     name = safe_text(k.name, 60)  # a file name: anyone's choice of characters
-    return (f"{c.cell.upper()} {c.layers}×{c.hidden} ({enc}, {c.parameters():,} parameters) on {name}: "
+    return (f"{c.label} ({enc}, {c.parameters():,} parameters) on {name}: "
             f"{len(k.train_ids):,} training / {len(k.val_ids):,} held-out characters, {len(k.vocab)} symbols, "
             f"{t.hardware}" + (f", resumed at step {t.step}" if t.opts.resume else ""))
 
@@ -49,7 +86,7 @@ def _bits(nats: float) -> str:
     return f"{nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)"
 
 
-def _final_line(t: Any, result: Any, signal_name: str) -> str:
+def _final_line(t: Run, result: TrainResult, signal_name: str) -> str:
     best = (f"best val {_bits(result.best_val)} at step {result.best_step}" if result.best_val is not None
             else "no checkpoint")
     out = safe_text(result.out, 100)
@@ -66,12 +103,12 @@ class QuietReporter:
     interval = 1e9
     sample_seconds: float | None = None  # a fresh sample this often (seconds), besides those at validations
 
-    def start(self, t: Any) -> None: ...
-    def progress(self, t: Any, loss: float, lr: float) -> None: ...
-    def validation(self, t: Any, val: float, text: str | None) -> None: ...
-    def sample(self, t: Any, text: str) -> None: ...
-    def finish(self, t: Any, result: Any, signal_name: str) -> None: ...
-    def abort(self, t: Any) -> None:
+    def start(self, t: Run) -> None: ...
+    def progress(self, t: Run, loss: float, lr: float) -> None: ...
+    def validation(self, t: Run, val: float, text: str | None) -> None: ...
+    def sample(self, t: Run, text: str) -> None: ...
+    def finish(self, t: Run, result: TrainResult, signal_name: str) -> None: ...
+    def abort(self, t: Run) -> None:
         """The run ends with an error (its one line is printed by the caller): leave the terminal clean."""
 
 
@@ -85,24 +122,24 @@ class PlainReporter(QuietReporter):
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
 
-    def start(self, t: Any) -> None:
+    def start(self, t: Run) -> None:
         self._print(f"training {_describe(t)}")
 
-    def progress(self, t: Any, loss: float, lr: float) -> None:
+    def progress(self, t: Run, loss: float, lr: float) -> None:
         eta = _eta(t)
         self._print(f"step {t.step}  loss {loss:.4f}  lr {lr:.2e}  {t.chars_per_second:,.0f} chars/s  "
                     f"elapsed {_fmt_time(t.elapsed)}" + (f"  eta {_fmt_time(eta)}" if eta is not None else ""))
 
-    def validation(self, t: Any, val: float, text: str | None) -> None:
+    def validation(self, t: Run, val: float, text: str | None) -> None:
         mark = "  (best, saved)" if t.best_step == t.step else f"  (best {t.best_val:.4f} at step {t.best_step})"
         self._print(f"step {t.step}  val {_bits(val)}{mark}")
         if text:
             self.sample(t, text)
 
-    def sample(self, t: Any, text: str) -> None:
+    def sample(self, t: Run, text: str) -> None:
         self._print("sample: " + safe_text(text))
 
-    def finish(self, t: Any, result: Any, signal_name: str) -> None:
+    def finish(self, t: Run, result: TrainResult, signal_name: str) -> None:
         self._print(_final_line(t, result, signal_name))
 
 
@@ -120,7 +157,7 @@ class RichReporter(PlainReporter):
         self.text_step = 0
         self.val_line = "val: not yet"
 
-    def _render(self, t: Any):
+    def _render(self, t: Run):
         from rich.console import Group
         from rich.panel import Panel
         from rich.progress_bar import ProgressBar
@@ -142,40 +179,40 @@ class RichReporter(PlainReporter):
             parts.append(Panel(Text(self.text), title=f"sample at step {self.text_step:,}", title_align="left"))
         return Group(*parts)
 
-    def _extra(self, t: Any) -> list[Any]:
+    def _extra(self, t: Run) -> list[Any]:
         return []
 
-    def start(self, t: Any) -> None:
+    def start(self, t: Run) -> None:
         from rich.live import Live
 
         self.live = Live(self._render(t), console=self.console, refresh_per_second=4, transient=False)
         self.live.start()
         self._t = t
 
-    def _refresh(self, t: Any) -> None:
+    def _refresh(self, t: Run) -> None:
         if self.live is not None:
             self.live.update(self._render(t))
 
-    def progress(self, t: Any, loss: float, lr: float) -> None:
+    def progress(self, t: Run, loss: float, lr: float) -> None:
         self.loss, self.lr = loss, lr
         self._refresh(t)
 
-    def validation(self, t: Any, val: float, text: str | None) -> None:
+    def validation(self, t: Run, val: float, text: str | None) -> None:
         self.val_line = f"val {_bits(val)}   best {t.best_val:.4f} at step {t.best_step:,} (saved)"
         if text:
             self.sample(t, text)
         self._refresh(t)
 
-    def sample(self, t: Any, text: str) -> None:
+    def sample(self, t: Run, text: str) -> None:
         self.text = "\n".join(safe_text(line) for line in text.split("\n"))
         self.text_step = t.step
         self._refresh(t)
 
-    def abort(self, t: Any) -> None:
+    def abort(self, t: Run) -> None:
         if self.live is not None:
             self.live.stop()
 
-    def finish(self, t: Any, result: Any, signal_name: str) -> None:
+    def finish(self, t: Run, result: TrainResult, signal_name: str) -> None:
         self._refresh(t)
         if self.live is not None:
             self.live.stop()
@@ -195,11 +232,11 @@ class WatchReporter(RichReporter):
     def _sample_lines(self) -> int:
         return max(1, self.console.height - 1 - 7 - (self._plot_height() + 4) - 2)
 
-    def sample(self, t: Any, text: str) -> None:
+    def sample(self, t: Run, text: str) -> None:
         super().sample(t, text)
         self.text = "\n".join(self.text.split("\n")[-self._sample_lines():])
 
-    def _extra(self, t: Any) -> list[Any]:
+    def _extra(self, t: Run) -> list[Any]:
         from rich.panel import Panel
         from rich.text import Text
 
@@ -221,6 +258,9 @@ class WatchReporter(RichReporter):
         out.append(" " * 8 + f"step 0{'':>{max(1, width - 16)}}{t.step:>8,}", style="dim")
         legend = Text.assemble(("loss (nats/char): ", ""), ("training", "cyan"), ("  held-out", "bold magenta"))
         return [Panel(out, title=legend, title_align="left")]
+
+
+Reporter = QuietReporter  # the interface: every reporter derives from it
 
 
 def make_reporter(watch: bool = False) -> QuietReporter:

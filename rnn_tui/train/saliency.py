@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..core.cells import Model
-from .model import CharRNN
+from .model import CharRNN, torch_state
 
 
 def saliency_curve(model: Model, ids: np.ndarray, state: np.ndarray | None = None, max_lag: int = 200,
@@ -46,5 +46,4 @@ def _torch_state(model: Model, state: np.ndarray | None):
     if state is None:
         return None
     s = torch.from_numpy(np.ascontiguousarray(state, dtype=np.float32))  # (layers, state_size, hidden)
-    h = s[:, 0][:, None].contiguous()  # torch wants (layers, batch, hidden)
-    return (h, s[:, 1][:, None].contiguous()) if model.config.cell == "lstm" else h
+    return torch_state(model.config, [s[:, j][:, None].contiguous() for j in range(s.shape[1])])  # (layers, 1, H)

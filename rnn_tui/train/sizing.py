@@ -56,7 +56,7 @@ class Plan:
 
 def macs_per_char(config: Config) -> int:
     """Multiply-adds of one forward step per character: the recurrence and the head."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
+    gates = config.kind.gates
     total, inp = 0, config.input_size
     for _ in range(config.layers):
         total += gates * config.hidden * (inp + config.hidden)
@@ -67,7 +67,7 @@ def macs_per_char(config: Config) -> int:
 def training_bytes(config: Config, batch: int, seq_len: int) -> int:
     """A generous estimate of the memory one training step needs: weights, gradients, Adam's two
     moments, the activations kept for backpropagation, and the one-hot input and logits."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
+    gates = config.kind.gates
     per_char = config.layers * config.hidden * (gates + 3) * 2 + config.input_size * 2 + config.vocab_size * 4
     return 4 * (4 * config.parameters() + batch * seq_len * per_char)
 
@@ -92,7 +92,7 @@ def check_memory(config: Config, batch: int, seq_len: int, available: int | None
     need = training_bytes(config, batch, seq_len)
     free = available_bytes() if available is None else available
     if free is not None and need > 0.8 * free:
-        raise UserError(f"{config.cell.upper()} {config.layers}×{config.hidden} with batch {batch} × {seq_len} needs "
+        raise UserError(f"{config.label} with batch {batch} × {seq_len} needs "
                         f"about {_gb(need)} of memory to train, but {_gb(free)} is free here: choose a smaller "
                         "--hidden, --layers or --batch")
 
@@ -203,7 +203,7 @@ def plan(cell: str, vocab_size: int, embedding: int | None, batch: int, seq_len:
 
     if step_time(small) >= left:
         raise UserError(f"--time-budget {budget:g} s is shorter than one training step here: a step of "
-                        f"{small.cell.upper()} {small.layers}×{small.hidden} with batch {batch} × {seq_len} takes "
+                        f"{small.label} with batch {batch} × {seq_len} takes "
                         f"{step_time(small):.2f} s on {threads} thread(s), and timing it took {spent:.1f} s; "
                         f"give at least {spent + 20 * step_time(small):.0f} s")
     chosen = configs[0]

@@ -34,12 +34,14 @@ import io
 import math
 import signal
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -49,28 +51,19 @@ from ..core.cells import Config
 from ..core.errors import UserError
 from ..core.vocab import Vocab
 from .data import Corpus, prepare
-from .model import CharRNN, detach_state, nll, sample
+from .model import CharRNN, detach_state, nll, sample, torch_state
 from .options import CPU_DEFAULTS, GPU_DEFAULTS, TrainOptions
 from .output import check_writable, remove_stale_temps, save_failed
+from .report import Reporter, TrainResult, make_reporter
 from .sizing import check_memory
 
 RESUME_VERSION = 2
 VAL_SUBSET = 16_384  # held-out characters scored during the run (all of them at the end)
 EVAL_AT = (0.01, 0.03, 0.06, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # fractions of the run
 SNAPSHOT_AT = (0.01, 0.03, 0.06, 0.1, 0.3, 0.6)  # a subset of EVAL_AT; plus step 0 and the end
-
-
-@dataclass
-class TrainResult:
-    out: Path
-    best_val: float | None
-    best_step: int
-    steps: int
-    seconds: float
-    chars_per_second: float
-    hardware: str
-    interrupted: bool
-    provenance: dict[str, Any] = field(default_factory=dict)
+SAMPLE_CHARS = 160  # characters of each sample shown while training
+SAMPLE_TEMPERATURE = 0.8
+SAMPLE_SEED_STRIDE = 1_000_003  # a sample's seed is seed·stride + step: one per step, apart from training's
 
 
 class _Stop:
@@ -152,10 +145,11 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def hardware(device: torch.device) -> str:
+def hardware(device: torch.device, threads: int | None = None) -> str:
+    """The device in words, for provenance: the GPU's name, or the CPU threads the run uses."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"CPU, {torch.get_num_threads()} threads"
+    return f"CPU, {threads or torch.get_num_threads()} threads"
 
 
 def progress(opts: TrainOptions, step: int, elapsed: float) -> float:
@@ -188,11 +182,10 @@ def _state_list(state: Any) -> list[torch.Tensor]:
     return [s.detach().cpu() for s in (state if isinstance(state, tuple) else (state,))]
 
 
-def _state_from_list(tensors: list[torch.Tensor], cell: str, device: torch.device) -> Any:
+def _state_from_list(tensors: list[torch.Tensor], config: Config, device: torch.device) -> Any:
     if not tensors:
         return None
-    moved = [t.to(device) for t in tensors]
-    return tuple(moved) if cell == "lstm" else moved[0]
+    return torch_state(config, [t.to(device) for t in tensors])
 
 
 def _plain_options(opts: TrainOptions) -> dict[str, Any]:
@@ -217,17 +210,18 @@ def _snapshot_tensors(model: CharRNN) -> dict[str, Any]:
 
 
 class Trainer:
-    """One training run; `run()` trains until the budget, the step limit or a stop request."""
+    """One training run. Building it reads and checks everything (the text, the resume file, the
+    output's directory, the memory a step needs) and changes nothing outside itself; `run()` takes
+    the process's torch threads and RNG, trains until the budget, the step limit or a stop request,
+    and gives the threads back."""
 
-    def __init__(self, opts: TrainOptions, reporter: Any = None,
+    def __init__(self, opts: TrainOptions, reporter: Reporter | None = None,
                  on_step: Callable[[Trainer], None] | None = None, corpus: Corpus | None = None,
                  resume_data: dict[str, Any] | None = None):
         self.device = resolve_device(opts.device)
         opts = opts.with_device_defaults(GPU_DEFAULTS if self.device.type == "cuda" else CPU_DEFAULTS)
         self.opts = opts
         self.on_step = on_step
-        if opts.threads:
-            torch.set_num_threads(opts.threads)
         resume = (resume_data or read_resume(opts.resume_path)) if opts.resume else None
         vocab = Vocab(resume["vocab"]) if resume else None
         self.corpus = corpus or prepare(opts.text_file, opts.batch, opts.seq_len, opts.val_frac, vocab)
@@ -235,14 +229,16 @@ class Trainer:
             raise UserError(f"--resume: {opts.text_file} is not the text {opts.resume_path} was trained on "
                             "(its sha256 differs)")
         check_writable(opts.out)
-        remove_stale_temps(opts.out, opts.resume_path, opts.snapshots_path)
-        from .report import make_reporter
-
-        self.reporter = reporter if reporter is not None else make_reporter()
+        self.reporter: Reporter = reporter if reporter is not None else make_reporter()
         self.config = Config(opts.cell, opts.layers, opts.hidden, len(self.corpus.vocab), opts.embedding)
         check_memory(self.config, opts.batch, opts.seq_len)
-        torch.manual_seed(opts.seed)
-        self.model = CharRNN(self.config, opts.dropout).to(self.device)
+        # the seed decides the first weights; the process's own RNG is left as it was until run()
+        cuda = self.device.type == "cuda"
+        with torch.random.fork_rng(devices=[self.device] if cuda else []):
+            torch.manual_seed(opts.seed)
+            self.model = CharRNN(self.config, opts.dropout).to(self.device)
+            self._rng = torch.get_rng_state()  # where training's dropout stream continues
+            self._cuda_rng = torch.cuda.get_rng_state(self.device) if cuda else None
         fused = {"fused": True} if self.device.type == "cuda" else {}
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=opts.lr, **fused)
         self.generator = torch.Generator().manual_seed(opts.seed)
@@ -261,7 +257,7 @@ class Trainer:
         self.best_provenance: dict[str, Any] = {}
         self.snapshots: list[snapshots.Snapshot] = []
         self.history: list[tuple[int, float, float | None]] = []  # (step, train loss, val loss) for plots
-        self.hardware = hardware(self.device)
+        self.hardware = hardware(self.device, opts.threads)
         self.resumed = resume is not None
         if resume:
             self._restore(resume)
@@ -278,12 +274,11 @@ class Trainer:
         self.optimizer.load_state_dict(r["optimizer"])
         for group in self.optimizer.param_groups:  # a run saved on a GPU may resume on a CPU, and back
             group["fused"] = True if self.device.type == "cuda" else None
-        torch.set_rng_state(r["torch_rng"])
-        if self.device.type == "cuda" and r.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(r["cuda_rng"], self.device)
+        self._rng = r["torch_rng"]
+        self._cuda_rng = r.get("cuda_rng") if self.device.type == "cuda" else None
         self.generator.set_state(r["batch_rng"])
         self.streams.restore(r["streams"])
-        self.state = _state_from_list(r["carry"], self.config.cell, self.device)
+        self.state = _state_from_list(r["carry"], self.config, self.device)
         self.step, self.elapsed, self.step_seconds = int(r["step"]), float(r["elapsed"]), float(r["step_seconds"])
         self.best_val = r.get("best_val")
         self.best_step = int(r.get("best_step", 0))
@@ -353,19 +348,22 @@ class Trainer:
     def chars_per_second(self) -> float:
         return self.step * self.opts.batch * self.opts.seq_len / self.step_seconds if self.step_seconds else 0.0
 
-    def _write(self, path: Path, data: bytes) -> None:
+    @contextmanager
+    def _saving(self, path: Path) -> Iterator[None]:
+        """Every save: a failed write (a full disk) stops training in one line that says what is kept."""
         try:
-            atomic_write_bytes(path, data)
+            yield
         except OSError as e:
-            raise save_failed(path, e, self.step, self.best_step if self.best_val is not None else None) from None
+            raise save_failed(path, e, self.step, self.best_step if self.best_val is not None else 0) from None
 
-    def _save_checkpoint(self, val: float, val_chars: int) -> None:
-        self.best_provenance = self.provenance(val, val_chars)
-        try:
-            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, self.model.tensors(), self.best_provenance)
-        except OSError as e:
-            raise save_failed(self.opts.out, e, self.step,
-                              self.best_step if self.best_val is not None else None) from None
+    def _save_checkpoint(self, tensors: dict[str, np.ndarray], provenance: dict[str, Any]) -> None:
+        with self._saving(self.opts.out):
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, tensors, provenance)
+        self.best_provenance = provenance
+
+    def _save_resume_file(self) -> None:
+        with self._saving(self.opts.resume_path):
+            atomic_write_bytes(self.opts.resume_path, self.resume_bytes())
 
     def _take_snapshot(self, val: float) -> None:
         if self.opts.snapshots:
@@ -374,30 +372,26 @@ class Trainer:
 
     def _save_snapshots(self) -> None:
         if self.opts.snapshots and self.snapshots:
-            try:
-                about = {"corpus": self.corpus.name, "corpus_sha256": self.corpus.sha256, "seed": self.opts.seed}
+            about = {"corpus": self.corpus.name, "corpus_sha256": self.corpus.sha256, "seed": self.opts.seed}
+            with self._saving(self.opts.snapshots_path):
                 snapshots.save(self.opts.snapshots_path, self.config, self.corpus.vocab, self.snapshots, about)
-            except OSError as e:
-                raise save_failed(self.opts.snapshots_path, e, self.step, self.best_step) from None
 
     def evaluate_and_keep(self, snapshot: bool = False) -> float:
         """Validate on the subset; keep the checkpoint if the best so far, a snapshot if one is due;
         then write the resume file (so it never runs ahead of the checkpoint)."""
         val = self.validate()
         self.last_eval_step = self.step
-        better = self.best_val is None or val < self.best_val
-        if better:
-            self._save_checkpoint(val, len(self.val_subset))
+        if self.best_val is None or val < self.best_val:
+            self._save_checkpoint(self.model.tensors(), self.provenance(val, len(self.val_subset)))
             self.best_val, self.best_step = val, self.step
         if snapshot:
             self._take_snapshot(val)
             self._save_snapshots()
-        self._write(self.opts.resume_path, self.resume_bytes())
+        self._save_resume_file()
         return val
 
     def score_kept_checkpoint(self) -> float:
         """Score the kept checkpoint on the whole held-out part and record that figure in it."""
-        final_step, final_prov = self.step, self.best_provenance
         if self.best_step == self.step:
             model = self.model
         else:  # an earlier evaluation was better: the kept checkpoint is on disk
@@ -406,23 +400,19 @@ class Trainer:
             model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
         with self._autocast():
             full = nll(model, self.val_ids)
-        prov = {**final_prov, "val_loss": round(full, 5), "val_chars": len(self.val_ids)}
-        try:
-            checkpoint.save(self.opts.out, self.config, self.corpus.vocab,
-                            {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}, prov)
-        except OSError as e:
-            raise save_failed(self.opts.out, e, final_step, self.best_step) from None
-        self.best_provenance, self.best_val = prov, full
-        self._write(self.opts.resume_path, self.resume_bytes())
+        prov = {**self.best_provenance, "val_loss": round(full, 5), "val_chars": len(self.val_ids)}
+        self._save_checkpoint(model.tensors(), prov)
+        self.best_val = full
+        self._save_resume_file()
         return full
 
-    def generate(self, length: int = 160) -> str:
-        g = torch.Generator().manual_seed(self.opts.seed * 1_000_003 + self.step)  # not the training RNG
+    def generate(self, length: int = SAMPLE_CHARS) -> str:
+        g = torch.Generator().manual_seed(self.opts.seed * SAMPLE_SEED_STRIDE + self.step)  # not the training RNG
         newline = self.corpus.vocab.index.get("\n")
         prime = self.val_ids[:1] if newline is None else torch.tensor([newline], device=self.device)
-        return self.corpus.vocab.decode([int(prime[0])] + sample(self.model, prime, length, 0.8, g))
+        return self.corpus.vocab.decode([int(prime[0])] + sample(self.model, prime, length, SAMPLE_TEMPERATURE, g))
 
-    # -- the loop ------------------------------------------------------------------
+    # -- the run ---------------------------------------------------------------------
 
     def request_stop(self, reason: str = "request") -> None:
         """Stop after the current step, as Ctrl-C does (for callers driving the trainer)."""
@@ -452,98 +442,159 @@ class Trainer:
     def _too_short(self, seconds: float) -> UserError:
         o = self.opts
         return UserError(f"--time-budget {o.time_budget:g} s is shorter than one training step here: a step of "
-                         f"{self.config.cell.upper()} {self.config.layers}×{self.config.hidden} with batch {o.batch} "
-                         f"× {o.seq_len} took {seconds:.2f} s on {self.hardware}; give at least "
-                         f"{max(1, 20 * seconds):.0f} s (nothing was saved)")
+                         f"{self.config.label} with batch {o.batch} × {o.seq_len} took {seconds:.2f} s on "
+                         f"{self.hardware}; give at least {max(1, 20 * seconds):.0f} s (nothing was saved)")
+
+    @contextmanager
+    def _process_state(self) -> Iterator[None]:
+        """While the run lasts: its torch threads, its RNG where it left off, no stale temporary files."""
+        threads = torch.get_num_threads()
+        if self.opts.threads:
+            torch.set_num_threads(self.opts.threads)
+        torch.set_rng_state(self._rng)
+        if self._cuda_rng is not None:
+            torch.cuda.set_rng_state(self._cuda_rng, self.device)
+        remove_stale_temps(self.opts.out, self.opts.resume_path, self.opts.snapshots_path)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
 
     def run(self) -> TrainResult:
-        o = self.opts
         rep = self.reporter
-        model, opt = self.model, self.optimizer
-        model.train()
-        running = torch.zeros((), device=self.device)
-        running_n = 0
-        last_report = last_sample = time.perf_counter()
-        interrupted = False
-        with _Stop() as stop:
+        with self._process_state(), _Stop() as stop:
             self.stop = stop
             rep.start(self)
             try:
+                clock = _Clock(self)
                 if not self.resumed:
-                    t0 = time.perf_counter()
                     step0 = self.validate()  # the untrained model: the first frame of the evolution
                     self._take_snapshot(step0)
                     self.history.append((0, step0, step0))
-                    self.elapsed += time.perf_counter() - t0
-                t_last = time.perf_counter()
-                while not self._done() or (self.step == 0 and not self.resumed):  # one step, to time it
-                    x, y, reset = self.streams.next()
-                    if reset or not o.carry_state:
-                        self.state = None
-                    lr = learning_rate(o, self.step, self.elapsed)
-                    for group in opt.param_groups:
-                        group["lr"] = lr
-                    with self._autocast():
-                        logits, state = model(x, self.state)
-                    loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    if o.clip:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), o.clip)
-                    opt.step()
-                    self.state = detach_state(state)
-                    running += loss.detach()
-                    running_n += 1
-                    self.step += 1
-                    now = time.perf_counter()
-                    self.elapsed += now - t_last
-                    self.step_seconds += now - t_last
-                    t_last = now
-                    if self.step == 1 and not self.resumed and o.time_budget and self.elapsed >= o.time_budget:
-                        raise self._too_short(self.step_seconds)
-                    if self.on_step is not None:
-                        self.on_step(self)
-                    if stop.requested:
-                        interrupted = True
-                        break
-                    if now - last_report >= rep.interval:
-                        train_loss = float(running) / running_n  # float(): one sync per report
-                        self.history.append((self.step, train_loss, None))
-                        rep.progress(self, train_loss, lr)
-                        running.zero_()
-                        running_n = 0
-                        last_report = now
-                    evaluate, snap = self._due()
-                    if evaluate and not self._done():
-                        self._checkpoint_and_sample(rep, snap)
-                        t_last = time.perf_counter()
-                    elif (o.sample_every and self.step % o.sample_every == 0) or \
-                            (rep.sample_seconds and o.sample_every != 0 and now - last_sample >= rep.sample_seconds):
-                        rep.sample(self, self.generate())
-                        self.elapsed += time.perf_counter() - now
-                        t_last = last_sample = time.perf_counter()
+                    clock.tick()
+                interrupted = self._train(clock)
                 if self.step > 0 and self.last_eval_step != self.step:
-                    self._checkpoint_and_sample(rep, snapshot=True, final=True)
+                    self._checkpoint_and_sample(snapshot=True, final=True)
                 if self.best_val is not None:
                     self.score_kept_checkpoint()
             except BaseException:
                 rep.abort(self)
                 raise
+        o = self.opts
         result = TrainResult(Path(o.out), self.best_val, self.best_step, self.step, self.elapsed,
                              self.chars_per_second, self.hardware, interrupted, dict(self.best_provenance))
         rep.finish(self, result, stop.signal_name)
         return result
 
-    def _checkpoint_and_sample(self, rep: Any, snapshot: bool, final: bool = False) -> None:
-        t0 = time.perf_counter()
+    def _train(self, clock: _Clock) -> bool:
+        """Step until done (at least one step on a fresh run, to time it); True if stopped by a request."""
+        o, rep = self.opts, self.reporter
+        running = _RunningLoss(self.device)
+        self.model.train()
+        while not self._done() or (self.step == 0 and not self.resumed):
+            lr = learning_rate(o, self.step, self.elapsed)
+            running.add(self._train_step(lr))
+            self.step_seconds += clock.tick()
+            if self.step == 1 and not self.resumed and o.time_budget and self.elapsed >= o.time_budget:
+                raise self._too_short(self.step_seconds)
+            if self.on_step is not None:
+                self.on_step(self)
+            if self.stop.requested:
+                return True
+            if clock.since_report() >= rep.interval:
+                train_loss = running.take()
+                self.history.append((self.step, train_loss, None))
+                rep.progress(self, train_loss, lr)
+                clock.reported()
+            evaluate, snap = self._due()
+            if evaluate and not self._done():
+                self._checkpoint_and_sample(snap)
+            elif self._sample_due(clock):
+                rep.sample(self, self.generate())
+                clock.sampled()
+            clock.tick()  # evaluation and samples count against the time budget, not chars/s
+        return False
+
+    def _train_step(self, lr: float) -> torch.Tensor:
+        """One optimizer step on the next batch; returns the loss (on the device: no sync)."""
+        x, y, reset = self.streams.next()
+        if reset or not self.opts.carry_state:
+            self.state = None
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        with self._autocast():
+            logits, state = self.model(x, self.state)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.opts.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opts.clip)
+        self.optimizer.step()
+        self.state = detach_state(state)
+        self.step += 1
+        return loss.detach()
+
+    def _sample_due(self, clock: _Clock) -> bool:
+        every = self.opts.sample_every
+        if every == 0:
+            return False
+        return bool(every and self.step % every == 0) or bool(
+            self.reporter.sample_seconds and clock.since_sample() >= self.reporter.sample_seconds)
+
+    def _checkpoint_and_sample(self, snapshot: bool, final: bool = False) -> None:
         val = self.evaluate_and_keep(snapshot)
         self.history.append((self.step, float("nan"), val))
-        text = self.generate() if (self.opts.sample_every is None or final) and self.opts.sample_every != 0 else None
-        # evaluation counts against the time budget (the run must end when asked) but not chars/s
-        self.elapsed += time.perf_counter() - t0
-        rep.validation(self, val, text)
+        o = self.opts
+        text = self.generate() if (o.sample_every is None or final) and o.sample_every != 0 else None
+        self.reporter.validation(self, val, text)
 
 
-def train(opts: TrainOptions, reporter: Any = None, on_step: Callable[[Trainer], None] | None = None) -> TrainResult:
+class _Clock:
+    """The run's one clock: `tick()` adds the wall time since the last tick to the trainer's elapsed
+    time (and returns it); it also remembers when the last report and sample were shown."""
+
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+        self.last = self.last_report = self.last_sample = time.perf_counter()
+
+    def tick(self) -> float:
+        now = time.perf_counter()
+        dt, self.last = now - self.last, now
+        self.trainer.elapsed += dt
+        return dt
+
+    def since_report(self) -> float:
+        return self.last - self.last_report
+
+    def reported(self) -> None:
+        self.last_report = self.last
+
+    def since_sample(self) -> float:
+        return self.last - self.last_sample
+
+    def sampled(self) -> None:
+        self.last_sample = time.perf_counter()
+
+
+class _RunningLoss:
+    """The mean training loss since the last report, summed on the device (read once per report)."""
+
+    def __init__(self, device: torch.device):
+        self.total = torch.zeros((), device=device)
+        self.n = 0
+
+    def add(self, loss: torch.Tensor) -> None:
+        self.total += loss
+        self.n += 1
+
+    def take(self) -> float:
+        mean = float(self.total) / self.n  # float(): one sync per report
+        self.total.zero_()
+        self.n = 0
+        return mean
+
+
+def train(opts: TrainOptions, reporter: Reporter | None = None,
+          on_step: Callable[[Trainer], None] | None = None) -> TrainResult:
     """Train as `opts` says; returns when done, at the budget, or after Ctrl-C/SIGTERM (checkpoint saved)."""
     return Trainer(opts, reporter, on_step).run()

@@ -115,7 +115,7 @@ class RnnApp(FrameLoop):
                 yield AttentionPanel(c.heads, v.glyphs, self.glyph_mode, id="equation", classes="-on")
             else:
                 yield UnitEquationPanel(id="equation")
-            yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, id="heatmap")
+            yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, c.kind.titles, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")
         yield Footer()

@@ -118,3 +118,27 @@ def test_nll_matches_torch_cross_entropy():
 def softmax(x):
     z = np.exp(x - x.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
+def test_each_cell_class_says_everything_the_program_shows_about_it(name):
+    from rnn_tui.core.cells import CELLS
+    from rnn_tui.core.cells.base import no_clamp
+
+    cell = CELLS[name]
+    q = cell.quantities
+    assert set(cell.titles) == set(q) and set(cell.descriptions) == set(q)
+    assert set(cell.open_means) == set(q) - cell.signed  # every gate, and only gates
+    assert cell.unbounded <= cell.signed and set(cell.state) <= set(q)
+    assert q[-1] == "h" and cell.state[0] == "h"  # the layer's output; what the recurrent weights multiply
+    assert len(cell.marker[0]) == 1 and cell.marker[1].startswith("#")
+    rng = np.random.default_rng(0)
+    H = 5
+    xp, hp = (rng.standard_normal((3, cell.gates * H)).astype(np.float32) for _ in range(2))
+    state = tuple(rng.uniform(-1, 1, (3, H)).astype(np.float32) for _ in cell.state)
+    out = cell.equations(xp, hp, state, no_clamp)
+    assert len(out) == len(q) and all(v.shape == (3, H) for v in out)
+    for name_, v in zip(q, out, strict=True):  # each quantity within the bounds the class states
+        bound = cell.bound(name_)
+        if bound is not None:
+            assert bound[0] <= v.min() and v.max() <= bound[1], name_

@@ -116,7 +116,9 @@ def test_stale_temporary_files_of_our_naming_are_removed_by_the_next_run(tmp_pat
               tmp_path / "notes.tmp"]
     for p in ours + others:
         p.write_bytes(b"x" * 1000)
-    Trainer(opts, reporter=QuietReporter())
+    t = Trainer(opts, reporter=QuietReporter())
+    assert all(p.exists() for p in ours)  # building a trainer changes nothing outside it
+    t.run()
     assert not any(p.exists() for p in ours)
     assert all(p.exists() for p in others)
 
@@ -128,7 +130,8 @@ def test_resume_also_removes_stale_temporary_files(tmp_path):
     stale = tmp_path / ".model.safetensors.resume.pt.q1w2e3r4.tmp"
     stale.write_bytes(b"half a resume file")
     opts.resume = True
-    Trainer(opts, reporter=QuietReporter())
+    opts.max_steps = 5
+    Trainer(opts, reporter=QuietReporter()).run()
     assert not stale.exists()
 
 
@@ -140,3 +143,22 @@ def test_the_resume_file_goes_through_the_one_atomic_writer(tmp_path, monkeypatc
     Trainer(opts, reporter=QuietReporter()).run()
     assert opts.resume_path in written
     assert read_resume(opts.resume_path)["step"] == 3
+
+
+def test_building_a_trainer_leaves_the_process_as_it_was_and_run_gives_the_threads_back(tmp_path):
+    threads, rng = torch.get_num_threads(), torch.get_rng_state()
+    opts = options(tmp_path, prose(3000), max_steps=2, threads=threads + 1, seed=5)
+    t = Trainer(opts, reporter=QuietReporter())
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.get_rng_state(), rng)
+    seen = []
+    t.on_step = lambda tr: seen.append(torch.get_num_threads())
+    t.run()
+    assert seen == [threads + 1] * 2  # the run's own setting while it trains...
+    assert torch.get_num_threads() == threads  # ...and the caller's afterwards
+    for d in ("again", "first"):
+        (tmp_path / d).mkdir()
+    again = Trainer(options(tmp_path / "again", prose(3000), max_steps=2, seed=5), reporter=QuietReporter())
+    first = Trainer(options(tmp_path / "first", prose(3000), max_steps=2, seed=5), reporter=QuietReporter())
+    for k, v in first.model.state_dict().items():  # the seed alone decides the first weights
+        assert torch.equal(v, again.model.state_dict()[k]), k

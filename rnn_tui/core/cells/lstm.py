@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cell, Clamp, pin, sigmoid
+from .base import Cell, blocks, gate_number, mark, sigmoid, signed_number
 
 
 class LSTMCell(Cell):
@@ -20,6 +20,7 @@ class LSTMCell(Cell):
     torch_name = "LSTM"
     quantities = ("i", "f", "g", "o", "c", "h")
     signed = frozenset({"g", "c", "h"})
+    unbounded = frozenset({"c"})
     gates = 4
     state = ("h", "c")
     unbounded = frozenset({"c"})
@@ -31,49 +32,43 @@ class LSTMCell(Cell):
         "c": "cell state, unbounded (coloured on each unit's own range)",
         "h": "hidden state, −1…1",
     }
+    titles = {"i": "input", "f": "forget", "g": "candidate", "o": "output", "c": "cell", "h": "hidden"}
+    open_means = {
+        "i": "input gate: open lets the candidate in",
+        "f": "forget gate: open keeps the cell (remembers)",
+        "o": "output gate: open shows the cell as h",
+    }
+    marker = ("L", "#009e73")
 
-    def step(self, xp, hp, state, acts, clamp: Clamp | None = None) -> None:
-        H = state.shape[-1]
-        c_prev = state[1]
-        i, f, g, o, c, h = acts
-        pre = np.add(xp, hp, out=hp)  # hp is the model's scratch, free to overwrite
-        sigmoid(pre, out=acts[0:4].reshape(-1))  # i, f, o are sigmoids; g is redone as a tanh
-        np.tanh(pre[2 * H : 3 * H], out=g)
-        for name, q in (("i", i), ("f", f), ("g", g), ("o", o)):
-            pin(q, name, clamp)
-        np.multiply(f, c_prev, out=c)
-        c += i * g
-        pin(c, "c", clamp)
-        np.tanh(c, out=h)
-        h *= o
-        pin(h, "h", clamp)
+    def equations(self, xp, hp, state, hold):
+        _, c_prev = state
+        a_i, a_f, a_g, a_o = blocks(xp + hp, 4)  # W_i· x_t + b_i· + W_h· h_{t−1} + b_h·, per gate
+        i = hold("i", sigmoid(a_i))
+        f = hold("f", sigmoid(a_f))
+        g = hold("g", np.tanh(a_g))
+        o = hold("o", sigmoid(a_o))
+        c = hold("c", f * c_prev + i * g)
+        h = hold("h", o * np.tanh(c))
+        return i, f, g, o, c, h
 
-    def scan(self, xp, w_hh, hh_bias, state, out, acts, clamp: Clamp | None = None) -> None:
-        B, T, G = xp.shape
-        H = G // 4
-        h = state[:, 0].copy()
-        c = state[:, 1].copy()
-        ifgo = np.empty((B, G), dtype=np.float32)
-        i, f, g, o = ifgo[:, :H], ifgo[:, H : 2 * H], ifgo[:, 2 * H : 3 * H], ifgo[:, 3 * H :]
-        for t in range(T):
-            pre = h @ w_hh
-            pre += xp[:, t]
-            sigmoid(pre, out=ifgo)
-            np.tanh(pre[:, 2 * H : 3 * H], out=g)
-            if clamp:
-                for name, q in (("i", i), ("f", f), ("g", g), ("o", o)):
-                    pin(q, name, clamp)
-            c *= f
-            c += i * g
-            pin(c, "c", clamp)
-            h = np.tanh(c)
-            h *= o
-            pin(h, "h", clamp)
-            out[:, t] = h
-            if acts is not None:
-                a = acts[:, t]
-                a[:, 0:4] = ifgo.reshape(B, 4, H)
-                a[:, 4] = c
-                a[:, 5] = h
-        state[:, 0] = h
-        state[:, 1] = c
+    def explain(self, q, parts, clamped):
+        n, v = signed_number, gate_number
+        c_prev = parts.prev["c"]
+        gates = (("i", "σ", "input gate"), ("f", "σ", "forget gate"), ("g", "tanh", "candidate"),
+                 ("o", "σ", "output gate"))
+        lines = [f"{k} = {fn}({n(p)}) = {n(q[k]) if fn == 'tanh' else v(q[k])}   {what}{mark(k, clamped)}"
+                 for (k, fn, what), p in zip(gates, parts.pre, strict=True)]
+        keep, write = q["f"] * c_prev, q["i"] * q["g"]
+        lines += [
+            f"c_t = f·c_t−1 + i·g = {v(q['f'])}·{n(c_prev)} + {v(q['i'])}·{n(q['g'])}",
+            f"    = {n(keep)} + {n(write)} = {n(q['c'])}{mark('c', clamped)}",
+            f"h_t = o·tanh(c_t) = {v(q['o'])}·{n(float(np.tanh(q['c'])))} = {n(q['h'])}{mark('h', clamped)}",
+        ]
+        k, w = f"{abs(keep):.3f}", f"{abs(write):.3f}"
+        if abs(keep) >= abs(write):
+            dominant = f"the old cell state dominated (|f·c_t−1| {k} ≥ |i·g| {w}): it remembers"
+        else:
+            dominant = f"the new candidate dominated (|i·g| {w} > |f·c_t−1| {k}): it writes"
+        values = {**q, "c_prev": c_prev, "h_prev": parts.prev["h"], "f·c_prev": keep, "i·g": write,
+                  **{f"pre_{k}": float(p) for (k, _, _), p in zip(gates, parts.pre, strict=True)}}
+        return values, dominant, [*lines, dominant]

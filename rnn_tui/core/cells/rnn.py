@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cell, Clamp, pin
+from .base import Cell, mark, signed_number
 
 
 class RNNCell(Cell):
@@ -14,21 +14,24 @@ class RNNCell(Cell):
     signed = frozenset({"h"})
     gates = 1
     descriptions = {"h": "hidden state, tanh −1…1"}
+    titles = {"h": "hidden"}
+    marker = ("R", "#e69f00")
 
-    def step(self, xp, hp, state, acts, clamp: Clamp | None = None) -> None:
-        (h,) = acts
-        np.add(xp, hp, out=h)
-        np.tanh(h, out=h)
-        pin(h, "h", clamp)
+    def equations(self, xp, hp, state, hold):
+        h = hold("h", np.tanh(xp + hp))  # xp: W_ih x_t + b_ih + b_hh; hp: W_hh h_{t−1}
+        return (h,)
 
-    def scan(self, xp, w_hh, hh_bias, state, out, acts, clamp: Clamp | None = None) -> None:
-        h = state[:, 0].copy()
-        for t in range(xp.shape[1]):
-            pre = h @ w_hh
-            pre += xp[:, t]
-            h = np.tanh(pre)
-            pin(h, "h", clamp)
-            out[:, t] = h
-            if acts is not None:
-                acts[:, t, 0] = h
-        state[:, 0] = h
+    def explain(self, q, parts, clamped):
+        n = signed_number
+        b = float(parts.b_ih[0] + parts.b_hh[0])
+        i, r = float(parts.ins[0]), float(parts.rec[0])
+        lines = [
+            f"h_t = tanh(W_ih x + W_hh h_t−1 + b) = tanh({n(i)} + {n(r)} + {n(b)})",
+            f"    = tanh({n(i + r + b)}) = {n(q['h'])}{mark('h', clamped)}",
+        ]
+        if abs(i) >= abs(r):
+            dominant = f"the input dominated (|W_ih x| {abs(i):.3f} ≥ |W_hh h_t−1| {abs(r):.3f})"
+        else:
+            dominant = f"the recurrence dominated (|W_hh h_t−1| {abs(r):.3f} > |W_ih x| {abs(i):.3f})"
+        values = {**q, "h_prev": parts.prev["h"], "input": i, "recurrent": r, "bias": b}
+        return values, dominant, [*lines, dominant]

@@ -18,6 +18,7 @@ bucket changed are refreshed.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,10 +35,6 @@ from ..messages import UnitClicked
 from .base import LinePanel, runs
 
 GAP = 2
-NAMES = {
-    "i": "input", "f": "forget", "g": "candidate", "o": "output", "c": "cell",
-    "h": "hidden", "r": "reset", "z": "update", "n": "candidate",
-}
 TITLE = Style(bold=True)
 DIM = Style(dim=True)
 SELECTED_TITLE = Style(bold=True, reverse=True)
@@ -110,9 +107,10 @@ class HeatmapPanel(LinePanel):
     """Every quantity of one layer as a grid of units, the selected unit marked."""
 
     def __init__(self, quantities: tuple[str, ...], hidden: int, signed: frozenset[str], state: tuple[str, ...],
-                 **kwargs) -> None:
+                 titles: Mapping[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.quantities = quantities
+        self.titles = titles or {}  # a word beside each quantity's letter: the cell's `titles`
         self.hidden = hidden
         self.signed = [q in signed for q in quantities]
         self.state_q = tuple(quantities.index(q) for q in state)
@@ -274,7 +272,7 @@ class HeatmapPanel(LinePanel):
         "≈" after the letter while the grid is behind the text (same width, so nothing moves)."""
         name, signed, w = self.quantities[q], self.signed[q], self.layout_.grid_width
         lo, hi = self.ranges if q == self.focus else (("0", "1") if not signed else ("", "±"))
-        label = f"{name}{'≈' if self.stale else ' '}{NAMES.get(name, '')}"
+        label = f"{name}{'≈' if self.stale else ' '}{self.titles.get(name, '')}"
         ramp_len = min(6, w - len(label) - len(lo) - len(hi) - 1)
         if ramp_len < 2 and q == self.focus:  # the followed grid's range matters more than its name
             label = label[:2]

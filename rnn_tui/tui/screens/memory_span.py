@@ -33,7 +33,7 @@ from ...analysis.memory_span import (
     memory_span,
     spread_positions,
 )
-from ...core.cells import Model
+from ...core.cells import Cell, Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
@@ -44,8 +44,6 @@ from .dialogs import ForceChar
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
 CONTEXT = 2000  # characters every compared model reads before the cursor
-MARKERS = {"rnn": ("R", Style(color="#e69f00")), "gru": ("G", Style(color="#56b4e9")),
-           "lstm": ("L", Style(color="#009e73")), "transformer": ("T", Style(color="#f0e442"))}
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
 DENSITY = "░▒▓█"
@@ -108,7 +106,7 @@ class MemorySpanScreen(ModalScreen):
         """The curve at the cursor: random replacements, refined pass by pass, or one chosen character."""
         r = self.request
         total = None
-        label = r.model.config.cell
+        label, kind = r.model.config.cell, r.model.config.kind
         for k in range(PASSES if chosen is None else 1):
             curve = memory_span(r.model, r.window, state=r.state, rng=np.random.default_rng(k), chosen=chosen)
             total = curve.kl[0] if total is None else total + curve.kl[0]
@@ -119,7 +117,7 @@ class MemorySpanScreen(ModalScreen):
                    f"every lag replaced by {r.vocab.glyphs[chosen]!r} (no value where it was that already)")
             note = how + (f"; only {len(curve.lags)} characters of history, so lags stop there"
                           if curve.clipped else "")
-            curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean)}
+            curves = {label: self._curve(kind, safe_text(r.name), curve.lags, mean)}
             self.app.call_from_thread(self._update, curves, note, mean)
 
     @work(thread=True, exclusive=True, group="span")
@@ -148,7 +146,7 @@ class MemorySpanScreen(ModalScreen):
                 span = memory_span(ckpt.model(), ids, lags=np.arange(1, max_lag + 1))
             if get_current_worker().is_cancelled:
                 return
-            curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median())
+            curves[cell] = self._curve(ckpt.config.kind, ckpt.config.label, span.lags, span.median())
             what = (f"median over {len(positions)} positions of the text" if median
                     else "the same text up to the cursor, one random replacement per lag")
             self.app.call_from_thread(self._update, dict(curves), f"bundled models, {what}" + _window_words(windows),
@@ -194,9 +192,9 @@ class MemorySpanScreen(ModalScreen):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray) -> Curve:
-        marker, style = MARKERS.get(cell, ("*", Style()))
-        return Curve(name, marker, lags, values, style)
+    def _curve(self, kind: Cell, name: str, lags: np.ndarray, values: np.ndarray) -> Curve:
+        marker, colour = kind.marker
+        return Curve(name, marker, lags, values, Style(color=colour or None))
 
     def _update(self, curves: dict[str, Curve] | None, note: str, influence: np.ndarray | None) -> None:
         if curves is not None:
