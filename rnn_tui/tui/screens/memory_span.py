@@ -216,10 +216,10 @@ class MemorySpanScreen(ModalScreen):
         plot_widget = self.query_one("#span-plot", Static)
         size = plot_widget.size
         if curves:
-            lines = plot(curves, size.width or self.app.size.width, max(3, (size.height or 10) - 3))
-            legend = Text("   ").join(Text(f"{c.marker} {c.label}" + _span_words(c), style=c.style)
-                                        for c in curves)
-            plot_widget.update(Text("\n").join([*lines, legend]))
+            width = size.width or self.app.size.width
+            legend = _legend([Text(f"{c.marker} {c.label}" + _span_words(c), style=c.style) for c in curves], width)
+            lines = plot(curves, width, max(3, (size.height or 10) - 2 - len(legend)))
+            plot_widget.update(Text("\n").join([*lines, *legend]))
         else:
             plot_widget.update(Text("computing…", style="dim"))
         self.query_one("#span-text", Static).update(self._influence_text(self.app.size.width))
@@ -246,13 +246,24 @@ class MemorySpanScreen(ModalScreen):
         return Text("\n").join([chars, density])
 
 
+def _legend(items: list[Text], width: int) -> list[Text]:
+    """The curves' names in lines of at most `width` (four models do not fit one line of 80)."""
+    lines: list[Text] = [Text()]
+    for item in items:
+        if lines[-1].cell_len and lines[-1].cell_len + 3 + item.cell_len > width:
+            lines.append(Text())
+        if lines[-1].cell_len:
+            lines[-1].append("   ")
+        lines[-1].append_text(item)
+    return lines
+
+
 def _window_words(windows: list[int]) -> str:
     """What a transformer's flat-then-nothing curve means, said on the screen."""
     if not windows:
         return ""
     w = windows[0]
-    return (f"; T reads a window of {w} characters (from {w // 2 + 1} to {w} once it has restarted): "
-            f"nothing further back can reach it")
+    return f"; T reads at most {w} characters back ({w // 2 + 1}-{w} after a restart), nothing further"
 
 
 def _span_words(curve: Curve) -> str:
