@@ -26,3 +26,16 @@ def test_the_finder_ranks_attention_mlp_and_residual_units_on_their_own_ranges()
     rankings = rank(cap, [f for f in BUILT_IN if f.key == "line-pos"], top=5)
     assert rankings[0].hits and {h.quantity for h in rankings[0].hits} <= {"a", "m", "x"}
     assert abs(rankings[0].hits[0].value) > 0.3
+
+
+def test_export_writes_every_transformer_quantity(transformer_checkpoint, tmp_path):
+    from rnn_tui.commands import export
+
+    text = tmp_path / "t.txt"
+    text.write_text("The quick brown fox.\n" * 5)
+    out = tmp_path / "t.npz"
+    assert export.main([str(transformer_checkpoint), str(text), "--out", str(out)]) == 0
+    z = np.load(out)
+    for q in ("a", "m", "x"):
+        for layer in range(2):
+            assert z[f"{q}_l{layer}"].shape == (105, 32)
