@@ -1,18 +1,56 @@
-"""Shared bits for the benchmarks: one BLAS thread, the default model (or a stand-in), a table printer."""
+"""Shared bits for the benchmarks: this process on one BLAS thread, the machine line, --smoke, the default
+model (or a stand-in), a table printer.
+
+A benchmark measures the program as a user starts it: it pins numpy's BLAS for its own process only
+(where one thread is the point of a row), and every program it starts inherits the environment the
+benchmark itself was given, so the program's own pin (rnn_tui/__main__.py) is what is measured.
+
+`--smoke` anywhere on a benchmark's command line runs it at a tiny size, so that the test suite can run
+every benchmark and none of them rots; its figures mean nothing and its targets are not judged.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+_PINS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_given = {var: os.environ.get(var) for var in _PINS}
+for _var in _PINS:
     os.environ.setdefault(_var, "1")
 
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402  (reads the variables now, once)
+
+for _var, _value in _given.items():  # ...and the programs a benchmark starts do not inherit them
+    if _value is None:
+        del os.environ[_var]
 
 from rnn_tui.core.cells import Config, Model  # noqa: E402
 from rnn_tui.core.checkpoint import DEFAULT_MODEL, bundled_models, load  # noqa: E402
+
+SMOKE = "--smoke" in sys.argv
+if SMOKE:
+    sys.argv.remove("--smoke")
+
+
+def machine() -> str:
+    """The CPU model, its cores and the load average: the line every benchmark prints with its figures."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"machine: {model}, {os.cpu_count()} cores, load average {load}"
+
+
+def verdict(ok: bool) -> int:
+    """The exit status: 1 when a target is not met; a smoke run judges nothing."""
+    return 0 if ok or SMOKE else 1
+
 
 
 def default_model() -> tuple[Model, str]:
@@ -30,6 +68,8 @@ def default_model() -> tuple[Model, str]:
 
 def per_call_us(fn, min_seconds: float = 1.0, repeats: int = 5) -> float:
     """Best of `repeats` runs of a loop lasting about `min_seconds`, in microseconds per call."""
+    if SMOKE:
+        min_seconds, repeats = 0.01, 2
     fn()
     n, t = 1, 0.0
     while True:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import table  # noqa: E402
+from benchmarks._common import machine, table  # noqa: E402
 from rnn_tui.core import checkpoint  # noqa: E402
 
 
@@ -67,6 +67,7 @@ def main() -> int:
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     extra = args.extra.split()
+    print(machine())
     load_before = uptime()
     runs = {"chosen": train(args.text, outdir / "chosen.safetensors", args.budget, extra)}
     grid = [] if args.grid == "none" else args.grid.split(",")

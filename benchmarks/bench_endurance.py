@@ -23,11 +23,12 @@ import sys
 import time
 from pathlib import Path
 
-from _common import table
+from _common import SMOKE, machine, table, verdict
 from _pty import PtyProgram
 
 ROOT = Path(__file__).resolve().parent.parent
-WARM = 10_000
+WARM = 100 if SMOKE else 10_000
+PAUSED_SECONDS = 0.5 if SMOKE else 20.0  # the baseline
 STEP = re.compile(rb"step (\d+)")
 
 
@@ -63,7 +64,7 @@ def play(src: Path, args: argparse.Namespace) -> tuple[list[tuple[float, int, in
         prog.wait_for(b"step 0", timeout=60)
         prog.read_for(2.0)  # keys sent before the app's terminal is in raw mode can be dropped
         rss_start = rss_bytes(prog.pid)
-        prog.read_for(20.0)
+        prog.read_for(PAUSED_SECONDS)
         rss_idle = rss_bytes(prog.pid)
         prog.send(b"+" * 6)
         prog.read_for(1.0)
@@ -115,6 +116,9 @@ def main() -> int:
     ap.add_argument("--samples", type=Path, help="write every (seconds, step, RSS bytes) sample here as CSV")
     ap.add_argument("--baseline", type=Path, help="another checkout, played the same way afterwards")
     args = ap.parse_args()
+    if SMOKE:
+        args.steps, args.max_seconds = 300, 1.0
+    print(machine())
     samples, rss_start, rss_idle = play(ROOT, args)
     if args.samples:
         args.samples.write_text("seconds,step,rss_bytes\n" + "".join(f"{t:.1f},{s},{r}\n" for t, s, r in samples))
@@ -123,7 +127,7 @@ def main() -> int:
         report(f"baseline {args.baseline}", *play(args.baseline.resolve(), args), args)
     print(f"this checkout: target >= {args.steps:,} steps, <= 64 B/step: {'met' if ok else 'NOT met'}; "
           f"load {open('/proc/loadavg').read().split()[:3]}")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ size checks come before any read, so a file that claims gigabytes costs no more
 memory than a good model. Each file is built here, in a temporary directory. Per
 file: the time `load()` takes to raise, and the peak RSS of the process that
 ran it (`wait4`). Baseline, in the same run: the same process loading the
-bundled default model.
+bundled default model. With torch installed, three `.pt` files too: a small zip whose members
+inflate past 1 GiB, a whole pickled module and a raw pickle.
 
     python benchmarks/bench_hostile.py [--big-mib 1000]
 """
@@ -23,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import table
+from _common import SMOKE, machine, table, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +41,7 @@ SMALL = Config("gru", 1, 8, len(VOCAB))
 # figure would include the parent's RSS at the fork)
 TIMED_LOAD = """
 import sys, time
-from rnn_tui.core.checkpoint import load
+from rnn_tui.interop import load_model as load
 from rnn_tui.core.errors import CheckpointError
 t0 = time.perf_counter()
 try:
@@ -126,14 +127,40 @@ def build(tmp: Path, big_mib: int) -> list[tuple[str, Path]]:
         safetensors_bytes({k: np.full_like(v, 3e38) for k, v in small_tensors().items()}, doc))
     path = tmp / "big-nan.safetensors"
     files.append((big_nan_checkpoint(path, big_mib), path))
+    files += pytorch_files(tmp)
     return files
+
+
+def pytorch_files(tmp: Path) -> list[tuple[str, Path]]:
+    """.pt files that torch.load would inflate or unpickle; none without torch."""
+    try:
+        import torch
+    except ImportError:
+        return []
+    import pickle
+    import zipfile
+
+    sd = {"rnn.weight_hh_l0": torch.zeros(8, 8), "rnn.weight_ih_l0": torch.zeros(8, 10)}
+    bomb = tmp / "bomb.pt"
+    torch.save(sd, bomb)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as z, \
+            z.open("bomb/data/99", "w", force_zip64=True) as member:
+        block = bytes(1 << 20)
+        for _ in range(1100):  # 1.07 GiB of zeros: about 1 MB once deflated
+            member.write(block)
+    whole, raw = tmp / "whole.pt", tmp / "raw.pt"
+    torch.save(torch.nn.GRU(4, 4), whole)
+    raw.write_bytes(pickle.dumps({"a": 1}, protocol=4))
+    mb = bomb.stat().st_size / 1e6
+    return [(f".pt zip of {mb:.1f} MB whose members inflate to 1.07 GiB", bomb),
+            ("whole pickled module (torch.save(model, path))", whole), ("raw pickle named .pt", raw)]
 
 
 def run_child(argv: list[str], tmp: Path) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of a child run to the end."""
     out, err = tmp / "out.txt", tmp / "err.txt"
     with open(out, "wb") as o, open(err, "wb") as e:
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        env = {**os.environ, "LANG": "C.UTF-8"}  # the program pins its own BLAS threads
         status = subprocess.run(argv, stdout=o, stderr=e, cwd=ROOT, env=env).returncode
     return status, out.read_text(), err.read_text()
 
@@ -143,11 +170,13 @@ def main() -> int:
     ap.add_argument("--big-mib", type=int, default=1000,
                     help="largest size of the well-formed file with a NaN (under the 1 GiB limit)")
     args = ap.parse_args()
+    print(machine())
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         good = bundled_models().get(DEFAULT_MODEL)
-        cases = ([("baseline: the bundled default model", good)] if good else []) + build(tmp, args.big_mib)
+        hostile = build(tmp, 1 if SMOKE else args.big_mib)
+        cases = ([("baseline: the bundled default model", good)] if good else []) + hostile[: 2 if SMOKE else None]
         for label, path in cases:
             _, out, _ = run_child([sys.executable, "-c", TIMED_LOAD, str(path)], tmp)
             outcome, ms, rss = out.split()
@@ -163,7 +192,7 @@ def main() -> int:
                          "yes" if one_line else f"NO (exit {status}, {len(lines)} lines)"))
     print(table(rows, ("file", "load()", "ms to refuse", "peak RSS MB", "info: exit 2, one line")))
     print(f"target: every hostile file refused in one line: {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

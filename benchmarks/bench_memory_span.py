@@ -15,7 +15,7 @@ import os
 import statistics
 import time
 
-from _common import default_model, table  # first: it pins BLAS to one thread before numpy loads
+from _common import SMOKE, default_model, machine, table  # first: it pins BLAS to one thread before numpy loads
 
 # isort: split
 import numpy as np
@@ -44,10 +44,13 @@ def main() -> None:
     p.add_argument("--history", type=int, default=400)
     p.add_argument("--no-stepped", action="store_true")
     args = p.parse_args()
+    if SMOKE:
+        args.rounds, args.history, args.no_stepped = 1, 24, True
+    print(machine())
     model, name = default_model()
     rng = np.random.default_rng(0)
     ids = rng.integers(0, model.config.vocab_size, args.history)
-    max_lag = 200
+    max_lag = 12 if SMOKE else 200
     repl = random_replacements(ids[::-1][:max_lag], model.config.vocab_size, 1, np.random.default_rng(1))
     runs = {"batched ×1": lambda: memory_span(model, ids, replacements=1),
             "batched ×3": lambda: memory_span(model, ids, replacements=3),

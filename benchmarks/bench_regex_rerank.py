@@ -10,17 +10,18 @@ from __future__ import annotations
 import sys
 
 from _analysis import model_and_text, timed, uptime
-from _common import table
+from _common import SMOKE, machine, table
 
 from rnn_tui.analysis.capture import capture
 from rnn_tui.analysis.features import BY_KEY, regex_feature
 from rnn_tui.analysis.finder import rank_one
 
-N = 20_000
+N = 2_000 if SMOKE else 20_000
 PATTERNS = (r"[A-Z]{2,}\.", r"\bthe\b", r"[,;:]", r"\n\n")
 
 
 def main() -> int:
+    print(machine())
     ckpt, text = model_and_text(N)
     cap = capture(ckpt.model(), ckpt.vocab, text)
     rank_one(cap, BY_KEY["brackets"])  # the per-capture moments, computed once when the capture is first ranked

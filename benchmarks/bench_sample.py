@@ -15,7 +15,7 @@ import sys
 import time
 
 # isort: off
-from _common import table  # before numpy: it pins the BLAS threads
+from _common import SMOKE, machine, table  # before numpy: it pins the BLAS threads
 import numpy as np
 # isort: on
 
@@ -25,8 +25,8 @@ from rnn_tui.core.sampling import Sampler
 from rnn_tui.core.session import Session
 from rnn_tui.interop import load_model
 
-N = 2000  # characters a round
-ROUNDS = 7
+N = 50 if SMOKE else 2000  # characters a round
+ROUNDS = 1 if SMOKE else 7
 
 
 def bare_loop(ckpt, sampler: Sampler) -> None:
@@ -50,6 +50,7 @@ def command() -> None:
 
 
 def main() -> int:
+    print(machine())
     ckpt = load_model(DEFAULT_MODEL)
     sampler = Sampler(temperature=0.8, seed=0)
     cases = {

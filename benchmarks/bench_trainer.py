@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _common import SMOKE, machine  # noqa: E402
 from torch import nn  # noqa: E402
 
 from rnn_tui.train.data import load_text  # noqa: E402
@@ -36,7 +37,7 @@ from rnn_tui.train.report import QuietReporter  # noqa: E402
 from rnn_tui.train.trainer import Trainer  # noqa: E402
 
 WARM = 2
-SHAPES = ((1, 128, 32, 64), (2, 256, 64, 128))  # layers, hidden, batch, seq_len
+SHAPES = ((1, 16, 4, 16),) if SMOKE else ((1, 128, 32, 64), (2, 256, 64, 128))  # layers, hidden, batch, seq_len
 
 
 def corpus_excerpt(n_chars: int = 400_000) -> str:
@@ -113,7 +114,10 @@ def main() -> int:
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    text = corpus_excerpt()
+    print(machine())
+    if SMOKE:
+        args.steps = 2
+    text = corpus_excerpt(20_000 if SMOKE else 400_000)
     chars = sorted(set(text))
     ids = torch.tensor([chars.index(c) for c in text], dtype=torch.int64)
     print(f"one-hot {len(chars)} symbols, CPU, {torch.get_num_threads()} threads, torch {torch.__version__}, "

@@ -30,14 +30,15 @@ import statistics
 import sys
 import time
 
-from _common import table  # noqa: F401  (sets one BLAS thread before numpy loads)
+from _common import SMOKE, machine, table, verdict  # first: one BLAS thread before numpy loads
 from rich.console import Console
 
 from rnn_tui.core.checkpoint import resolve
 from rnn_tui.tui.app import build_app
 
 SIZE = (120, 40)
-WARMUP, RUNS = 20, 300
+WARMUP, RUNS = (2, 3) if SMOKE else (20, 300)
+PLAY_SECONDS = 0.2 if SMOKE else 5.0
 TARGET_MS = 10.0
 
 
@@ -98,7 +99,7 @@ async def measure(model: str | None) -> list[tuple[str, list[float]]]:
         start = s.cursor
         app.action_play_pause()
         t0 = time.perf_counter()
-        await pilot.pause(5.0)
+        await pilot.pause(PLAY_SECONDS)
         played = (s.cursor - start) / (time.perf_counter() - t0)
         app.action_play_pause()
         rows.append(("play at 500 steps/s, 30 fps: steps made per second", [played]))
@@ -135,6 +136,7 @@ async def bare_full_repaint() -> list[float]:
 
 
 def main() -> int:
+    print(machine())
     rows = asyncio.run(measure(sys.argv[1] if len(sys.argv) > 1 else None))
     rows.insert(-1, ("baseline: bare Textual app, full repaint of a screen of coloured text",
                      asyncio.run(bare_full_repaint())))
@@ -146,7 +148,7 @@ def main() -> int:
     ok = statistics.median(full) <= TARGET_MS and p95(full) <= TARGET_MS
     print(f"full update median {statistics.median(full):.2f} ms, p95 {p95(full):.2f} ms; "
           f"target <= {TARGET_MS:g} ms: {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

@@ -33,14 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     from .core.errors import UserError
 
     try:
-        if argv and argv[0] in COMMANDS:
-            command, rest = argv[0], argv[1:]
-        else:
-            command, rest = "view", argv
+        from functools import partial
         from importlib import import_module
 
-        module = import_module(f".commands.{COMMANDS[command][0]}", __package__)
-        status = _run(module.main, rest)
+        if argv and argv[0] in COMMANDS:
+            run, rest = import_module(f".commands.{COMMANDS[argv[0]][0]}", __package__).main, argv[1:]
+        else:  # no command: the viewer, whose --help is the program's own
+            run, rest = partial(import_module(".commands.view", __package__).main, prog="rnn-tui"), argv
+        status = _run(run, rest)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return status
     except KeyboardInterrupt:

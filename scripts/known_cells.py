@@ -1,9 +1,10 @@
 """Find each bundled model's known cells and store them, with a held-out passage, inside its checkpoint.
 
-For each model: the held-out part of its corpus (what training never saw, with
-the split recorded in its provenance) is captured teacher-forced, every
-built-in feature is ranked over up to `--rank-chars` of it, and the best unit of
-each feature that passes the bar (|r| ≥ 0.5, AUC ≥ 0.9) is kept. The first
+For each model: the whole held-out part of its corpus (what training never
+saw, with the split recorded in its provenance) is read by the model from its
+start as one stream, every unit is scored exactly for every built-in feature
+(`finder.rank_text`, in blocks of units that fit in `--max-mib`), and the best
+unit of each feature that passes the bar (|r| ≥ 0.5, AUC ≥ 0.9) is kept. The first
 `--passage-chars` of the held-out text, cut at line ends, ship as the model's
 passage (the viewer's analysis opens on it). Only the checkpoint's JSON
 document changes: the tensors are re-written bit for bit (checked), and the
@@ -16,6 +17,7 @@ file is replaced atomically.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -29,9 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 
 from rnn_tui.analysis import known_cells  # noqa: E402
-from rnn_tui.analysis.capture import capture  # noqa: E402
 from rnn_tui.analysis.features import BUILT_IN  # noqa: E402
-from rnn_tui.analysis.finder import rank  # noqa: E402
+from rnn_tui.analysis.finder import rank_text  # noqa: E402
 from rnn_tui.core.checkpoint import bundled_models, load, save  # noqa: E402
 from rnn_tui.core.text import held_out, read_text  # noqa: E402
 
@@ -54,18 +55,25 @@ def cut_lines(text: str, n: int) -> str:
     return text[start : end or start + n]
 
 
-def process(name: str, path: Path, passage_chars: int, rank_chars: int, extra: dict[str, str]) -> None:
+def process(name: str, path: Path, passage_chars: int, max_mib: int, extra: dict[str, str],
+            report: Path | None = None) -> None:
     ckpt = load(path)
     prov = ckpt.provenance
     held = held_out(corpus_text(prov), float(prov.get("val_frac", 0.05)))
     passage = cut_lines(held, passage_chars)
-    scored = cut_lines(held, rank_chars)
+    scored = held
     t0 = time.perf_counter()
-    cap = capture(ckpt.model(), ckpt.vocab, scored)
-    cells = known_cells.choose(rank(cap, BUILT_IN, top=5))
+    rankings = rank_text(ckpt.model(), ckpt.vocab, scored, BUILT_IN, top=5, streams=1, max_bytes=max_mib * 2**20)
+    cells = known_cells.choose(rankings)
+    if report is not None:  # every feature's ranking, for the README's tables
+        rows = [{"model": name, "feature": rk.feature.name, "note": rk.note,
+                 "hits": [{"unit": h.label(), "describe": h.describe(), "score": h.score} for h in rk.hits]}
+                for rk in rankings]
+        with open(report, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
     doc = known_cells.document(cells, passage, f"{prov.get('corpus', '?')}, first {len(passage):,} characters "
                                                 f"of the held-out {prov.get('val_frac', 0.05):.0%}, from a line start")
-    doc["ranked_on"] = f"the first {len(scored):,} held-out characters"
+    doc["ranked_on"] = f"all {len(scored):,} held-out characters, read from their start as one stream"
     before = {k: v.tobytes() for k, v in ckpt.tensors.items()}
     save(path, ckpt.config, ckpt.vocab, ckpt.tensors, {**prov, **extra}, doc)
     after = load(path)
@@ -88,9 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("names", nargs="*", help="bundled models (default: all)")
     p.add_argument("--passage-chars", type=int, default=16_000)
-    p.add_argument("--rank-chars", type=int, default=100_000)
+    p.add_argument("--max-mib", type=int, default=3072, help="memory for the units' values (default 3072 MiB; "
+                                                                "less means more passes over the text)")
     p.add_argument("--provenance", action="append", default=[], metavar="KEY=VALUE",
                    help="add a provenance entry (e.g. python=3.11.7)")
+    p.add_argument("--report", type=Path, help="append every feature's top 5 to this file (JSON lines)")
     p.add_argument("--table", type=int, metavar="N", help="print the README's table (first N cells per model) "
                                                          "from what the checkpoints hold, and stop")
     args = p.parse_args(argv)
@@ -101,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or list(models):
         if name not in models:
             sys.exit(f"no bundled model {name!r}")
-        process(name, models[name], args.passage_chars, args.rank_chars, extra)
+        process(name, models[name], args.passage_chars, args.max_mib, extra, args.report)
     return 0
 
 

@@ -19,6 +19,16 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+import textual._wait  # noqa: E402
+
+# Textual's Pilot, after every key it presses, sleeps in slices of 20 ms until one passes with the process
+# using under 5 % of it (textual._wait.wait_for_idle): at least 40 ms a key. The suite presses thousands
+# of keys, and those slices were a third of its wall time. The same rule over 5 ms slices: a key's own
+# work (messages, refreshes, workers) still keeps the process busy, so it still waits for it. Textual's
+# version is pinned for the tests; if it renames these, this fails rather than quietly slowing down.
+assert textual._wait.SLEEP_GRANULARITY == 1 / 50 and textual._wait.SLEEP_IDLE == 1 / 50 / 20
+textual._wait.SLEEP_GRANULARITY = 1 / 200
+textual._wait.SLEEP_IDLE = 1 / 200 / 20
 
 from rnn_tui.core.cells import Config  # noqa: E402
 from rnn_tui.core.checkpoint import save  # noqa: E402
@@ -80,3 +90,23 @@ def gru_checkpoint(make_checkpoint) -> Path:
 @pytest.fixture(scope="session")
 def rnn_checkpoint(make_checkpoint) -> Path:
     return make_checkpoint("rnn")
+
+
+def pytest_report_header(config) -> str:
+    """The versions the test extra pins against those installed: a snapshot that fails after an upgrade
+    says why at the top of the run."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    try:
+        wanted = [Requirement(r) for r in metadata.requires("rnn-tui") or []]
+    except metadata.PackageNotFoundError:
+        return "rnn-tui is not installed: the test extra's pins are not checked"
+    pins = {r.name: next(iter(r.specifier)).version for r in wanted
+            if r.marker is not None and r.marker.evaluate({"extra": "test"})
+            and len(r.specifier) == 1 and next(iter(r.specifier)).operator == "=="}
+    found = {name: metadata.version(name) for name in pins}
+    off = [f"{name} {found[name]} (pinned {pin})" for name, pin in pins.items() if found[name] != pin]
+    return ("test pins: " + ", ".join(f"{n} {v}" for n, v in sorted(found.items())) if not off
+            else "NOT the pinned versions, snapshots may differ: " + ", ".join(off))

@@ -9,7 +9,6 @@ import numpy as np
 
 from ..core.checkpoint import Checkpoint
 from .capture import Capture, capture, check_text
-from .export import surprisal, top_guesses
 from .features import BUILT_IN
 from .finder import Ranking, rank
 
@@ -20,24 +19,20 @@ class Analysis:
     cap: Capture
     source: str  # what the text is, for titles: "held-out passage", "file notes.txt", "generated text"
     rankings: list[Ranking] = field(default_factory=list)
-    _guesses: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
-    _surprisal: np.ndarray | None = None
 
     @property
     def text(self) -> str:
         return self.cap.text
 
-    def guesses(self, t: int) -> list[tuple[str, float]]:
-        """The model's top-5 next characters after character t (computed on demand, kept)."""
-        g = self._guesses.get(t)
-        if g is None and self.cap.logits is not None:
-            g = self._guesses[t] = top_guesses(self.cap.logits[t : t + 1], self.ckpt.vocab.chars)[0]
-        return g or []
+    def guesses(self, start: int, end: int) -> list[list[tuple[str, float]]]:
+        """The model's top-5 next characters after each character in [start, end), as it read the text from
+        its start (empty lists if the capture kept none)."""
+        g = self.cap.guesses
+        return g.rows(start, end, self.ckpt.vocab.chars) if g is not None else [[] for _ in range(start, end)]
 
     def surprisal(self) -> np.ndarray:
-        if self._surprisal is None:
-            self._surprisal = surprisal(self.cap.logits, self.cap.ids)
-        return self._surprisal
+        g = self.cap.guesses
+        return g.surprisal if g is not None else np.zeros(len(self.cap), np.float32)
 
     def signed(self, index: int) -> bool:
         return self.cap.unit_name(index)[1] not in self.cap.gates
@@ -45,10 +40,11 @@ class Analysis:
 
 def analyse(ckpt: Checkpoint, text: str, source: str,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """Capture and rank every built-in feature; a UserError if the text is empty, binary or too large."""
+    """Capture (one stream from the text's start, so values and guesses are what the model does reading it) and
+    rank every built-in feature; a UserError if the text is empty, binary or too large."""
     model = ckpt.model()
     check_text(model, text, source)
-    cap = capture(model, ckpt.vocab, text, keep_logits=True, progress=progress)
+    cap = capture(model, ckpt.vocab, text, streams=1, guesses=5, progress=progress)
     return Analysis(ckpt, cap, source, rank(cap, BUILT_IN, top=5))
 
 

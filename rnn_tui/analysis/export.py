@@ -18,28 +18,6 @@ from ..core.safe import glyph
 Guesses = Sequence[Sequence[tuple[str, float]]]  # per character: [(next character, probability)] best first
 
 
-def top_guesses(logits: np.ndarray, chars: Sequence[str], k: int = 5) -> list[list[tuple[str, float]]]:
-    """The k likeliest next characters after each position, with their probabilities."""
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    ids = np.argsort(-p, axis=1)[:, :k]
-    probs = np.take_along_axis(p, ids, axis=1)
-    return [[(chars[i], float(q)) for i, q in zip(row, prow, strict=True)]
-            for row, prow in zip(ids, probs, strict=True)]
-
-
-def surprisal(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """−log p(character t | the characters before), in nats; 0 for the first character (nothing predicts it)."""
-    out = np.zeros(len(ids), np.float32)
-    if len(ids) > 1:
-        z = logits[:-1].astype(np.float64)
-        m = z.max(axis=1)
-        lse = m + np.log(np.exp(z - m[:, None]).sum(axis=1))
-        out[1:] = lse - z[np.arange(len(ids) - 1), ids[1:]]
-    return out
-
-
 def colour(v: float) -> str:
     """Diverging: −1 blue, 0 white, +1 red (Karpathy's colours), readable in grey by lightness."""
     v = max(-1.0, min(1.0, float(v)))
@@ -59,21 +37,25 @@ def normalise(values: np.ndarray, signed: bool = True) -> np.ndarray:
     return (v - lo) / (hi - lo) if hi > lo else v * 0
 
 
-def wrap(text: str, width: int) -> list[list[int]]:
-    """Indices of the characters on each displayed line: broken after a newline and every `width` characters."""
-    lines: list[list[int]] = [[]]
+def picture_rows(text: str, width: int) -> list[range]:
+    """The characters on each row of Karpathy's picture: a row ends after a newline or after `width`
+    characters. Unlike the main view's text panel, which breaks a long line at a space, the picture cuts
+    it exactly at the width: each character keeps its column, with its guesses in the rows beneath."""
+    rows, start = [], 0
     for t, ch in enumerate(text):
-        lines[-1].append(t)
-        if ch == "\n" or len(lines[-1]) >= width:
-            lines.append([])
-    return [ln for ln in lines if ln]
+        if ch == "\n" or t + 1 - start >= width:
+            rows.append(range(start, t + 1))
+            start = t + 1
+    if start < len(text):
+        rows.append(range(start, len(text)))
+    return rows
 
 
 def to_html(text: str, values: np.ndarray, guesses: Guesses | None = None, title: str = "",
             width: int = 80) -> str:
     """A self-contained HTML page. `values` in −1…1 (see `normalise`)."""
     rows = []
-    for line in wrap(text, width):
+    for line in picture_rows(text, width):
         cells = []
         for t in line:
             g = "".join(f'<i style="background:rgba(0,0,0,{p:.2f});color:{"#fff" if p > 0.5 else "#000"}">'
@@ -95,7 +77,7 @@ def to_svg(text: str, values: np.ndarray, guesses: Guesses | None = None, title:
     cw, ch, gh = 9, 16, 11
     k = max((len(g) for g in guesses), default=0) if guesses else 0
     block = ch + k * gh + 6
-    lines = wrap(text, width)
+    lines = picture_rows(text, width)
     top = 22 if title else 4
     W = cw * width + 8
     H = top + block * len(lines)

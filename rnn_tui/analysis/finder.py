@@ -1,21 +1,26 @@
 """The neuron finder: rank every unit of every layer and quantity by how well it tracks a feature.
 
-- A ramp (position in line, indentation …) is scored by Pearson's r; for a ramp
-  that restarts on each line the best units also get the per-line monotonicity
-  score of the paper: the fraction of lines (of 5 characters or more) on which
-  the unit's Spearman correlation with the position, in the direction of r,
-  exceeds 0.9.
-- An on/off feature (inside quotes …) is scored by the area under the ROC curve:
-  the chance that the unit is higher at a random character inside than at one
-  outside (ties count half). Computed from ranks: the codes are 256 levels, so a
-  unit's ranks are its cumulative histogram, and the AUC is a sum over 256 bins.
-  Exact AUCs are computed for the units with the largest point-biserial
-  correlation (one matrix product for all units), which is monotone enough in
-  the AUC that the best unit is always among them.
+Every unit is scored on its exact float32 values over every character (what
+the capture holds; see capture.py for how the text is read). Nothing is
+rounded, clipped or prefiltered.
 
-A feature that does not occur in the text, occurs fewer than MIN_RUNS times,
-or is the same everywhere is not ranked: `Ranking.note` says so, rather than
-listing the noise that would top it.
+- A ramp (position in line, indentation …) is scored by Pearson's r, summed in
+  float64 over centred values.
+- An on/off feature (inside quotes …) is scored by the area under the ROC curve:
+  the chance that the unit is higher at a random character where the feature is
+  on than at one where it is off, ties counting half. It is the Mann–Whitney U
+  from each unit's mid-ranks: integers, summed exactly.
+- For a ramp that restarts on each line, the best units by r also get the
+  paper's per-line monotonicity: the fraction of lines of at least MIN_LINE
+  characters (the newline not counted) on which Spearman's ρ between the unit
+  and the ramp, taken in the direction of r, exceeds 0.9.
+
+Units are listed by descending score; scores equal to 6 decimals tie and the
+lower index goes first (`strongest_first`), so the order is the same on every
+CPU. A feature that does not occur in the text, occurs fewer than MIN_RUNS
+times, or is the same everywhere is not ranked: `Ranking.note` says so, rather
+than listing the noise that would top it. `rank_text` ranks a text of any
+length in bounded memory, a block of units per pass over the text.
 """
 
 from __future__ import annotations
@@ -24,13 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .capture import Capture
+from .capture import Capture, Progress, bytes_needed, capture, check_content, doubled_midranks, unit_count
 from .features import ONOFF, Feature, line_ids
 
-CANDIDATES = 32  # exact AUCs computed for this many units per feature
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
 MIN_LINE = 5
-ROWS = 2048  # codes converted to float in blocks of this many characters
+CELLS = 2**22  # float64 numbers per block of units while scoring (32 MB)
 
 
 @dataclass(frozen=True)
@@ -79,75 +83,84 @@ class Ranking:
     note: str | None = None  # why there is no ranking
 
 
-class Moments:
-    """Each unit's mean and standard deviation over the text (of its codes), computed once per capture."""
+@dataclass(frozen=True)
+class Scores:
+    """Every captured unit's scores for each feature: r (K, k) and, for on/off features, the AUC (K, k)."""
 
-    def __init__(self, n: int, s1: np.ndarray, s2: np.ndarray, shift: np.ndarray):
-        centred = s1 / max(n, 1)  # the mean of code − shift
-        self.n = n
-        self.mean = centred + shift
-        self.std = np.sqrt(np.maximum(s2 / max(n, 1) - centred**2, 0.0))
+    r: np.ndarray  # Pearson's r; NaN where the unit or the feature does not vary
+    auc: np.ndarray  # NaN for ramps
 
 
-def _products(cap: Capture, F: np.ndarray) -> np.ndarray:
-    """Σ (code − shift)·(f − mean f) per unit and feature (U, k), in blocks of rows; the capture's moments are
-    computed in the same pass the first time.
+def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, keep_ranks: bool = True) -> Scores:
+    """Pearson's r of every unit with each ramp column of `values` (T, k), and the AUC of every unit for the
+    on/off columns (`onoff`, (k,)), in blocks of units so that the float64 copies stay small. With
+    `keep_ranks` the units' mid-ranks are kept on the capture (a later feature is then one sum per unit);
+    without, they are made a block at a time and dropped (half the memory)."""
+    K, T = cap.data.shape
+    r = np.full((K, len(onoff)), np.nan)
+    auc = np.full((K, len(onoff)), np.nan)
+    rows = max(1, CELLS // max(T, 1))
+    ramps = np.flatnonzero(~onoff)
+    if len(ramps):
+        f = values[:, ramps].astype(np.float64)
+        fc = f - f.mean(axis=0)
+        sf = np.sqrt((fc * fc).sum(axis=0))
+        for a in range(0, K, rows):
+            x = cap.data[a : a + rows].astype(np.float64)
+            x -= x[:, :1]  # exact (float32 values in float64); a unit that sits near 1 keeps its wiggles
+            sx = np.sqrt(np.maximum((x * x).sum(axis=1) - x.sum(axis=1) ** 2 / T, 0.0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r[a : a + rows, ramps] = (x @ fc) / sx[:, None] / sf[None, :]
+    cols = [j for j in np.flatnonzero(onoff) if 0 < np.count_nonzero(values[:, j] > 0) < T]
+    for a in range(0, K, K if keep_ranks else rows):
+        ranks = cap.ranks() if keep_ranks else doubled_midranks(cap.data[a : a + rows])
+        for j in cols:
+            on = values[:, j] > 0
+            n1 = int(on.sum())
+            auc[a : a + len(ranks), j] = (_rank_sum(ranks, on) / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
+    return Scores(np.clip(r, -1.0, 1.0), auc)
 
-    Both sides are centred (codes on each unit's first value, exactly, since they are integers) so that a
-    nearly constant unit, a gate that sits at 1, does not drown its small variations in float32 rounding.
-    """
-    T = len(cap)
-    need = "_moments" not in cap.__dict__
-    shift = cap.codes[0].astype(np.float32)
-    s1 = np.zeros(cap.units, np.float64)
-    s2 = np.zeros(cap.units, np.float64)
-    Fc = (F - F.mean(axis=0, dtype=np.float64)).astype(np.float32)
-    xtf = np.zeros((cap.units, F.shape[1]), np.float64)
-    for a in range(0, T, ROWS):
-        x = cap.codes[a : a + ROWS].astype(np.float32)
-        x -= shift
-        xtf += x.T @ Fc[a : a + ROWS]
-        if need:
-            s1 += x.sum(axis=0, dtype=np.float64)
-            x *= x  # integers below 2^16: exact in float32, summed in float64
-            s2 += x.sum(axis=0, dtype=np.float64)
-    if need:
-        cap.__dict__["_moments"] = Moments(T, s1, s2, shift)
-    return xtf
+
+def _rank_sum(ranks: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Σ over the characters where `on` of each unit's doubled mid-rank, exactly (int64), gathering the
+    smaller side (the doubled ranks of a unit sum to T·(T+1))."""
+    T = len(on)
+    side = on if on.sum() <= T // 2 else ~on
+    idx = np.flatnonzero(side)
+    rows = max(1, CELLS // max(len(idx), 1))
+    total = np.empty(ranks.shape[0], np.int64)
+    for a in range(0, ranks.shape[0], rows):
+        total[a : a + rows] = np.take(ranks[a : a + rows], idx, axis=1).sum(axis=1, dtype=np.int64)
+    return total if side is on else T * (T + 1) - total
 
 
-def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
-    """One Ranking per feature, best units first. Every feature's correlation with every unit comes from one
-    matrix product (for an on/off feature, Pearson's r is the point-biserial correlation)."""
+def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10,
+         keep_ranks: bool = True) -> list[Ranking]:
+    """One Ranking per feature, best units first (see the module docstring)."""
     text = cap.text
-    values = [f(text).astype(np.float32) for f in features]
     out = [Ranking(f) for f in features]
     if not len(cap):
         for rk in out:
             rk.note = "the text is empty; nothing to rank"
         return out
-    xtf = _products(cap, np.stack(values, axis=1))
-    mom = cap.__dict__["_moments"]
-    rs = [_pearson(xtf[:, k], v, mom) for k, v in enumerate(values)]
-    # the AUC candidates of every on/off feature, gathered from the codes in one pass
-    cands = {k: strongest_first(np.abs(rs[k]))[: max(CANDIDATES, top)]
-             for k, f in enumerate(features) if f.kind == ONOFF and rs[k] is not None}
-    union = np.unique(np.concatenate(list(cands.values()))) if cands else np.zeros(0, np.int64)
-    block = cap.codes[:, union]
-    for k, f in enumerate(features):
-        rk, v, r = out[k], values[k], rs[k]
+    values = np.stack([f(text).astype(np.float32) for f in features], axis=1)
+    onoff = np.array([f.kind == ONOFF for f in features])
+    sc = scores(cap, values, onoff, keep_ranks)
+    for j, (f, rk) in enumerate(zip(features, out, strict=True)):
+        v = values[:, j]
         if f.kind == ONOFF:
-            cand = cands.get(k)
-            _rank_onoff(cap, rk, v > 0, cand, None if cand is None else block[:, np.searchsorted(union, cand)], top)
+            _rank_onoff(cap, rk, v > 0, sc.auc[:, j], top)
             continue
-        if r is None:
+        r = sc.r[:, j]
+        if not np.isfinite(r).any():
             rk.note = "is the same everywhere in this text; nothing to rank"
             continue
         rk.occurrences = int(np.count_nonzero(v))
+        r = np.nan_to_num(r)  # a unit that never moves correlates with nothing
         best = strongest_first(np.abs(r))[:top]
         mono = _monotonic(cap, best, r, v, text) if f.per_line else None
-        rk.hits = [_hit(cap, f, int(u), "r", float(r[u]), None if mono is None else float(mono[n]))
-                   for n, u in enumerate(best)]
+        rk.hits = [_hit(cap, f, int(k), "r", float(r[k]), None if mono is None else float(mono[n]))
+                   for n, k in enumerate(best)]
     return out
 
 
@@ -159,27 +172,49 @@ def strongest_first(score: np.ndarray) -> np.ndarray:
     return np.argsort(-np.round(score.astype(np.float64), 6), kind="stable")
 
 
+def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, ...], top: int = 10, *,
+              streams: int = 64, max_bytes: int = 512 * 2**20, what: str = "text",
+              progress: Progress | None = None) -> list[Ranking]:
+    """`rank` over a text of any length in bounded memory: the units are split into blocks that fit in
+    `max_bytes` (values and their ranks), each block captured in its own pass over the text and ranked
+    exactly, and the blocks' lists merged. One block (one pass) when the whole capture fits."""
+    check_content(text, what)
+    per_unit = bytes_needed(model, len(text), 1)  # the values (their ranks are made a few units at a time)
+    U = unit_count(model)
+    block = max(1, min(U, max_bytes // max(per_unit, 1)))
+    parts: list[list[Ranking]] = []
+    for a in range(0, U, block):
+        units = np.arange(a, min(U, a + block))
+
+        def step(d: int, t: int, a: int = a, n: int = len(units)) -> None:  # in unit-characters
+            if progress is not None:
+                progress(a * t + d * n, U * t)
+
+        cap = capture(model, vocab, text, streams=streams, units=units, progress=step)
+        parts.append(rank(cap, features, top, keep_ranks=False))
+        del cap
+    return [merge([p[j] for p in parts], top) for j in range(len(features))]
+
+
+def merge(parts: list[Ranking], top: int) -> Ranking:
+    """One feature's rankings over disjoint blocks of units, as one ranking (the same order `rank` gives)."""
+    first = parts[0]
+    hits = sorted((h for p in parts for h in p.hits), key=lambda h: h.index)
+    order = strongest_first(np.array([h.score for h in hits])) if hits else []
+    return Ranking(first.feature, [hits[i] for i in order[:top]], first.occurrences, first.first, first.note)
+
+
 def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
     return rank(cap, [feature], top)[0]
 
 
-def _pearson(xtf: np.ndarray, f: np.ndarray, mom: Moments) -> np.ndarray | None:
-    n = mom.n
-    sf = f.astype(np.float64).std()
-    if n < 2 or sf == 0:
-        return None
-    cov = xtf / n  # the feature was centred: no product of means to subtract
-    moving = mom.std > 1e-6  # a unit that never moves correlates with nothing
-    return np.clip(np.where(moving, cov / np.where(moving, mom.std, 1.0) / sf, 0.0), -1.0, 1.0)
+def _hit(cap: Capture, feature: Feature, k: int, metric: str, value: float, mono: float | None = None) -> Hit:
+    index = int(cap.index[k])
+    layer, q, unit = cap.unit_name(index)
+    return Hit(feature.name, index, layer, q, unit, metric, value, mono)
 
 
-def _hit(cap: Capture, feature: Feature, u: int, metric: str, value: float, mono: float | None = None) -> Hit:
-    layer, q, unit = cap.unit_name(u)
-    return Hit(feature.name, u, layer, q, unit, metric, value, mono)
-
-
-def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray | None,
-                codes: np.ndarray | None, top: int) -> None:
+def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, auc: np.ndarray, top: int) -> None:
     T = len(cap)
     n1 = int(on.sum())
     ranking.occurrences = n1
@@ -191,25 +226,11 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, cand: np.ndarray
     if runs < MIN_RUNS:
         ranking.note = f"occurs only {runs} time{'s' if runs > 1 else ''} in this text; too rare to rank"
         return
-    if n1 == T or cand is None:
+    if n1 == T:
         ranking.note = "holds for every character of this text; nothing to rank"
         return
-    auc = auc_of(codes, on)
     order = strongest_first(np.maximum(auc, 1 - auc))[:top]
-    ranking.hits = [_hit(cap, ranking.feature, int(cand[j]), "AUC", float(auc[j])) for j in order]
-
-
-def auc_of(codes: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """AUC of each column of uint8 `codes` (T, K) as a detector of `on`, ties counted half, via histograms."""
-    T, K = codes.shape
-    offs = (np.arange(K, dtype=np.int32) * 256)[None, :]
-    hist_all = np.bincount((codes + offs).ravel(), minlength=256 * K).reshape(K, 256)
-    hist_on = np.bincount((codes[on] + offs).ravel(), minlength=256 * K).reshape(K, 256)
-    hist_off = hist_all - hist_on
-    below_off = np.cumsum(hist_off, axis=1) - hist_off  # off-characters with a lower code
-    n1, n0 = int(on.sum()), T - int(on.sum())
-    wins = (hist_on * (below_off + 0.5 * hist_off)).sum(axis=1)
-    return wins / (n1 * n0)
+    ranking.hits = [_hit(cap, ranking.feature, int(k), "AUC", float(auc[k])) for k in order]
 
 
 def _monotonic(cap: Capture, units: np.ndarray, r: np.ndarray, ramp: np.ndarray, text: str) -> np.ndarray:
@@ -230,7 +251,7 @@ def _monotonic(cap: Capture, units: np.ndarray, r: np.ndarray, ramp: np.ndarray,
     m = m.astype(np.float64)
     out = np.empty(len(units))
     for j, u in enumerate(units):
-        x = cap.codes[keep, u].astype(np.float64) * (1.0 if r[u] >= 0 else -1.0)
+        x = cap.data[u, keep].astype(np.float64) * (1.0 if r[u] >= 0 else -1.0)
         d2 = np.bincount(g, weights=(_midranks(g, x, first) - ramp_rank) ** 2)[lines]
         rho = 1 - 6 * d2 / (m * (m * m - 1))
         out[j] = float((rho > 0.9).mean())

@@ -3,7 +3,7 @@ fraction of time left-saturated (< 0.1) and right-saturated (> 0.9).
 
 A unit near the right edge is a gate that is nearly always open, one near the
 left nearly always shut, one near the origin is used in between. The counts are
-taken during the capture from the exact values, not the stored bytes.
+taken during the capture from the values the model computes.
 """
 
 from __future__ import annotations

@@ -45,20 +45,21 @@ def select_match(cap: Capture, start: int, end: int, k: int = 5, before: int = 3
     start, end = max(0, min(start, T)), max(0, min(end, T))
     if end <= start:
         return Match((start, end), note="empty selection: select at least one character")
-    codes = cap.codes
-    inside = codes[start:end].min(axis=0).astype(np.int32)
+    x = cap.data  # (K, T) exact values
+    inside = x[:, start:end].min(axis=1)
     if start > 0:
-        low = codes[max(0, start - before) : start].max(axis=0).astype(np.int32)
+        low = x[:, max(0, start - before) : start].max(axis=1)
     else:  # nothing before the text's first character: compare with the unit's typical value
-        low = np.median(codes[:: max(1, T // 4096)], axis=0).astype(np.int32)
-    spread = (codes.max(axis=0).astype(np.int32) - codes.min(axis=0)).clip(min=1)
-    margin = (inside - low) / spread
+        low = np.median(x[:, :: max(1, T // 4096)], axis=1)
+    spread = x.max(axis=1) - x.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(spread > 0, (inside - low) / np.where(spread > 0, spread, 1), 0.0)
     top = float(margin.max()) if len(margin) else 0.0
-    best = [int(u) for u in strongest_first(margin)[:k] if margin[u] > 0 and margin[u] >= top / 2]
+    best = [int(j) for j in strongest_first(margin)[:k] if margin[j] > 0 and margin[j] >= top / 2]
     if not best:
         return Match((start, end), note="no unit is higher across the selection than just before it")
     theta = (inside[best] + low[best]) / 2.0
-    on_each = codes[:, best] > theta[None, :]
+    on_each = x[best].T > theta[None, :]
     on = on_each.all(axis=1)
     runs = [(a, b) for a, b in _runs(on) if b - a >= max(1, (end - start) // 2)]
     matched = np.zeros(T, bool)
@@ -66,11 +67,12 @@ def select_match(cap: Capture, start: int, end: int, k: int = 5, before: int = 3
         matched[a:b] = True
     matched[start:end] = True
     units = []
-    for j, u in enumerate(best):
+    for j, row in enumerate(best):
+        u = int(cap.index[row])
         layer, q, unit = cap.unit_name(u)
         fires = on_each[:, j]
         precision = float((fires & matched).sum() / max(fires.sum(), 1))
-        units.append(Selected(u, f"L{layer + 1} {q} {unit}", float(margin[u]), precision))
+        units.append(Selected(u, f"L{layer + 1} {q} {unit}", float(margin[row]), precision))
     units.sort(key=lambda s: -s.precision)
     others = [(a, b) for a, b in runs if b <= start or a >= end]
     return Match((start, end), units, others, on)

@@ -11,5 +11,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "write every layer's activations over a text to .npz or .csv, for a notebook"),
     "sample": ("sample", "write a model's text to stdout (plain or --json lines), as the viewer would"),
     "serve": ("serve", "serve the viewer to a web browser, one process per tab (needs textual-serve)"),
+    "help": ("help", "the help of one command: rnn-tui help COMMAND is rnn-tui COMMAND --help"),
     "completion": ("completion", "print a bash, zsh or fish script that completes rnn-tui's commands and options"),
 }

@@ -1,12 +1,12 @@
-"""`rnn-tui analyze FILE [MODEL]`: find the neurons that track features of a text.
+"""`rnn-tui analyze TEXT [-m MODEL]`: find the neurons that track features of a text.
 
-Runs the model teacher-forced over the file, keeps every unit of every layer
-and quantity, and prints the best units for each built-in feature (and a
-regular expression with --regex). numpy only. Characters outside the model's
-vocabulary are fed as a space and reported, not fatal. Memory is about one byte
-per unit per character (3,072 bytes a character for an LSTM 2×256), so a text
-is limited to what fits in MAX_ANALYSIS_BYTES (512 MiB); --limit analyses the
-first N characters of a longer one.
+Runs the model teacher-forced over the file, scores every unit of every layer
+and quantity on its exact values, and prints the best units for each built-in
+feature (and a regular expression with --regex). numpy only. Characters outside
+the model's vocabulary are fed as a space and reported, not fatal. A text of any
+length is ranked in bounded memory (MAX_ANALYSIS_BYTES): when its values do not
+fit at once, the units are scored a block at a time, one pass over the text per
+block. --html/--svg draw what the model does reading the file from its start.
 """
 
 from __future__ import annotations
@@ -19,24 +19,28 @@ from pathlib import Path
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ._args import OneLineParser
+from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     from ..analysis.features import BUILT_IN
 
     p = OneLineParser(prog="rnn-tui analyze",
                       description="Rank every unit of a model by how well it tracks features of a text: Pearson r "
                                   "for counts (position in line …), AUC for on/off features (inside quotes …).",
                       epilog="features: " + ", ".join(f"{f.key} ({f.name})" for f in BUILT_IN))
-    p.add_argument("text_file", help="a UTF-8 text file (.xz accepted)")
-    p.add_argument("model", nargs="?", default=None, help="a bundled model's name or a checkpoint file "
-                                                             "(default: shakespeare-lstm)")
+    p.add_argument("text_file", metavar="TEXT", help="a UTF-8 text file (.xz accepted), or - for standard input")
+    p.add_argument("model", nargs="?", default=None, help=argparse.SUPPRESS)  # the older form: TEXT MODEL
+    add_model_options(p)
     p.add_argument("--feature", "-f", action="append", metavar="KEY", help="rank only these features (repeatable)")
     p.add_argument("--regex", "-e", metavar="PATTERN", help="also rank a regular expression: 1 inside a match")
     p.add_argument("--top", type=int, default=3, help="units shown per feature (default 3)")
     p.add_argument("--limit", type=int, metavar="N", help="analyse only the first N characters")
+    p.add_argument("--streams", type=int, default=64, metavar="N",
+                   help="read the text as up to N pieces side by side, each from 64 characters before it "
+                        "(default 64, fast); 1 reads it from its start as one stream, as the model does (slower)")
     p.add_argument("--html", metavar="OUT", help="write Karpathy's view of the first feature's best unit as HTML")
     p.add_argument("--svg", metavar="OUT", help="… and as SVG")
     p.add_argument("--export-chars", type=int, default=600, metavar="N",
@@ -49,17 +53,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    p = _parser()
+    p = parser()
     try:
         args = p.parse_args(argv)
     except SystemExit as e:  # --help
         return int(e.code or 0)
     from ..analysis import finder
-    from ..analysis.capture import capture, check_text
+    from ..analysis.capture import MAX_ANALYSIS_BYTES, check_content, encode, unit_count
     from ..analysis.features import BUILT_IN, BY_KEY, regex_feature
-    from ..core.text import read_text
-    from ..interop import load_model
-
     features = list(BUILT_IN)
     if args.feature:
         unknown = [k for k in args.feature if k not in BY_KEY]
@@ -68,31 +69,32 @@ def main(argv: list[str]) -> int:
         features = [BY_KEY[k] for k in args.feature]
     if args.regex is not None:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
-    if args.top < 1 or (args.limit is not None and args.limit < 1):
-        raise UserError("--top and --limit must be at least 1")
-    path = Path(args.text_file)
-    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(f"{safe_text(str(path))}: larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                        "cut out the part to analyse")
-    ckpt = load_model(args.model)
-    text = read_text(path)
+    if args.top < 1 or args.streams < 1 or (args.limit is not None and args.limit < 1):
+        raise UserError("--top, --streams and --limit must be at least 1")
+    model_arg, text_arg = model_and_text(args, args.text_file, args.model, model_first=False)
+    text, where = read_input_text(text_arg, MAX_FILE_BYTES)
+    title = safe_text(Path(text_arg).name) if text_arg != "-" else where
+    ckpt = open_model(args, model_arg)
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
-    check_text(model, text, safe_text(str(path)))
+    check_content(text, where)
     t0 = time.perf_counter()
-    cap = capture(model, ckpt.vocab, text, keep_logits=bool(args.html or args.svg), progress=_progress_bar())
-    rankings = finder.rank(cap, features, top=args.top)
+    bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
+    rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
+                                max_bytes=MAX_ANALYSIS_BYTES,
+                                progress=None if bar is None else lambda d, t: bar(d * len(text) // t, len(text)))
     took = time.perf_counter() - t0
     _clear_progress()
-    n_oov = int(cap.oov.sum())
+    ids, oov = encode(ckpt.vocab, text)
+    n_oov = int(oov.sum())
     if n_oov:
         odd = ckpt.vocab.unknown(text)
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
         print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
               file=sys.stderr)
-    print(f"{ckpt.name} ({ckpt.config.label}) on {safe_text(path.name)}: {len(text):,} characters, "
-          f"{cap.units:,} units, {took:.1f} s")
+    print(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
+          f"{unit_count(model):,} units, {took:.1f} s")
     for rk in rankings:
         f = rk.feature
         metric = "Pearson r" if f.kind == "ramp" else "AUC"
@@ -103,26 +105,30 @@ def main(argv: list[str]) -> int:
         for n, h in enumerate(rk.hits, 1):
             print(f"  {n:>2}. {h.label():<12} {h.describe()}")
     if args.html or args.svg:
-        _export(args, cap, rankings, ckpt)
+        _export(args, model, ids, text, rankings, ckpt)
     return 0
 
 
-def _export(args, cap, rankings, ckpt) -> None:
-    from ..analysis.export import normalise, to_html, to_svg, top_guesses
+def _export(args, model, ids, text: str, rankings, ckpt) -> None:
+    """Karpathy's picture of the first ranked feature's best unit: its values and the guesses of the model
+    reading the file from its start, up to the picture's end."""
+    from ..analysis.export import normalise, to_html, to_svg
+    from ..analysis.guesses import read
     from ..core.atomic import atomic_write_bytes
 
     best = next((rk for rk in rankings if rk.hits), None)
     if best is None:
         raise UserError("nothing to export: no feature was ranked")
     hit = best.hits[0]
-    a = min(max(0, args.export_from), len(cap) - 1)
-    b = a + max(1, args.export_chars)
-    values = normalise(cap.values(hit.index)[a:b], signed=hit.quantity not in cap.gates)
-    guesses = None if args.no_guesses else top_guesses(cap.logits[a:b], ckpt.vocab.chars)
+    a = min(max(0, args.export_from), len(text) - 1)
+    b = min(len(text), a + max(1, args.export_chars))
+    run = read(model, ids[:b], unit=hit.index)
+    values = normalise(run.values[a:b], signed=hit.quantity in ckpt.config.kind.signed)
+    guesses = None if args.no_guesses else run.rows(a, b, ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
     for out, render in ((args.html, to_html), (args.svg, to_svg)):
         if out:
-            atomic_write_bytes(Path(out), render(cap.text[a:b], values, guesses, title).encode("utf-8"))
+            atomic_write_bytes(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
             print(f"wrote {safe_text(out)}")
 
 

@@ -1,4 +1,4 @@
-"""`rnn-tui export MODEL TEXT`: every quantity of every layer at every character, for a notebook.
+"""`rnn-tui export TEXT [-m MODEL]`: every quantity of every layer at every character, for a notebook.
 
 The model reads the text teacher-forced from a zero state (`Model.forward(capture=True)`, the pass
 the viewer's display values come from) and the file gets, per character, the character, each
@@ -20,6 +20,7 @@ import numpy as np
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ._args import OneLineParser, check_out, writing
+from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 FORMATS = ("npz", "csv")
 MAX_BYTES = 1 << 30  # the values are held in memory while the file is written
@@ -28,9 +29,11 @@ CSV_BYTES_PER_VALUE = 10  # "-0.123456," and the like
 
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui export",
-                      description="Write every quantity of every layer at each character of a text to .npz or .csv.")
-    p.add_argument("model", help="a bundled model's name, or a .safetensors/.pt/.npz file")
-    p.add_argument("text", help="a UTF-8 text file (.xz accepted)")
+                      description="Write every quantity of every layer at each character of a text to .npz or .csv.",
+                      epilog="The model goes in -m/--model; the older form 'rnn-tui export MODEL TEXT' works too.")
+    p.add_argument("text", metavar="TEXT", help="a UTF-8 text file (.xz accepted), or - for standard input")
+    p.add_argument("old_text", nargs="?", metavar="[TEXT]", help=argparse.SUPPRESS)
+    add_model_options(p)
     p.add_argument("--format", choices=FORMATS, default=None, help="npz (default) or csv; else from --out's suffix")
     p.add_argument("--out", default=None, help="the file to write (default: TEXT's name, then the model's, in .)")
     p.add_argument("--start", type=int, default=0, help="first character of the text to run from (default 0)")
@@ -47,24 +50,24 @@ def main(argv: list[str]) -> int:
         raise UserError(f"--top-k must be 1 or more, got {args.top_k}")
     if args.start < 0 or (args.length is not None and args.length < 1):
         raise UserError("--start must be 0 or more and --length 1 or more")
-    from ..core.text import read_text
-    from ..interop import load_model
-
-    ckpt = load_model(args.model)
+    model_arg, text_arg = model_and_text(args, args.text, args.old_text, model_first=True)
+    ckpt = open_model(args, model_arg)
     suffix = Path(args.out).suffix.lstrip(".") if args.out else ""
     fmt = args.format or (suffix if suffix in FORMATS else "npz")
-    out = Path(args.out or f"{Path(args.text).name.split('.')[0]}-{ckpt.name.split('.')[0]}.{fmt}")
+    stem = Path(text_arg).name.split(".")[0] if text_arg != "-" else "stdin"
+    out = Path(args.out or f"{stem}-{ckpt.name.split('.')[0]}.{fmt}")
     check_out(out, args.force)
-    text = read_text(args.text)[args.start:]
+    text, shown = read_input_text(text_arg)
+    text = text[args.start:]
     text = text[: args.length] if args.length else text
     unknown = ckpt.vocab.unknown(text)
     if unknown and not args.skip_unknown:
         shown = safe_text("".join(unknown[:20])) + (" …" if len(unknown) > 20 else "")
-        raise UserError(f"{safe_text(args.text)}: {len(unknown)} character(s) outside the model's vocabulary: "
+        raise UserError(f"{shown}: {len(unknown)} character(s) outside the model's vocabulary: "
                         f"'{shown}' (--skip-unknown drops them)")
     text = "".join(ch for ch in text if ch in ckpt.vocab) if unknown else text
     if not text:
-        raise UserError(f"{safe_text(args.text)}: nothing to export (no characters in that range)")
+        raise UserError(f"{shown}: nothing to export (no characters in that range)")
     check_size(ckpt.config, len(text), args.top_k, fmt)
     arrays = capture(ckpt, text, args.top_k)
     data = to_npz(arrays) if fmt == "npz" else to_csv(arrays, ckpt.config).encode("utf-8")

@@ -1,6 +1,6 @@
-"""`rnn-tui import FILE --out X.safetensors`: convert a model from another format to the native one.
+"""`rnn-tui import FILE [--vocab …] --out X.safetensors`: convert a model from another format to the native one.
 
-Any format `interop.load_model` opens (a PyTorch `.pt`, a min-char-rnn `.npz`) becomes one
+Any format `interop.load_model` opens (a PyTorch `.pt`/`.pth`, a min-char-rnn `.npz`) becomes one
 `.safetensors` checkpoint that opens without PyTorch and without a pickle, with provenance saying it
 was imported, from which file (and its sha256), and when.
 """
@@ -15,12 +15,17 @@ from pathlib import Path
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ._args import OneLineParser, check_out, writing
+from ._inputs import add_model_options, open_model
 
 
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui import",
-                      description="Convert a .pt or min-char-rnn .npz model to an rnn-tui .safetensors checkpoint.")
-    p.add_argument("file", help="the model to convert: .pt (needs PyTorch) or min-char-rnn .npz")
+                      description="Convert a PyTorch .pt/.pth or min-char-rnn .npz model to an rnn-tui .safetensors "
+                                  "checkpoint.",
+                      epilog="A bare state_dict has no characters: rnn-tui import model.pt --vocab printable --out "
+                             "model.safetensors")
+    p.add_argument("file", help="the model to convert: .pt/.pth (needs PyTorch) or min-char-rnn .npz")
+    add_model_options(p, model=False)
     p.add_argument("--out", required=True, metavar="X.safetensors", help="where to write the checkpoint")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     return p
@@ -36,9 +41,7 @@ def main(argv: list[str]) -> int:
     if out.exists() and out.resolve() == source.resolve():
         raise UserError("--out is the file being imported")
     from ..core.checkpoint import save
-    from ..interop import load_model
-
-    ckpt = load_model(source)
+    ckpt = open_model(args, str(source))
     provenance = {
         **ckpt.provenance,
         "origin": "imported",

@@ -22,6 +22,7 @@ from ..core.safe import glyph, safe_text
 from ..core.text import unescape
 from . import _config
 from ._args import OneLineParser
+from ._inputs import add_model_options, model_name, open_model
 
 DEFAULT_LENGTH = 1000
 FLUSH_HZ = 30
@@ -31,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui sample",
                       description="Write a model's text to standard output, streamed as it is generated.")
     p.add_argument("model", nargs="?", default=None,
-                   help="a bundled model's name, or a .safetensors/.pt/.npz file (default: shakespeare-lstm)")
+                   help="a bundled model's name, or a .safetensors/.pt/.pth/.npz file (default: shakespeare-lstm)")
+    add_model_options(p)
     p.add_argument("--length", "-n", type=int, default=DEFAULT_LENGTH,
                    help=f"characters to generate, after the prime (default {DEFAULT_LENGTH})")
     p.add_argument("--prime", default=None,
@@ -61,9 +63,7 @@ def main(argv: list[str]) -> int:
     if args.candidates < 1:
         raise UserError(f"--candidates must be 1 or more, got {args.candidates}")
     from ..core.session import Session
-    from ..interop import load_model
-
-    ckpt = load_model(args.model)
+    ckpt = open_model(args, model_name(args, args.model))
     prime = check_prime(ckpt, unescape(args.prime or ""), args.skip_unknown)
     session = Session(ckpt.model(), ckpt.vocab, prime=prime, sampler=sampler)
     if args.json:

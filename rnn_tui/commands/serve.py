@@ -24,6 +24,7 @@ from ..core.errors import UserError
 from ..core.safe import safe_text
 from . import _config
 from ._args import OneLineParser
+from ._inputs import add_model_options, model_name, open_model
 
 DEFAULT_PORT = 8000
 
@@ -32,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rnn-tui serve", description="Serve the viewer to a web browser (needs textual-serve).")
     p.add_argument("model", nargs="?", default=None, help="a bundled model's name or a model file (default: "
                                                           "shakespeare-lstm)")
+    add_model_options(p)
     p.add_argument("--host", default="localhost", help="address to listen on (default localhost: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     p.add_argument("--public-url", default=None, metavar="URL",
@@ -50,15 +52,16 @@ def main(argv: list[str]) -> int:
     p = parser()
     _config.apply(p, _config.load_config())
     args = p.parse_args(argv)
+    if args.vocab_from == "-":
+        raise UserError("--vocab-from -: every tab would read standard input again; give the text's file")
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be between 1 and 65535, got {args.port}")
     try:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
         raise UserError("serving to a browser needs textual-serve: pip install 'rnn-tui[serve]'") from None
-    from ..interop import load_model
-
-    load_model(args.model)  # a missing or damaged model is one line here, not an error page in the browser
+    # a missing or damaged model is one line here, not an error page in the browser
+    open_model(args, model_name(args, args.model))
     check_port(args.host, args.port)
     server = tab_closing_server()(viewer_command(args), host=args.host, port=args.port, title="rnn-tui",
                                   public_url=args.public_url)
@@ -107,8 +110,12 @@ def viewer_command(args: argparse.Namespace) -> str:
     """The shell command each browser tab runs: this Python, this package, the viewer's options."""
     # exec: the viewer is the server's own child, so that it can tell when the server is gone
     words = [sys.executable, "-m", "rnn_tui", "view"]
-    if args.model:
-        words.append(args.model)
+    model = model_name(args, args.model)
+    if model:
+        words.append(model)
+    for option in ("vocab", "vocab_from"):  # a bare state dict's characters, for every tab
+        if getattr(args, option, None) is not None:
+            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
     for option in ("seed", "temperature", "prime", "max_kbps", "theme"):
         value = getattr(args, option)
         if value is not None:

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core.cells import CELLS
-from ..core.errors import UserError
+from ..core.errors import UserError, needs_torch
+from ..core.safe import safe_text
 from ..train.options import CPU_DEFAULTS, DEFAULT_BUDGET, GPU_DEFAULTS, TrainOptions, flag_defaults
 from ._args import OneLineParser
+from ._inputs import STDIN, add_model_options, open_model, read_input_text
 
 # The defaults live in train/options.py (torch-free); argparse's are None so that --resume can tell
 # which flags were given, and so that the device-dependent ones are filled in once the device is known.
@@ -59,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
                     "checkpoint with the best validation loss is kept. Ctrl-C stops cleanly (resume with --resume).",
     )
     a = p.add_argument
-    a("text_file", help="UTF-8 text to learn (.xz accepted)")
+    a("text_file", help="UTF-8 text to learn (.xz accepted), or - for standard input")
     a("--out", "-o", help="checkpoint to write (.safetensors); default: TEXT-CELL.safetensors, or "
                                   "TEXT-CELL-LAYERSxHIDDEN.safetensors when both sizes are given")
     a("--cell", choices=CELLS, help="recurrent cell (default lstm)")
@@ -86,7 +88,13 @@ def parser() -> argparse.ArgumentParser:
                                                               "validation; 0: never)")
     a("--threads", type=_int(1, 1024), help="CPU threads for PyTorch (default: 1 or all cores, whichever a "
                                               "short probe finds faster; 1 is kind to others on a shared machine)")
+    a("--grad-clip", dest="clip", type=_float(0, 1e6, lo_open=False), metavar="NORM",
+      help=f"scale the gradient down to this norm when it is longer (default {DEFAULTS['clip']:g}; 0: never)")
+    a("--init-from", metavar="MODEL", help="start from this model's weights instead of random ones (continue or "
+                                           "fine-tune); its size is kept, and characters of the text it does not "
+                                           "know are added after its own; a lower --lr keeps more of it")
     a("--watch", action="store_true", help="show the current sample and a plot of the loss while training")
+    add_model_options(p, model=False)
     return p
 
 
@@ -100,13 +108,29 @@ def _default_out(text_file: str, given: dict[str, Any]) -> str:
     return f"{stem}-{given.get('cell', 'lstm')}{size}.safetensors"
 
 
+def _init_from(args: argparse.Namespace, given: dict[str, Any]) -> Any:
+    """The model --init-from names (numpy: no torch yet), its architecture written into `given`."""
+    if args.resume:
+        raise UserError("--init-from starts a new run from a model; --resume continues a run: give one of them")
+    init = open_model(args, args.init_from)
+    c = init.config
+    theirs = {"cell": c.cell, "layers": c.layers, "hidden": c.hidden, "embedding": c.embed_dim}
+    for key, value in theirs.items():
+        if key in given and given[key] != value:
+            shape = f"{c.label}{f' with an embedding of {c.embed_dim}' if c.embed_dim else ''}"
+            raise UserError(f"--init-from {safe_text(init.name, 60)}: the model is {shape}, so --{key} "
+                            f"{given[key]} does not fit it (leave it out)")
+    given.update({k: v for k, v in theirs.items() if v is not None})
+    return init
+
+
 def _check_paths(text_file: str, out: str) -> None:
     outp = Path(out)
     if outp.suffix != ".safetensors":
         raise UserError(f"--out {out}: the checkpoint file name must end in .safetensors")
     if outp.is_dir():
         raise UserError(f"--out {out}: is a directory")
-    if outp.resolve() == Path(text_file).resolve():
+    if text_file != STDIN and outp.resolve() == Path(text_file).resolve():
         raise UserError("--out would overwrite the training text")
 
 
@@ -114,7 +138,7 @@ def _import_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise UserError("training needs PyTorch, which is not installed: pip install 'rnn-tui[train]'") from None
+        raise UserError(needs_torch("training")) from None
 
 
 def _resumed_values(out: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -126,7 +150,8 @@ def _resumed_values(out: str, given: dict[str, Any]) -> tuple[dict[str, Any], di
     saved = {k: v for k, v in resume_data["options"].items() if k in DEFAULTS}
     for k, v in given.items():
         if k not in RESUME_MAY_CHANGE and k in saved and saved[k] != v:
-            raise UserError(f"--resume: --{k.replace('_', '-')} {v} differs from the run being resumed "
+            flag = "grad-clip" if k == "clip" else k.replace("_", "-")
+            raise UserError(f"--resume: --{flag} {v} differs from the run being resumed "
                             f"({saved[k]}); only {', '.join(sorted(RESUME_MAY_CHANGE))} may change")
     return saved, resume_data
 
@@ -137,8 +162,13 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     given = _given(args)
-    out = args.out or _default_out(args.text_file, given)
+    if args.text_file == STDIN and args.resume:
+        raise UserError("--resume reads the text again: give its file, not - (standard input)")
+    init = _init_from(args, given) if args.init_from else None
+    out = args.out or _default_out(args.text_file if args.text_file != STDIN else "stdin", given)
     _check_paths(args.text_file, out)
+    text = read_input_text(args.text_file)[0] if args.text_file == STDIN or init is not None else None
+    vocab = init.vocab.extended(text) if init is not None else None
     saved, resume_data = _resumed_values(out, given) if args.resume else ({}, None)
     values = {**DEFAULTS, **saved, **given}
     if args.resume and ("time_budget" in given or "max_steps" in given):
@@ -153,7 +183,7 @@ def main(argv: list[str]) -> int:
     if not args.resume:  # the file's checks, before the 1.7 s import of torch
         early = GPU_DEFAULTS if values["device"] == "cuda" else CPU_DEFAULTS
         corpus = prepare(args.text_file, values["batch"] or early.batch, values["seq_len"] or early.seq_len,
-                         values["val_frac"])
+                         values["val_frac"], vocab, text)
         check_writable(out)
         _import_torch()
     from ..train.trainer import Trainer, resolve_device
@@ -163,7 +193,7 @@ def main(argv: list[str]) -> int:
     opts = opts.with_device_defaults(GPU_DEFAULTS if device.type == "cuda" else CPU_DEFAULTS)
     if corpus is not None and (opts.batch, opts.seq_len) != (values["batch"] or early.batch,
                                                             values["seq_len"] or early.seq_len):
-        corpus = prepare(args.text_file, opts.batch, opts.seq_len, opts.val_frac)  # a GPU's wider batch
+        corpus = prepare(args.text_file, opts.batch, opts.seq_len, opts.val_frac, vocab, text)  # a GPU's wider batch
     if opts.layers and opts.hidden:  # before any probe allocates it
         from ..core.cells import Config
         from ..train.sizing import check_memory
@@ -174,7 +204,8 @@ def main(argv: list[str]) -> int:
         opts = _fit_budget(opts, given, corpus, device)
     from ..train.report import make_reporter
 
-    trainer = Trainer(opts, reporter=make_reporter(watch=args.watch), corpus=corpus, resume_data=resume_data)
+    trainer = Trainer(opts, reporter=make_reporter(watch=args.watch), corpus=corpus, resume_data=resume_data,
+                      init=init)
     result = trainer.run()
     return 0 if result.best_val is not None else 1
 

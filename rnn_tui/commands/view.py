@@ -8,6 +8,7 @@ terminal switches to the app, so it prints as one line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from ..core.checkpoint import bundled_models
 from ..core.errors import UserError
 from ..core.safe import safe_text
 from ..core.text import unescape
-from ..interop import load_model
 from . import _config, _terminal
 from ._args import OneLineParser
+from ._inputs import add_model_options, model_name, open_model
 
 
 def parse_kbps(text: str) -> float:
@@ -31,21 +32,25 @@ def parse_kbps(text: str) -> float:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
+    """The viewer's options: `rnn-tui [MODEL]` lists the other commands too, `rnn-tui view --help` only these."""
     from .. import __version__
     from . import COMMANDS
 
     width = max(map(len, COMMANDS))
     others = "\n".join(f"  {name:<{width}}  {line}" for name, (_, line) in COMMANDS.items())
+    top = prog == "rnn-tui"
     p = OneLineParser(
-        prog="rnn-tui",
-        description="Watch a character-level RNN write text, beside live heatmaps of its state and gates.",
-        epilog=f"commands (each takes --help):\n{others}",
+        prog=prog,
+        description="Watch a character-level RNN write text, beside live heatmaps of its state and gates."
+                    + ("" if top else " The default command: 'rnn-tui MODEL' is 'rnn-tui view MODEL'."),
+        epilog=f"commands (each takes --help; 'rnn-tui help COMMAND' says the same):\n{others}" if top else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", nargs="?", default=None,
-                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt/.npz file; "
+                   help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt/.pth/.npz file; "
                         "default: shakespeare-lstm")
+    add_model_options(p)
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
     p.add_argument("--temperature", "-t", type=float, default=0.8,
                    help="sampling temperature, 0 = argmax (default 0.8)")
@@ -59,12 +64,14 @@ def parser() -> argparse.ArgumentParser:
                    help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
                         "repaint less often to keep to it. 0 = no limit, every frame painted, for a local "
                         "projector (default 40, fine over SSH)")
-    p.add_argument("--version", action="version", version=f"rnn-tui {__version__}")
+    p.add_argument("--version", "-V", action="version", version=f"rnn-tui {__version__}")
     return p
 
 
-def main(argv: list[str]) -> int:
-    p = parser()
+def main(argv: list[str], prog: str = "rnn-tui view") -> int:
+    if prog == "rnn-tui" and argv and not argv[0].startswith("-"):
+        check_model_name(argv[0])  # `rnn-tui evl x.txt`: a mistyped command, before argparse calls x.txt extra
+    p = parser(prog)
     _config.apply(p, _config.load_config())
     return launch(p.parse_args(argv))
 
@@ -73,8 +80,9 @@ def launch(args: argparse.Namespace) -> int:
     max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
     if not 0 < args.fps <= 240:
         raise UserError(f"--fps must be more than 0 and at most 240 frames a second, got {args.fps:g}")
-    check_model_name(args.model)
-    ckpt = load_model(args.model)
+    name = model_name(args, args.model)
+    check_model_name(name)
+    ckpt = open_model(args, name)
     prime = unescape(args.prime) if args.prime else None
     if prime:
         unknown = ckpt.vocab.unknown(prime)
@@ -106,5 +114,12 @@ def check_model_name(name: str | None) -> None:
     """A name that is neither a file nor a bundled model gets the list of bundled names."""
     if name is None or Path(name).exists() or name in bundled_models():
         return
+    from . import COMMANDS
+
+    guess = difflib.get_close_matches(name, [*COMMANDS, *bundled_models()], n=1, cutoff=0.6)
+    if guess:
+        what = "command" if guess[0] in COMMANDS else "model"
+        raise UserError(f"no command, model file or bundled model named {safe_text(name, 60)!r}; did you mean the "
+                        f"{what} {guess[0]!r}? ('rnn-tui --help' lists the commands)")
     names = ", ".join(bundled_models()) or "none installed"
     raise UserError(f"no model file or bundled model named {safe_text(name, 60)!r}; bundled models: {names}")

@@ -6,6 +6,8 @@ Python's `json` happily recurses 100,000 `[` deep (RecursionError), converts a
 comes from a classmate's laptop, so its JSON is checked first: nesting depth
 (one linear scan), integer digits, non-finite numbers, duplicate keys and the
 length of every string, each failing as one JSONLimitError with a short message.
+Hand-written because neither `json` nor a library already installed (rich, textual, numpy,
+safetensors) offers limits on depth, digits and duplicate keys.
 """
 
 from __future__ import annotations

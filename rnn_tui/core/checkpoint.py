@@ -206,6 +206,8 @@ def _tensor_table(path: Path, header: dict[str, Any], expected: dict[str, tuple[
 
     The byte ranges must tile the data section exactly, as the format requires:
     the file is then no bigger than its tensors, which the configuration bounds.
+    Hand-written because safetensors' `safe_open` takes a path, not the descriptor already checked to
+    be a regular file within the limit, and knows nothing of the shapes the document's model needs.
     """
     def bad(problem: str) -> CheckpointError:
         return CheckpointError(path, problem)

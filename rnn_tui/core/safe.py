@@ -5,7 +5,8 @@ the terminal raw: an ESC in a vocabulary would otherwise let a checkpoint drive
 the user's terminal (write the clipboard, clear the screen), and a bidi control
 could reorder what the user reads. Every character maps to one printable,
 single-width glyph, so the length of a safe string is also its width on screen
-(columns line up by `len`).
+(columns line up by `len`). Hand-written because rich's `strip_control_codes` (rich 15.0) removes
+only BEL, BS, VT, FF and CR, and leaves ESC, the C1 codes and bidi controls through.
 """
 
 from __future__ import annotations

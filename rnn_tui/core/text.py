@@ -39,6 +39,11 @@ def read_text(path: str | os.PathLike, max_bytes: int = MAX_TEXT_BYTES) -> str:
         raise UserError(f"{shown}: not a valid .xz file ({safe_text(e, 80)})") from None
     except OSError as e:
         raise UserError(f"{shown}: cannot read: {safe_text(e.strerror or e, 80)}") from None
+    return decode_utf8(raw, shown)
+
+
+def decode_utf8(raw: bytes, shown: str) -> str:
+    """Bytes as UTF-8 text; a bad byte is a UserError naming where it is (`shown` is already safe)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

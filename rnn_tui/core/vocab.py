@@ -31,6 +31,11 @@ class Vocab:
     def from_text(cls, text: str) -> Vocab:
         return cls(sorted(set(text)))
 
+    def extended(self, text: str) -> Vocab:
+        """These characters in their order, then the text's new ones, sorted: a model's ids stay valid."""
+        new = sorted(set(text) - set(self.chars))
+        return Vocab([*self.chars, *new]) if new else self
+
     def __len__(self) -> int:
         return len(self.chars)
 

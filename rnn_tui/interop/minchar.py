@@ -30,12 +30,13 @@ from ..core.errors import CheckpointError
 from ..core.files import FileProblem, open_regular, size_text
 from ..core.safe import safe_text
 from ..core.vocab import Vocab
+from .given_vocab import GivenVocab
 
 ARRAYS = ("Wxh", "Whh", "Why", "bh", "by")
 VOCAB_KEYS = ("chars", "vocab")
 
 
-def load_npz(path: str | os.PathLike) -> Checkpoint:
+def load_npz(path: str | os.PathLike, given: GivenVocab | None = None) -> Checkpoint:
     """Read a min-char-rnn `.npz` and convert it; any problem raises CheckpointError."""
     path = Path(path)
     arrays = _read(path)
@@ -43,7 +44,7 @@ def load_npz(path: str | os.PathLike) -> Checkpoint:
     if missing:
         raise CheckpointError(path, f"missing array(s) {', '.join(missing)}; a min-char-rnn .npz holds "
                                     f"{', '.join(ARRAYS)} and chars")
-    vocab = _vocab(path, arrays)
+    vocab = _given(path, given, arrays) if given is not None else _vocab(path, arrays)
     tensors = convert(path, arrays, len(vocab))
     config = Config("rnn", 1, tensors["rnn.weight_hh_l0"].shape[0], len(vocab))
     check_tensors(path, config, tensors)
@@ -73,6 +74,15 @@ def _read(path: Path) -> dict[str, np.ndarray]:
         raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as e:
         raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
+
+
+def _given(path: Path, given: GivenVocab, arrays: dict[str, np.ndarray]) -> Vocab:
+    """The user's characters, as many as Why has rows."""
+    why = arrays["Why"]
+    try:
+        return given.fit(int(why.shape[0]) if why.ndim == 2 else len(given.chars))
+    except ValueError as e:
+        raise CheckpointError(path, str(e)) from None
 
 
 def _vocab(path: Path, arrays: dict[str, np.ndarray]) -> Vocab:

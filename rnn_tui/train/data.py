@@ -61,11 +61,13 @@ class Corpus:
 
 
 def prepare(path: str | os.PathLike, batch: int, seq_len: int, val_frac: float,
-            vocab: Vocab | None = None) -> Corpus:
-    """Read, check and split a text file. The vocabulary is every character of the whole
-    file (held-out part included, so validation never meets an unknown character)."""
+            vocab: Vocab | None = None, text: str | None = None) -> Corpus:
+    """Read, check and split a text file (or `text`, read already: standard input). The vocabulary is
+    every character of the whole file (held-out part included, so validation never meets an unknown
+    character), or `vocab`, which must hold them all."""
     path = Path(path)
-    text = load_text(path)
+    given = text is not None
+    text = load_text(path) if text is None else text
     if not text:
         raise UserError(f"{path}: the file is empty")
     need = min_chars(batch, seq_len, val_frac)
@@ -80,5 +82,6 @@ def prepare(path: str | os.PathLike, batch: int, seq_len: int, val_frac: float,
             raise UserError(f"{path}: characters not in the resumed model's vocabulary: {''.join(unknown)!r}")
     ids = vocab.encode(text)
     n_val = val_size(len(ids), val_frac)
-    name = path.name.removesuffix(".xz")
-    return Corpus(name, file_sha256(path), vocab, ids[:-n_val], ids[-n_val:], val_frac)
+    name = path.name.removesuffix(".xz") if not given else "stdin"
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if given else file_sha256(path)
+    return Corpus(name, sha, vocab, ids[:-n_val], ids[-n_val:], val_frac)

@@ -67,6 +67,7 @@ class TrainOptions:
     bf16: bool = False  # autocast the recurrence to bfloat16 on CUDA
     carry_state: bool = True  # False: every window starts from a zero state
     resume: bool = False
+    init_from: str | None = None  # a model to start from (fine-tune) instead of random weights
     snapshots: bool = True  # keep the model at chosen steps in OUT.snapshots.safetensors
 
     @property
@@ -86,5 +87,5 @@ class TrainOptions:
 
 def flag_defaults() -> dict[str, Any]:
     """The command line's defaults, by option name (the dataclass is the one place they are written)."""
-    skip = {"text_file", "out", "resume", "final_lr_frac", "warmup_frac", "clip", "carry_state", "snapshots"}
+    skip = {"text_file", "out", "resume", "final_lr_frac", "warmup_frac", "carry_state", "snapshots"}
     return {f.name: f.default for f in fields(TrainOptions) if f.name not in skip}

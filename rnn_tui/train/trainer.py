@@ -36,7 +36,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,9 @@ from ..core.atomic import atomic_write_bytes
 from ..core.cells import Config
 from ..core.errors import UserError
 from ..core.vocab import Vocab
-from .data import Corpus, prepare
+from ..interop import load_model
+from .data import Corpus, load_text, prepare
+from .init_from import load_weights
 from .model import CharRNN, detach_state, nll, sample, torch_state
 from .options import CPU_DEFAULTS, GPU_DEFAULTS, TrainOptions
 from .output import check_writable, remove_stale_temps, save_failed
@@ -217,9 +219,17 @@ class Trainer:
 
     def __init__(self, opts: TrainOptions, reporter: Reporter | None = None,
                  on_step: Callable[[Trainer], None] | None = None, corpus: Corpus | None = None,
-                 resume_data: dict[str, Any] | None = None):
+                 resume_data: dict[str, Any] | None = None, init: checkpoint.Checkpoint | None = None):
         self.device = resolve_device(opts.device)
         opts = opts.with_device_defaults(GPU_DEFAULTS if self.device.type == "cuda" else CPU_DEFAULTS)
+        init = None if opts.resume else init or (load_model(opts.init_from) if opts.init_from else None)
+        if init is not None:  # the architecture is the model's; the vocabulary is extended to the text's
+            c = init.config
+            opts = replace(opts, cell=c.cell, layers=c.layers, hidden=c.hidden, embedding=c.embed_dim)
+            if corpus is None:
+                text = load_text(opts.text_file)
+                corpus = prepare(opts.text_file, opts.batch, opts.seq_len, opts.val_frac,
+                                 init.vocab.extended(text), text)
         self.opts = opts
         self.on_step = on_step
         resume = (resume_data or read_resume(opts.resume_path)) if opts.resume else None
@@ -239,6 +249,8 @@ class Trainer:
             self.model = CharRNN(self.config, opts.dropout).to(self.device)
             self._rng = torch.get_rng_state()  # where training's dropout stream continues
             self._cuda_rng = torch.cuda.get_rng_state(self.device) if cuda else None
+        if init is not None:  # --init-from: the model's weights over the seeded ones
+            load_weights(self.model, init)
         fused = {"fused": True} if self.device.type == "cuda" else {}
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=opts.lr, **fused)
         self.generator = torch.Generator().manual_seed(opts.seed)
@@ -342,6 +354,7 @@ class Trainer:
             "dropout": o.dropout,
             "bf16": o.bf16,
             "torch": torch.__version__.split("+")[0],
+            **({"init_from": Path(o.init_from).name} if o.init_from else {}),
         }
 
     @property

@@ -120,8 +120,7 @@ class RnnApp(FrameLoop):
         yield Static(id="too-small")
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.heatmap = self.query_one(HeatmapPanel)
         self.arrange(self.size.width, self.size.height)
 

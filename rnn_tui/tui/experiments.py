@@ -27,7 +27,7 @@ from .screens.sampling import SamplingScreen
 from .screens.side_by_side import SideBySideScreen
 
 LN2 = 0.6931471805599453
-SCORED = 5000  # characters the clamp's cost is measured on (two single-stream passes on a worker)
+SCORED = 50_000  # at most this many characters of the text so far are scored (two single-stream passes)
 
 
 def memory_span(s: Session, checkpoint: Checkpoint, name: str) -> MemorySpanScreen:
@@ -80,12 +80,15 @@ def add_clamp(s: Session, config: Config, layer: int, raw: str) -> bool:
 
 
 def clamp_cost(s: Session, vocab: Vocab, analysis: Analysis | None) -> str | None:
-    """What the clamp costs: the loss without and with it on the analysed text (the neuron finder's, when
-    one was analysed) or else on the text so far. Two passes of the model: run it on a worker."""
+    """What the clamp costs: the loss without and with it on the whole analysed text (the neuron finder's,
+    when one was analysed) or else on the text so far (its last SCORED characters); the note says how many
+    characters were scored. Two passes of the model: run it on a worker."""
     if analysis is not None and analysis.ckpt.vocab.chars == vocab.chars:
-        ids, what = np.asarray(analysis.cap.ids[:SCORED]), f"the analysed text ({analysis.source})"
+        ids = np.asarray(analysis.cap.ids)
+        what = f"the analysed text ({analysis.source}, all {len(ids):,} characters)"
     else:
-        ids, what = s.ids(max(0, s.cursor + 1 - SCORED), s.cursor + 1), "the text so far"
+        ids = s.ids(max(0, s.cursor + 1 - SCORED), s.cursor + 1)
+        what = f"the text so far ({'its last ' if s.cursor + 1 > SCORED else 'all '}{len(ids):,} characters)"
     if len(ids) < 2:
         return None
     label, clamp_dict = s.clamp_label, s.model_for(s.clamp_id).clamp

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-NEEDS_TORCH = "gradient saliency needs torch (see the README: PyTorch without CUDA)"
+from ..core.errors import needs_torch
+
+NEEDS_TORCH = needs_torch("gradient saliency")
 
 
 def saliency_curve() -> Callable | None:

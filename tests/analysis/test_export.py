@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from rnn_tui.analysis.export import colour, normalise, surprisal, to_html, to_svg, top_guesses
+from rnn_tui.analysis.export import colour, normalise, picture_rows, to_html, to_svg
+from rnn_tui.analysis.guesses import GuessWriter
 
 TEXT = 'if x < 1:\n    print("<script>\x1b")\n'
 
@@ -15,7 +16,9 @@ def _picture():
     rng = np.random.default_rng(0)
     values = normalise(rng.standard_normal(len(TEXT)))
     logits = rng.standard_normal((len(TEXT), 4)).astype(np.float32)
-    return values, top_guesses(logits, ["a", "<", "\n", "&"])
+    writer = GuessWriter(np.zeros(len(TEXT), np.int64), k=4)
+    writer.add(0, logits)
+    return values, writer.done().rows(0, len(TEXT), ["a", "<", "\n", "&"])
 
 
 def test_html_escapes_text_and_guesses_and_needs_nothing_outside():
@@ -35,12 +38,10 @@ def test_svg_is_well_formed_with_one_cell_per_character():
     assert len(texts) == 1 + len(TEXT) * (1 + 4)  # title, each character, its 4 guesses
 
 
-def test_guesses_are_sorted_probabilities_and_surprisal_is_minus_log_p():
-    logits = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32))
-    g = top_guesses(logits, ["a", "b", "c"], k=2)
-    assert [c for c, _ in g[0]] == ["a", "b"] and abs(g[0][0][1] - 0.7) < 1e-5
-    s = surprisal(logits, np.array([0, 1]))
-    assert s[0] == 0 and abs(s[1] - -np.log(0.2)) < 1e-5
+def test_picture_rows_end_at_newlines_and_cut_long_lines_at_the_width():
+    rows = picture_rows("abcdef\ngh", 4)
+    assert [list(r) for r in rows] == [[0, 1, 2, 3], [4, 5, 6], [7, 8]]
+    assert picture_rows("", 4) == []
 
 
 def test_colours_run_from_blue_through_white_to_red():

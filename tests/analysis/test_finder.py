@@ -1,16 +1,18 @@
-"""The finder's known answers on hand-wired units, and what it says when there is nothing to rank."""
+"""The finder's known answers on hand-wired units, its scores against a plain float64 implementation on a
+trained bundled model, and what it says when there is nothing to rank."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.capture import capture
+from rnn_tui.analysis.capture import Capture, capture
 from rnn_tui.analysis.features import BUILT_IN, BY_KEY, regex_feature
-from rnn_tui.analysis.finder import auc_of, rank, rank_one
+from rnn_tui.analysis.finder import rank, rank_one, rank_text
 from rnn_tui.analysis.select_match import select_match
-from rnn_tui.core.checkpoint import load
+from rnn_tui.core.checkpoint import bundled_models, load
 from rnn_tui.core.errors import UserError
+from rnn_tui.core.text import held_out, read_text
 
 from .wired import COUNTER, QUOTE, write_wired
 
@@ -58,9 +60,17 @@ def test_a_unit_on_inside_quotes_ranks_first_for_a_selected_quoted_span(wired):
     assert any("hello there" in s for s in found)
 
 
-def test_a_span_at_the_very_start_or_end_of_the_text_is_handled(wired):
+def test_a_span_at_the_very_start_is_compared_with_the_units_typical_value(wired):
+    ckpt, _ = wired
+    text = '"yes, of course" she said.\n' + TEXT  # a quote before anything: the quote unit is low most of the time
+    cap = capture(ckpt.model(), ckpt.vocab, text, streams=1)
+    m = select_match(cap, 0, len('"yes, of course'))
+    assert m.note is None and QUOTE in {cap.unit_name(s.index)[2] for s in m.units}
+    assert any("hello there" in text[a:b] for a, b in m.matches)
+
+
+def test_a_span_past_the_end_is_cut_to_the_text_and_an_empty_one_is_explained(wired):
     _, cap = wired
-    assert select_match(cap, 0, 5).note is None or select_match(cap, 0, 5).units == []
     end = select_match(cap, len(TEXT) - 4, len(TEXT) + 10)
     assert end.span == (len(TEXT) - 4, len(TEXT))
     assert select_match(cap, 10, 10).note.startswith("empty selection")
@@ -94,33 +104,108 @@ def test_an_invalid_regex_is_one_clear_error():
         regex_feature("")
 
 
-def test_auc_from_histograms_equals_the_pairwise_definition():
+def _values_capture(text: str, data: np.ndarray) -> Capture:
+    K, T = data.shape
+    return Capture(text, np.zeros(T, np.int64), np.zeros(T, bool), data.astype(np.float32), np.arange(K),
+                   1, ("h",), K, frozenset(), "rnn")
+
+
+def test_auc_counts_ties_half_and_equals_the_pairwise_definition():
     rng = np.random.default_rng(1)
-    codes = rng.integers(0, 12, (300, 3)).astype(np.uint8)  # many ties
-    on = rng.random(300) < 0.3
-    got = auc_of(codes, on)
+    text = "".join(rng.choice(list("ab"), 300))
+    data = rng.integers(0, 12, (3, 300)).astype(np.float32)  # many ties
+    data[2] = 1.0 - rng.integers(0, 2, 300) * 2.0**-24  # a gate stuck open, but for one-ulp dips
+    feature = regex_feature("a")
+    on = np.array([c == "a" for c in text])
+    got = {h.unit: h.value for h in rank_one(_values_capture(text, data), feature, top=3).hits}
     for k in range(3):
-        a, b = codes[on, k][:, None].astype(int), codes[~on, k][None, :].astype(int)
-        assert got[k] == pytest.approx(((a > b) + 0.5 * (a == b)).mean())
+        a, b = data[k, on][:, None], data[k, ~on][None, :]
+        assert got[k] == pytest.approx(((a > b) + 0.5 * (a == b)).mean(), abs=1e-12)
 
 
 def test_r_of_a_nearly_constant_unit_matches_numpy_and_stays_within_one():
-    from rnn_tui.analysis.capture import Capture
-
     text = ("x" * 37 + "\n") * 200
     T = len(text)
     rng = np.random.default_rng(0)
-    codes = np.full((T, 3), 255, np.uint8)  # unit 0: a gate stuck open, but for a few dips
-    codes[rng.choice(T, 9, replace=False), 0] = 254
-    codes[:, 1] = rng.integers(0, 256, T)
-    codes[:, 2] = np.minimum(255, np.arange(T) % 38 * 6)  # a line counter
-    cap = Capture(text, np.zeros(T, np.int64), np.zeros(T, bool), codes, np.zeros(3, np.float32),
-                  np.ones(3, np.float32), 1, ("h",), 3, frozenset(), "rnn")
-    hits = {h.unit: h.value for h in rank_one(cap, BY_KEY["line-pos"]).hits}
+    data = np.full((3, T), 0.99999994, np.float32)  # unit 0: a gate stuck open, but for a few one-ulp dips
+    data[0, rng.choice(T, 9, replace=False)] = 0.9999999
+    data[1] = rng.standard_normal(T)
+    data[2] = np.arange(T) % 38 * 0.02  # a line counter
+    hits = {h.unit: h.value for h in rank_one(_values_capture(text, data), BY_KEY["line-pos"]).hits}
     pos = BY_KEY["line-pos"](text)
     for u in range(3):
-        assert hits[u] == pytest.approx(np.corrcoef(codes[:, u].astype(float), pos)[0, 1], abs=1e-6)
+        assert hits[u] == pytest.approx(np.corrcoef(data[u].astype(np.float64), pos)[0, 1], abs=1e-9)
     assert max(abs(v) for v in hits.values()) <= 1
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """The bundled LSTM on 3,000 held-out characters, read as one stream."""
+    ckpt = load(bundled_models()["shakespeare-lstm"])
+    text = held_out(read_text(bundled_models()["shakespeare-lstm"].parent / "corpora" / "shakespeare.txt.xz"))
+    return ckpt, capture(ckpt.model(), ckpt.vocab, text[:3000], streams=1)
+
+
+def _plain_scores(x: np.ndarray, f: np.ndarray, onoff: bool) -> np.ndarray:
+    """Every unit's score the plain way, in float64: |r| from centred sums; the AUC by sorting each unit."""
+    x = x.astype(np.float64)
+    if not onoff:
+        xc, fc = x - x.mean(axis=1, keepdims=True), f - f.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = xc @ fc / np.sqrt((xc * xc).sum(axis=1) * (fc * fc).sum())
+        return np.abs(np.nan_to_num(r))
+    on = f > 0
+    n1, n0 = on.sum(), (~on).sum()
+    out = np.empty(len(x))
+    for u, row in enumerate(x):
+        s = np.sort(row[~on])
+        wins = np.searchsorted(s, row[on], "left").sum() + 0.5 * (
+            np.searchsorted(s, row[on], "right") - np.searchsorted(s, row[on], "left")).sum()
+        out[u] = wins / (n1 * n0)
+    return np.maximum(out, 1 - out)
+
+
+def test_the_ranking_of_a_trained_model_is_the_plain_float64_ranking(trained):
+    # every unit scored, none prefiltered: each feature's top 5 and their scores are the reference's
+    _, cap = trained
+    for rk in rank(cap, list(BUILT_IN), top=5):
+        if rk.note:
+            continue
+        f = rk.feature(cap.text).astype(np.float64)
+        ref = _plain_scores(cap.data, f, rk.feature.kind == "on/off")
+        order = np.lexsort((np.arange(len(ref)), -np.round(ref, 6)))[:5]
+        assert [h.index for h in rk.hits] == order.tolist(), rk.feature.name
+        np.testing.assert_allclose([h.score for h in rk.hits], ref[order], atol=1e-9)
+
+
+def test_per_line_monotonicity_is_the_share_of_lines_with_spearman_above_point_nine(trained):
+    _, cap = trained
+    hit = rank_one(cap, BY_KEY["line-pos"], top=1).hits[0]
+    x = cap.values(hit.index).astype(np.float64) * np.sign(hit.value)
+    good = lines = 0
+    start = 0
+    for end in [i for i, ch in enumerate(cap.text) if ch == "\n"] + [len(cap.text)]:
+        seg = x[start:end]  # the line without its newline (the text's last line may have none)
+        start = end + 1
+        if len(seg) < 5:
+            continue
+        ranks = np.argsort(np.argsort(seg, kind="stable"), kind="stable").astype(float)
+        for v in np.unique(seg):  # ties share their mean rank
+            ranks[seg == v] = ranks[seg == v].mean()
+        m = len(seg)
+        rho = 1 - 6 * ((ranks - np.arange(m)) ** 2).sum() / (m * (m * m - 1))
+        lines += 1
+        good += rho > 0.9
+    assert hit.monotonic == pytest.approx(good / lines)
+
+
+def test_ranking_in_blocks_of_units_gives_the_ranking_of_the_whole(trained):
+    ckpt, cap = trained
+    features = [BY_KEY["line-pos"], BY_KEY["space"], BY_KEY["upper"]]
+    whole = rank(cap, features, top=5)
+    blocks = rank_text(ckpt.model(), ckpt.vocab, cap.text, features, top=5, streams=1, max_bytes=3000 * 8 * 500)
+    for a, b in zip(whole, blocks, strict=True):
+        assert [(h.index, h.value, h.monotonic) for h in a.hits] == [(h.index, h.value, h.monotonic) for h in b.hits]
 
 
 def test_a_feature_seen_only_a_few_times_is_too_rare_to_rank(wired):

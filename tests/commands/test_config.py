@@ -149,7 +149,7 @@ def test_help_lists_every_command_with_one_line(capsys):
 def test_every_command_has_help(capsys):
     for name in COMMANDS:
         rc = main([name, "--help"])
-        usage = "usage: rnn-tui " + ("" if name == "view" else name)  # view is also the bare command
+        usage = f"usage: rnn-tui {name}"
         assert rc == 0 and capsys.readouterr().out.startswith(usage)
 
 
@@ -179,6 +179,16 @@ def test_tab_completes_commands_options_and_bundled_models(tmp_path):
     (tmp_path / "corpus.txt").write_text("x")
     assert any(c.startswith(str(tmp_path / "corpus.txt")) for c in
                tab(f"rnn-tui export shakespeare-lstm {tmp_path}/cor", tmp_path, shell="fish"))
+
+
+def test_tab_completes_a_bare_model_name_and_the_viewers_options_after_it(tmp_path):
+    pytest.importorskip("argcomplete")
+    assert {"shakespeare-lstm", "shakespeare-gru"} <= set(tab("rnn-tui shak", tmp_path))
+    assert "sample" in tab("rnn-tui sa", tmp_path)
+    assert tab("rnn-tui shakespeare-lstm --se", tmp_path) == ["--seed"]
+    assert {"shakespeare-lstm"} <= set(tab("rnn-tui eval t.txt -m shakespeare-l", tmp_path))
+    assert tab("rnn-tui help ev", tmp_path) == ["eval"]
+    assert tab("rnn-tui info m.pt --vocab pri", tmp_path) == ["printable"]
 
 
 def test_a_tab_never_runs_a_command_even_without_argcomplete(tmp_path):

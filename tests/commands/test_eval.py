@@ -43,18 +43,22 @@ def files(tmp_path):
     return ckpt, text
 
 
-def test_eval_prints_held_out_loss(files, capsys):
+def test_eval_prints_held_out_loss_exactly_on_a_short_text(files, capsys):
     ckpt_path, text = files
-    assert main(["eval", str(ckpt_path), str(text)]) == 0
-    nats, bits = numbers(capsys.readouterr().out)
+    assert main(["eval", str(text), "-m", str(ckpt_path)]) == 0
+    out = capsys.readouterr().out
+    nats, bits = numbers(out)
     ckpt = checkpoint.load(ckpt_path)
-    expected = ckpt.model().nll(ckpt.vocab.encode(held_out(TEXT)))
+    expected = ckpt.model().nll(ckpt.vocab.encode(held_out(TEXT)), streams=1)
+    assert "exact, one stream" in out
     assert nats == pytest.approx(expected, abs=1e-4)
     assert bits == pytest.approx(expected / math.log(2), abs=1e-4)
 
 
-@pytest.mark.parametrize("flags,part,streams", [(["--all"], TEXT, 16), (["--exact"], held_out(TEXT), 1),
-                                                (["--val-frac", "0.2"], held_out(TEXT, 0.2), 16)])
+@pytest.mark.parametrize("flags,part,streams", [(["--all"], TEXT, 1), (["--exact"], held_out(TEXT), 1),
+                                                (["--streams"], held_out(TEXT), 16),
+                                                (["--all", "--streams"], TEXT, 16),
+                                                (["--val-frac", "0.2"], held_out(TEXT, 0.2), 1)])
 def test_eval_options(files, capsys, flags, part, streams):
     ckpt_path, text = files
     assert main(["eval", str(ckpt_path), str(text), *flags]) == 0
@@ -69,7 +73,20 @@ def test_eval_reads_xz(files, tmp_path, capsys):
     xz.write_bytes(lzma.compress(TEXT.encode()))
     assert main(["eval", str(ckpt_path), str(xz), "--all"]) == 0
     ckpt = checkpoint.load(ckpt_path)
-    assert numbers(capsys.readouterr().out)[0] == pytest.approx(ckpt.model().nll(ckpt.vocab.encode(TEXT)), abs=1e-4)
+    expected = ckpt.model().nll(ckpt.vocab.encode(TEXT), streams=1)
+    assert numbers(capsys.readouterr().out)[0] == pytest.approx(expected, abs=1e-4)
+
+
+def test_eval_scores_a_long_text_in_streams_and_says_so(files, capsys, monkeypatch):
+    from rnn_tui.commands import eval as eval_command
+
+    monkeypatch.setattr(eval_command, "EXACT_MAX_CHARS", 100)
+    ckpt_path, text = files
+    assert main(["eval", str(text), "-m", str(ckpt_path), "--all"]) == 0
+    out = capsys.readouterr().out
+    ckpt = checkpoint.load(ckpt_path)
+    assert numbers(out)[0] == pytest.approx(ckpt.model().nll(ckpt.vocab.encode(TEXT), streams=16), abs=1e-4)
+    assert "16 streams from a zero state each" in out
 
 
 def test_eval_unknown_characters_are_named(files, tmp_path, capsys):
@@ -141,13 +158,15 @@ class Evil:
 def test_pt_refuses_pickled_code(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     torch.save({"state_dict": {}, "vocab": ["a"], "cell": "lstm", "x": Evil()}, path)
-    with pytest.raises(CheckpointError, match="weights_only"):
+    with pytest.raises(CheckpointError, match=r"Unsupported global: [a-z.]*print\), which rnn-tui never unpickles"):
         load_model(path)
     assert "must never run" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("obj,problem", [([1, 2], "expected a dict"), ({"vocab": ["a"]}, "missing key"),
-                                         ({"state_dict": {}, "vocab": ["a"], "cell": "lstm"}, "no recurrent"),
+@pytest.mark.parametrize("obj,problem", [([1, 2], "expected a state dict"), ({"vocab": ["a"]}, "no state dict in it"),
+                                         ({"state_dict": {}, "vocab": ["a"], "cell": "lstm"}, "holds no tensors"),
+                                         ({"state_dict": {"fc.weight": torch.zeros(2, 2)}, "vocab": ["a"]},
+                                          "no recurrent"),
                                          ({"state_dict": {}, "vocab": ["a"], "cell": "mamba"}, "unknown cell")])
 def test_pt_problems_are_checkpoint_errors(tmp_path, obj, problem):
     path = tmp_path / "bad.pt"
@@ -160,5 +179,5 @@ def test_pt_without_torch(tmp_path, monkeypatch):
     path = tmp_path / "x.pt"
     path.write_bytes(b"whatever")
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(CheckpointError, match=r"rnn-tui\[train\]"):
+    with pytest.raises(CheckpointError, match=r"its CPU build: pip install torch --index-url https://download"):
         load_model(path)

@@ -188,6 +188,11 @@ def test_each_tab_runs_this_python_with_the_viewers_options():
                          "--prime", "ROMEO:\\n"]
 
 
+def test_each_tab_gets_the_model_and_its_vocabulary_options():
+    args = serve.parser().parse_args(["-m", "m.pt", "--vocab", "printable"])
+    assert shlex.split(serve.viewer_command(args))[4:] == ["view", "m.pt", "--vocab", "printable"]
+
+
 def test_stopping_the_server_cancels_each_open_tab():
     """Ctrl-C with a tab open took 23 s: aiohttp waited for the tab's handler, which waited for the browser."""
 
@@ -207,7 +212,9 @@ def test_ctrl_c_with_a_tab_open_closes_the_tab_and_its_viewer_and_exits_0(lstm_c
         kinds = []
         while not ws.closed:
             kinds.append((await ws.receive(timeout=60)).type)
-        return kinds, server.wait(timeout=60)
+        # waited for on a thread: a blocked event loop never answers the server's close frame, and the
+        # server then waits 10 s for it before it exits
+        return kinds, await asyncio.to_thread(server.wait, 60)
 
     viewers, (kinds, status) = with_a_tab_open(lstm_checkpoint, interrupt_server)
     assert aiohttp.WSMsgType.CLOSE in kinds or aiohttp.WSMsgType.CLOSED in kinds

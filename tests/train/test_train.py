@@ -176,7 +176,7 @@ def test_cuda_without_cuda(bad_inputs):
 
 def test_torch_missing(bad_inputs):
     r = cli(["train", "ok.txt"], bad_inputs, prelude="sys.modules['torch'] = None; ")
-    assert_one_line_error(r, "pip install 'rnn-tui[train]'", bad_inputs)
+    assert_one_line_error(r, "--index-url https://download.pytorch.org/whl/cpu", bad_inputs)
 
 
 def test_phone_model_learns_boston(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -118,11 +117,19 @@ def test_the_byte_meter_counts_what_textual_writes_to_a_real_terminal(lstm_check
     assert written > 2000  # and the terminal did receive a screen
 
 
-def test_the_viewer_runs_without_textual_private_writes_elsewhere():
-    """The driver hook is the only place the viewer wraps a Textual object (grep, so a new one is a decision)."""
-    hits = subprocess.run(["grep", "-rn", "driver.write", str(ROOT / "rnn_tui")], capture_output=True,
-                          text=True).stdout.strip().splitlines()
-    assert hits and all("tui/engine/budget.py" in h for h in hits)
+@sync
+async def test_every_byte_through_the_driver_is_counted_once_and_still_written(lstm_checkpoint, monkeypatch):
+    """A meter installed twice (an on_mount that also ran its parent's) counted each byte twice."""
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    written: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
+    app = build_app(lstm_checkpoint, seed=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        counted, written[:] = app.player.meter.total, []
+        app._driver.write("▀ab")  # 3 + 2 bytes in UTF-8
+        assert written == ["▀ab"] and app.player.meter.total - counted == 5
 
 
 

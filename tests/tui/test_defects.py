@@ -123,11 +123,17 @@ def test_bad_model_names_and_fps_say_what_would_work(argv, says):
 def test_help_lists_both_temperature_keys_and_the_letter_keys_for_units():
     from rnn_tui.tui.app import RnnApp
 
-    rows = dict(help_rows(RnnApp.BINDINGS))
-    assert rows["t / T"] == "Temperature down / up"
-    keys = " ".join(rows)
-    for key in ("j", "k", "h", ";", "s", "o", "z", "1…5", "?", "q"):
-        assert key in keys.split() or key in keys
+    rows = help_rows(RnnApp.BINDINGS)
+    what = dict(rows)
+    assert what["t / T"] == "Temperature down / up"
+    assert what["↑↓ k j"] == "Unit: a grid row up / down"
+    assert what["⇧←⇧→ h ;"] == "Unit: previous / next"
+    assert what["1…5"] == "Take candidate 1…5"
+    for key, says in (("s", "Scale"), ("o", "Order units"), ("z", "Zoom"), ("?", "Help"), ("q", "Quit")):
+        assert what[key].startswith(says), key
+    # each key is named in one row only, as a word of its own
+    words = [w for keys, _ in rows for w in keys.replace(" / ", " ").split()]
+    assert len(words) == len(set(words))
 
 
 @sync

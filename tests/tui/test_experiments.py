@@ -6,7 +6,10 @@ import builtins
 
 import numpy as np
 import pytest
+from rich.console import Console
+from rich.text import Text
 from textual.app import App
+from textual.widgets import Static
 
 from rnn_tui.analysis.side_by_side import Entry, SideBySide
 from rnn_tui.core.checkpoint import load
@@ -14,7 +17,7 @@ from rnn_tui.core.sampling import Sampler
 from rnn_tui.tui.panels.status import StatusPanel
 from rnn_tui.tui.panels.text import CLAMPED, TextPanel
 from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
-from rnn_tui.tui.screens.memory_span import MemorySpanScreen, SpanRequest
+from rnn_tui.tui.screens.memory_span import RAMP, MemorySpanScreen, SpanRequest
 from rnn_tui.tui.screens.sampling import SamplingScreen
 from rnn_tui.tui.screens.side_by_side import LinesView, SideBySideScreen
 
@@ -52,9 +55,42 @@ async def test_memory_span_screen_draws_the_curve_and_colours_the_history(make_c
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.influence is not None and len(screen.influence) == 200
+        kl = screen.influence
+        assert kl is not None and len(kl) == 200
         assert "mean over 3 random replacements per lag" in screen.note
         assert list(screen.request.curves) == ["lstm"]
+        # the curve: the LSTM's letter across the plot, and its span in the legend (the last lag whose
+        # replacement moves the distribution by 1e-3 nats or more)
+        plot_lines = str(screen.query_one("#span-plot", Static).content).splitlines()
+        marked = {col for line in plot_lines[:-3] for col, ch in enumerate(line) if ch in "L_"}
+        assert len(marked) >= 20
+        above = np.nonzero(kl >= 1e-3)[0]
+        span = int(above[-1]) + 1 if len(above) else 0
+        assert plot_lines[-1].startswith("L ") and plot_lines[-1].endswith(f"(span {span})")
+        # the history: the characters before the cursor in reading order, each on a background that is
+        # stronger the more its replacement moved the prediction
+        chars, levels = history_row(screen.query_one("#span-text", Static).content)
+        window = screen.request.window
+        n = len(chars)
+        assert n >= 40 and chars == "".join(screen.request.vocab.glyphs[i] for i in window[len(window) - n:])
+        by_influence = np.asarray(levels)[np.argsort(kl[:n][::-1], kind="stable")]
+        assert (np.diff(by_influence) >= 0).all() and by_influence[-1] > by_influence[0]
+
+
+def history_row(text: Text) -> tuple[str, list[int]]:
+    """The characters of the influence row and the level of each background (-1: none)."""
+    segments = list(text.render(Console(width=500, color_system="truecolor")))
+    chars, levels = "", []
+    for seg in segments:
+        if seg.text == "\n":
+            break
+        if seg.text.startswith("influence"):
+            continue
+        bg = seg.style.bgcolor if seg.style else None
+        level = RAMP.index(bg.triplet.hex) if bg is not None else -1
+        chars += seg.text
+        levels += [level] * len(seg.text)
+    return chars, levels
 
 
 @sync
@@ -97,7 +133,7 @@ async def test_gradient_saliency_without_torch_says_how_to_get_it(make_checkpoin
         await pilot.press("g")
         await pilot.app.workers.wait_for_complete()
         monkeypatch.undo()
-        assert "gradient saliency needs torch" in screen.note
+        assert "gradient saliency needs PyTorch" in screen.note and "whl/cpu" in screen.note
 
 
 def lineup(make_checkpoint, cells=("rnn", "gru", "lstm"), chars=None) -> SideBySide:
@@ -262,4 +298,6 @@ async def test_a_clamp_reports_its_cost_on_the_analysed_text_when_there_is_one(l
         await app.workers.wait_for_complete()
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
-        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage)" in m for m in messages), messages
+        # the whole analysed text is scored, and the note says how much
+        assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage, all 120 characters)" in m
+                   for m in messages), messages

@@ -170,15 +170,15 @@ def test_snapshot(snap_compare, analysis, screen, size):
 
 
 @sync
-async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, tmp_path):
-    good = tmp_path / "notes.txt"
-    good.write_text('one "two" three\n' * 40)
+async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text('one "two" three\n' * 40)
+    monkeypatch.chdir(tmp_path)  # short names to type: a key costs the Pilot a pause
     app = finder(analysis)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("o", *str(tmp_path / "missing.txt"), "enter")
+        await pilot.press("o", *"missing.txt", "enter")
         await pilot.pause()
         assert "no such file" in str(app.screen.query_one("#message").render())
-        await pilot.press("o", *str(good), "enter")
+        await pilot.press("o", *"./notes.txt", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.analysis.source == "file notes.txt" and len(app.screen.analysis.text) == 16 * 40

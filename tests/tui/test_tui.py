@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rnn_tui.core.cells import CELLS
-from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED
+from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, Session
 from rnn_tui.core.text import unescape
 from rnn_tui.tui.app import MIN_SIZE, build_app
 from rnn_tui.tui.engine import palette
@@ -90,6 +90,20 @@ async def test_rewind_then_forward_replays_the_same_text(lstm_checkpoint):
         assert (s.acts == acts).all()
 
 
+class UnitValues:
+    """A session listener that keeps one unit's value at every position a model step computes."""
+
+    def __init__(self, layer: int, quantity: int, unit: int) -> None:
+        self.where = (layer, quantity, unit)
+        self.at: dict[int, float] = {}
+
+    def stepped(self, position: int, acts, logits) -> None:
+        self.at[position] = float(acts[self.where])
+
+    def truncated(self, length: int) -> None:
+        pass
+
+
 @sync
 async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_checkpoint):
     app = app_for(lstm_checkpoint)
@@ -102,12 +116,21 @@ async def test_a_far_rewind_colours_the_text_once_its_values_are_computed(lstm_c
         await app.workers.wait_for_complete()
         await pilot.pause()
         frame = app.query_one(TextPanel).frame
-        assert frame.levels is not None
+        assert frame.levels is not None and len(frame.levels) == s.cursor - frame.start + 1
+        # the unit's exact values, from a second session stepping through the same text
         v = app.view
-        expected = app.cache.series(frame.start, s.cursor + 1, v.layer, v.quantity, slice(v.unit, v.unit + 1))[:, 0]
-        signed = app.config.quantities[v.quantity] in CELLS[app.config.cell].signed
-        scale = app.stats.scale[v.layer, v.quantity, v.unit]
-        assert (frame.levels == palette.quantise(expected, signed, scale)).all()
+        exact = UnitValues(v.layer, v.quantity, v.unit)
+        replay = Session(s.model, app.vocab)
+        replay.listeners.append(exact)
+        replay.reset(s.text(0, s.cursor + 1))
+        values = np.array([exact.at[p] for p in range(frame.start, s.cursor + 1)])
+        # the colours follow the values: a larger value never gets a lower level (but for rounding), and
+        # the text is really coloured, in more than a couple of levels
+        order = np.argsort(values, kind="stable")
+        levels, ranked = frame.levels[order].astype(int), values[order]
+        lower = np.diff(levels) < 0
+        assert (np.diff(ranked)[lower] < 1e-5).all()
+        assert len(set(levels.tolist())) >= 3
         timeline = app.query_one(TimelinePanel)
         strip = timeline.frame  # the strip caught up with the cursor too
         assert strip.start + len(strip.ids) == s.cursor + 1 and not timeline.stale
@@ -480,8 +503,15 @@ def test_grid_layout_shows_every_grid_at_120_by_40_and_the_first_ranked_at_80_by
     assert {0, 5, 4} <= set(small.shown) and len(small.shown) >= 3
 
 
-def test_ascii_vocab_fixture_has_the_newline():
-    assert "\n" in ASCII_CHARS
+@sync
+async def test_a_newline_in_the_text_ends_its_line_in_the_view_and_shows_as_a_return_sign(lstm_checkpoint):
+    assert "\n" in ASCII_CHARS  # the fixture's models can write one
+    app = app_for(lstm_checkpoint, prime="To be\nor not")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        rows = [row.rstrip() for row in text_rows(app)]
+        first = next(k for k, row in enumerate(rows) if "To be" in row)
+        assert rows[first].endswith("To be↵") and rows[first + 1].lstrip().startswith("or not")
 
 
 # -- snapshots --------------------------------------------------------------------------------

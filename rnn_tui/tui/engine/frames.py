@@ -70,6 +70,11 @@ class FrameLoop(App):
             meter_driver(self._driver, self.player.meter)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.use_theme())
         self.use_theme()
+        self.mounted()
+
+    def mounted(self) -> None:
+        """A subclass's own setting up, once the loop is mounted. (Textual runs every class's on_mount
+        itself: a subclass's on_mount that also called this one installed the byte meter twice.)"""
 
     def use_theme(self) -> None:
         """Colour maps for the theme's background and the terminal's colour system (zero = background).

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...analysis.analysed import Analysis
-from ...analysis.export import normalise, to_html, to_svg, top_guesses, wrap
+from ...analysis.export import normalise, picture_rows, to_html, to_svg
 from ...analysis.select_match import Match, select_match
 from ...core.atomic import atomic_write_bytes
 from ...core.safe import glyph, safe_text
@@ -66,7 +66,7 @@ class KarpathyText(Widget):
     def rows(self) -> list[tuple[int, int]]:
         width = max(1, self.size.width)
         if self._rows is None or self._rows[0] != width:
-            self._rows = (width, [(r[0], r[-1] + 1) for r in wrap(self.analysis.text, width)])
+            self._rows = (width, [(r.start, r.stop) for r in picture_rows(self.analysis.text, width)])
         return self._rows[1]
 
     @property
@@ -106,11 +106,11 @@ class KarpathyText(Widget):
                     style += MARKED
                 out.append(glyph(text[t]), style)
             if self.guesses:
-                g = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+                g = a.guesses(start, end)
                 for j in range(GUESSES):
                     out.append("\n")
                     for col in g:
-                        ch, p = col[j]
+                        ch, p = col[j] if j < len(col) else (" ", 0.0)
                         out.append(glyph(ch), cell_style(self.app, round(p * (palette.LEVELS - 1)), False))
                 out.append("\n")
         return out
@@ -298,7 +298,7 @@ class KarpathyScreen(Screen):
         idx = self.unit_index
         values = (normalise(a.surprisal()[start:end], signed=False) if idx is None
                   else normalise(a.cap.values(idx)[start:end], signed=a.signed(idx)))
-        guesses = top_guesses(a.cap.logits[start:end], a.ckpt.vocab.chars, GUESSES)
+        guesses = a.guesses(start, end)
         title = f"{a.ckpt.name} {self._label()} on {a.source}"
         stem = f"karpathy-{a.ckpt.name}-{self._label().split(' (')[0].replace(' ', '-')}"
         written = []

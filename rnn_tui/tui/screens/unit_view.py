@@ -15,7 +15,9 @@ SPARK = " ▁▂▃▄▅▆▇█"
 
 
 def unit_levels(analysis: Analysis, index: int | None) -> np.ndarray:
-    """Colour buckets of a unit over the text (signed: by its largest magnitude), or of the surprisal."""
+    """Colour buckets of a unit over the text, or of the surprisal. A signed unit is scaled by its largest
+    magnitude in this text: an integrating cell state that drifts to thousands shows its drift, and its
+    small swings near zero all take the colour of zero."""
     if index is None:
         s = analysis.surprisal()
         return palette.quantise(s / max(float(s.max()), 1e-6), signed=False)
