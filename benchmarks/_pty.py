@@ -27,6 +27,8 @@ class PtyProgram:
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = bytearray()
+        self.chunks: list[tuple[float, bytes]] = []  # (when, what) of every read, for frame counts
+
 
     def read_for(self, seconds: float) -> int:
         """Read whatever arrives during `seconds` (at most 0.3 s in a smoke run); returns the byte count."""
@@ -43,6 +45,7 @@ class PtyProgram:
                     break
                 n += len(chunk)
                 self.output += chunk
+                self.chunks.append((time.perf_counter(), chunk))
         return n
 
     def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:
@@ -60,13 +63,38 @@ class PtyProgram:
                     raise TimeoutError("program exited") from None
         return time.perf_counter() - self.started
 
+    def wait_for_complete_screen(self, marker: bytes, quiet: float = 0.3, timeout: float = 20.0) -> float:
+        """Seconds from start until the last byte written before `quiet` seconds of silence, once `marker`
+        has been written: the whole first screen, which can come in several bursts after the marker."""
+        self.wait_for(marker, timeout)
+        last = time.perf_counter()
+        while True:
+            r, _, _ = select.select([self.fd], [], [], quiet)
+            if not r:
+                return last - self.started
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return last - self.started
+            self.output += chunk
+            last = time.perf_counter()
+
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 
     def close(self) -> None:
+        """SIGTERM, then keep reading until the program has exited: it writes the bytes that restore the
+        terminal as it goes, and a full pty would block it there for ever. SIGKILL after 5 s."""
         try:
             os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
+            end = time.perf_counter() + 5
+            while time.perf_counter() < end:
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    break
+                self.read_for(0.05)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(self.fd)

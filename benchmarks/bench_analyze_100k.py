@@ -2,17 +2,11 @@
 
 Target (issue #7): <= 8 s, with a progress bar (the capture reports progress
 after every chunk; this counts the callbacks). Baselines in the same run: the
-<<<<<<< HEAD
-plain teacher-forced pass `rnn-tui eval` makes (16 streams, nothing captured),
+plain teacher-forced pass `rnn-tui eval` makes on a long text (16 streams, nothing captured),
 run before and after to show the load's drift. Every unit is scored on its exact
 float32 values, which for 100,000 characters take 1.2 GB: `rank_text` holds at
 most MAX_ANALYSIS_BYTES (512 MiB) of them, so it makes one pass over the text
 per block of units (three here), what `rnn-tui analyze` does.
-=======
-plain teacher-forced pass `rnn-tui eval` makes on a long text (16 streams, nothing captured),
-run before and after to show the load's drift. The capture keeps 307 MB of bytes
-here, where float32 activations would take 1.2 GB.
->>>>>>> main
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
 """Hostile model files: how long each takes to refuse, and the memory it costs, in a fresh process.
 
-Target (issue #8): every file is refused with one line (`rnn-tui info FILE`
+Target: every hostile file is refused with one line (`rnn-tui info FILE`
 exits 2, one line of at most 300 characters on stderr, nothing on stdout); the
 size checks come before any read, so a file that claims gigabytes costs no more
-memory than a good model. Each file is built here, in a temporary directory. Per
-file: the time `load()` takes to raise, and the peak RSS of the process that
-ran it (`wait4`). Baseline, in the same run: the same process loading the
-bundled default model. With torch installed, three `.pt` files too: a small zip whose members
-inflate past 1 GiB, a whole pickled module and a raw pickle.
+memory than a good model. A well-formed 939 MiB float16 checkpoint (sparse, so
+cheap to build) loads, holding its weights once as float32 (about twice the
+file). A config file of 30,000 nested arrays is one line from `rnn-tui sample`.
+With torch installed, three `.pt` files too: a small zip whose members inflate
+past 1 GiB, a whole pickled module and a raw pickle. Each file is built here,
+in a temporary directory. Per file: the time the load (or the config reader)
+takes, and the peak RSS of the process that ran it (VmHWM). Baseline, in the
+same run: the same process loading the bundled default model.
 
-    python benchmarks/bench_hostile.py [--big-mib 1000]
+    python benchmarks/bench_hostile.py [--big-mib 1000] [--f16-mib 939]
 """
 
 from __future__ import annotations
@@ -39,20 +42,23 @@ SMALL = Config("gru", 1, 8, len(VOCAB))
 
 # runs in the child: the load alone is timed; VmHWM is the process's own peak RSS (the parent's wait4
 # figure would include the parent's RSS at the fork)
-TIMED_LOAD = """
+TIMED = """
 import sys, time
-from rnn_tui.interop import load_model as load
-from rnn_tui.core.errors import CheckpointError
+from pathlib import Path
+from rnn_tui.core.errors import UserError
+{imports}
 t0 = time.perf_counter()
 try:
-    load(sys.argv[1])
+    {call}(Path(sys.argv[1]))
     outcome = "loaded"
-except CheckpointError:
+except UserError:  # CheckpointError too
     outcome = "refused"
 ms = (time.perf_counter() - t0) * 1e3
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(outcome, ms, peak / 1024)
 """
+TIMED_LOAD = TIMED.format(imports="from rnn_tui.interop import load_model", call="load_model")
+TIMED_CONFIG = TIMED.format(imports="from rnn_tui.commands._config import load_config", call="load_config")
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], doc: object, header_extra: dict | None = None) -> bytes:
@@ -67,6 +73,19 @@ def small_tensors() -> dict[str, np.ndarray]:
     return {name: np.zeros(shape, np.float32) for name, shape in SMALL.shapes().items()}
 
 
+def header_bytes(config: Config, dtype: str, itemsize: int) -> tuple[bytes, int]:
+    """A checkpoint's length prefix and header, its tensors in `dtype` one after another; and the size of
+    the data they describe (written by the caller, as it likes)."""
+    header, offset = {}, 0
+    for name, shape in config.shapes().items():
+        n = int(np.prod(shape)) * itemsize
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    header["__metadata__"] = {"rnn_tui": json.dumps(document(config, VOCAB, {"corpus": "bench"}))}
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw, offset
+
+
 def big_nan_checkpoint(path: Path, mib: int) -> str:
     """A well-formed LSTM checkpoint of about `mib` MiB whose very last weight is NaN, streamed to disk:
     it passes every structural check, so its values must be read before it is refused."""
@@ -77,16 +96,9 @@ def big_nan_checkpoint(path: Path, mib: int) -> str:
             break
         hidden *= 2
     config = Config("lstm", 2, hidden, len(VOCAB))
-    shapes = config.shapes()
-    header, offset = {}, 0
-    for name, shape in shapes.items():
-        n = int(np.prod(shape)) * 4
-        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + n]}
-        offset += n
-    header["__metadata__"] = {"rnn_tui": json.dumps(document(config, VOCAB, {"corpus": "bench"}))}
-    raw = json.dumps(header).encode()
+    head, offset = header_bytes(config, "F32", 4)
     with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw)
+        f.write(head)
         zeros = np.zeros(2**20, np.float32).tobytes()
         left = offset - 4
         while left:
@@ -96,14 +108,29 @@ def big_nan_checkpoint(path: Path, mib: int) -> str:
     return f"{offset / 2**20:.0f} MiB LSTM 2×{hidden} checkpoint, NaN in its last weight"
 
 
-def build(tmp: Path, big_mib: int) -> list[tuple[str, Path]]:
-    files: list[tuple[str, Path]] = []
+def sparse_f16_checkpoint(path: Path, mib: int) -> str:
+    """A well-formed LSTM 2×H checkpoint in float16 of about `mib` MiB, its weights all zero and not written
+    (a sparse file): it passes every check and loads."""
+    hidden = 64
+    while sum(int(np.prod(s)) for s in Config("lstm", 2, hidden + 64, len(VOCAB)).shapes().values()) * 2 <= mib * 2**20:
+        hidden += 64
+    config = Config("lstm", 2, hidden, len(VOCAB))
+    head, offset = header_bytes(config, "F16", 2)
+    with open(path, "wb") as f:
+        f.write(head)
+        f.truncate(len(head) + offset)
+    return f"{offset / 2**20:.0f} MiB float16 LSTM 2×{hidden}, sparse (loads)"
 
-    def add(label: str, name: str, data: bytes | None = None) -> Path:
+
+def build(tmp: Path, big_mib: int, f16_mib: int) -> list[tuple[str, Path, str]]:
+    """(label, file, kind): kind "refuse" (a model file refused), "load" (a model file that loads), "config"."""
+    files: list[tuple[str, Path, str]] = []
+
+    def add(label: str, name: str, data: bytes | None = None, kind: str = "refuse") -> Path:
         path = tmp / name
         if data is not None:
             path.write_bytes(data)
-        files.append((label, path))
+        files.append((label, path, kind))
         return path
 
     fifo = add("FIFO", "fifo.safetensors")
@@ -126,8 +153,16 @@ def build(tmp: Path, big_mib: int) -> list[tuple[str, Path]]:
     add("weights of 3e38 (overflow on a probe step)", "huge.safetensors",
         safetensors_bytes({k: np.full_like(v, 3e38) for k, v in small_tensors().items()}, doc))
     path = tmp / "big-nan.safetensors"
-    files.append((big_nan_checkpoint(path, big_mib), path))
-    files += pytorch_files(tmp)
+    files.append((big_nan_checkpoint(path, big_mib), path, "refuse"))
+    empty = {f"t{i}": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]} for i in range(200_000)}
+    add("200,000 empty tensors", "many.safetensors", safetensors_bytes(small_tensors(), doc, empty))
+    path = tmp / "f16.safetensors"
+    files.append((sparse_f16_checkpoint(path, f16_mib), path, "load"))
+    config = tmp / "xdg" / "rnn-tui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("model = " + "[" * 30_000 + "]" * 30_000 + "\n")
+    files.append(("config.toml of 30,000 nested arrays (60 KB)", config, "config"))
+    files += [(label, path, "refuse") for label, path in pytorch_files(tmp)]
     return files
 
 
@@ -156,11 +191,11 @@ def pytorch_files(tmp: Path) -> list[tuple[str, Path]]:
             ("whole pickled module (torch.save(model, path))", whole), ("raw pickle named .pt", raw)]
 
 
-def run_child(argv: list[str], tmp: Path) -> tuple[int, str, str]:
+def run_child(argv: list[str], tmp: Path, extra_env: dict | None = None) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of a child run to the end."""
     out, err = tmp / "out.txt", tmp / "err.txt"
     with open(out, "wb") as o, open(err, "wb") as e:
-        env = {**os.environ, "LANG": "C.UTF-8"}  # the program pins its own BLAS threads
+        env = {**os.environ, "LANG": "C.UTF-8", **(extra_env or {})}  # the program pins its own BLAS threads
         status = subprocess.run(argv, stdout=o, stderr=e, cwd=ROOT, env=env).returncode
     return status, out.read_text(), err.read_text()
 
@@ -169,29 +204,36 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big-mib", type=int, default=1000,
                     help="largest size of the well-formed file with a NaN (under the 1 GiB limit)")
+    ap.add_argument("--f16-mib", type=int, default=939, help="size of the well-formed float16 file that loads")
     args = ap.parse_args()
     print(machine())
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         good = bundled_models().get(DEFAULT_MODEL)
-        hostile = build(tmp, 1 if SMOKE else args.big_mib)
-        cases = ([("baseline: the bundled default model", good)] if good else []) + hostile[: 2 if SMOKE else None]
-        for label, path in cases:
-            _, out, _ = run_child([sys.executable, "-c", TIMED_LOAD, str(path)], tmp)
+        cases = (([("baseline: the bundled default model", good, "load")] if good else [])
+                 + build(tmp, 1 if SMOKE else args.big_mib, 1 if SMOKE else args.f16_mib)[: 2 if SMOKE else None])
+        for label, path, kind in cases:
+            timed = TIMED_CONFIG if kind == "config" else TIMED_LOAD
+            _, out, _ = run_child([sys.executable, "-c", timed, str(path)], tmp)
             outcome, ms, rss = out.split()
-            status, info_out, info_err = run_child([sys.executable, "-m", "rnn_tui", "info", str(path)], tmp)
-            lines = info_err.splitlines()
-            if label.startswith("baseline"):
-                one_line = status == 0
+            if kind == "config":  # a command that reads the config file, with this one as the user's
+                command, env = ["sample", "-n", "1"], {"XDG_CONFIG_HOME": str(path.parent.parent)}
             else:
-                one_line = (outcome == "refused" and status == 2 and not info_out and len(lines) == 1
-                            and len(lines[0]) <= 300)
-            ok &= one_line
-            rows.append((label, outcome, f"{float(ms):.0f}", f"{float(rss):.1f}",
-                         "yes" if one_line else f"NO (exit {status}, {len(lines)} lines)"))
-    print(table(rows, ("file", "load()", "ms to refuse", "peak RSS MB", "info: exit 2, one line")))
-    print(f"target: every hostile file refused in one line: {'met' if ok else 'NOT met'}")
+                command, env = ["info", str(path)], {}
+            status, info_out, info_err = run_child([sys.executable, "-m", "rnn_tui", *command], tmp, env)
+            lines = info_err.splitlines()
+            if kind == "load":
+                right = outcome == "loaded" and status == 0
+            else:
+                right = (outcome == "refused" and status == 2 and not info_out and len(lines) == 1
+                         and len(lines[0]) <= 300)
+            ok &= right
+            rows.append((label, outcome, f"{float(ms):.0f}", f"{float(rss):.1f}", f"rnn-tui {command[0]}",
+                         ("yes" if right else "NO") + f" (exit {status}, {len(lines)} line(s) on stderr)"))
+    print(table(rows, ("file", "outcome", "ms", "peak RSS MB", "command", "as expected")))
+    print("target: every hostile file refused in one line, the float16 file loaded: "
+          f"{'met' if ok else 'NOT met'}")
     return verdict(ok)
 
 

@@ -1,8 +1,10 @@
 """Start-up to the first painted frame, through a pty at 120×40; and choosing the opening unit.
 
-Targets (issue #3): <= 0.6 s, and <= 2.5x a bare Textual app (one Static and a
-Footer) measured the same way in the same run. Issue #6: the opening unit (the
-largest variance over a built-in passage, with every unit's range) in <= 50 ms.
+Targets: <= 0.6 s, and <= 1.5x a bare Textual app (one Static and a Footer)
+measured the same way in the same run, both timed to the last byte of their
+complete first screen (the viewer's comes in bursts after the status line; the
+end is the last byte before 0.3 s of silence). The opening unit (the largest
+variance over a built-in passage, with every unit's range) in <= 50 ms.
 
 `--also NAME` measures the first frame of another bundled model in the same
 interleaved runs (a transformer against the default LSTM).
@@ -29,7 +31,7 @@ def first_frame(argv: list[str], marker: bytes, src: Path | None = None) -> floa
     env = {"PYTHONPATH": str(src)} if src else None
     prog = PtyProgram(argv, env=env, cwd=src)
     try:
-        return prog.wait_for(marker)
+        return prog.wait_for_complete_screen(marker)
     finally:
         prog.close()
 
@@ -77,10 +79,10 @@ def main() -> int:
                  f"{min(unit) / 1e3:.3f}", f"{max(unit) / 1e3:.3f}"))
     print(table(rows, ("first frame through a pty", f"median s of {RUNS}", "best s", "worst s")))
     b, a, u = statistics.median(bare), statistics.median(app), statistics.median(unit)
-    ok = a <= 0.6 and a / b <= 2.5 and u <= 50
+    ok = a <= 0.6 and a / b <= 1.5 and u <= 50
     for name, times in also.items():
         print(f"{name}: {statistics.median(times) / a:.2f}x the default model's first frame")
-    print(f"ratio {a / b:.2f}x the bare app; opening unit {u:.0f} ms; targets <= 0.6 s, <= 2.5x, <= 50 ms: "
+    print(f"ratio {a / b:.2f}x the bare app; opening unit {u:.0f} ms; targets <= 0.6 s, <= 1.5x, <= 50 ms: "
           f"{'met' if ok else 'NOT met'}; load {open('/proc/loadavg').read().strip()}")
     return verdict(ok)
 

@@ -81,24 +81,11 @@ def _say(prefix: str, message: str) -> None:
 
 
 def _save_report(error: BaseException) -> str | None:
-    """The traceback (or the app's own report) in a file in the user's cache folder; its path, or None.
+    """A crash report in the user's private cache folder (see core.crash_report); its path, or None."""
+    from .core import crash_report
 
-    Not the shared temp folder: the report holds local variables, and lab machines are shared.
-    """
-    import time
-    import traceback
-    from pathlib import Path
-
-    from .core.atomic import atomic_write_bytes
-
-    report = getattr(error, "report", None) or "".join(traceback.format_exception(error))
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnn-tui"
-    path = cache / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
-    try:
-        atomic_write_bytes(path, report.encode("utf-8", "backslashreplace"))
-    except OSError:
-        return None
-    return str(path)
+    path = crash_report.save(getattr(error, "error", None) or error)
+    return None if path is None else str(path)
 
 
 if __name__ == "__main__":

@@ -48,19 +48,12 @@ def corpus_text(provenance: dict) -> str:
     return read_text(CORPORA / f"{name}.xz")
 
 
-def cut_lines(text: str, n: int) -> str:
-    """About the first n characters of text, starting and ending at a line boundary."""
-    start = text.find("\n") + 1 if not text.startswith("\n") else 0
-    end = text.rfind("\n", start, start + n) + 1
-    return text[start : end or start + n]
-
-
 def process(name: str, path: Path, passage_chars: int, max_mib: int, extra: dict[str, str],
             report: Path | None = None) -> None:
     ckpt = load(path)
     prov = ckpt.provenance
     held = held_out(corpus_text(prov), float(prov.get("val_frac", 0.05)))
-    passage = cut_lines(held, passage_chars)
+    passage = known_cells.cut_lines(held, passage_chars)
     scored = held
     t0 = time.perf_counter()
     rankings = rank_text(ckpt.model(), ckpt.vocab, scored, BUILT_IN, top=5, streams=1, max_bytes=max_mib * 2**20)

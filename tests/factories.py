@@ -49,12 +49,12 @@ def write_snapshots(checkpoint_path, steps=(0, 50, 200), scale: float = 0.3):
     return snapshots.save(snapshots.snapshots_path(checkpoint_path), ckpt.config, ckpt.vocab, items)
 
 
-def tensor_table(tensors: dict[str, np.ndarray]) -> tuple[dict, bytes]:
-    """A safetensors header's tensor entries (float32, in order) and the data bytes they describe."""
+def tensor_table(tensors: dict[str, np.ndarray], dtype: str = "F32") -> tuple[dict, bytes]:
+    """A safetensors header's tensor entries (float32, or F16/F64, in order) and the data bytes they describe."""
     header, chunks, offset = {}, [], 0
     for name, t in tensors.items():
-        b = np.ascontiguousarray(t, "<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        b = np.ascontiguousarray(t, {"F32": "<f4", "F16": "<f2", "F64": "<f8"}[dtype]).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         chunks.append(b)
         offset += len(b)
     return header, b"".join(chunks)

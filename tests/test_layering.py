@@ -38,6 +38,13 @@ def test_analysis_is_numpy_only():
     assert project_layers(mods) <= {"core", "analysis"}
 
 
+def test_lessons_are_data_and_plain_python():
+    mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("lessons"))
+                          + "\nfrom rnn_tui.lessons import all_lessons; all_lessons()")
+    assert not third_party(mods) & {"textual", "torch", "rich"}
+    assert project_layers(mods) <= {"core", "analysis", "lessons"}
+
+
 def test_interop_stands_on_core_alone():
     mods = loaded_modules("; ".join(f"import {m}" for m in package_modules("interop")))
     assert project_layers(mods) <= {"core", "interop"}
@@ -71,7 +78,7 @@ def test_every_command_module_has_a_main():
 
 
 
-LAYERS = ["core", "interop", "analysis", "train", "tui", "commands"]  # each may import only those before it
+LAYERS = ["core", "interop", "analysis", "lessons", "train", "tui", "commands"]  # each may import only those before it
 DOORS = {"rnn_tui.tui.torch_boundary": {"train"}}  # the viewer's one lazy door to torch
 
 

@@ -2,8 +2,9 @@
 
 Pure functions from (text, values, guesses) to a self-contained HTML or SVG
 string, for slides and handouts: no script, no external font or stylesheet.
-Every character passes through `glyph` (newline ↵, control characters as
-symbols) and is escaped, so a text can never inject markup.
+Every character, of the text and of the title (a model's name), passes through
+`glyph` (newline ↵, control, format and bidi characters as symbols) and is
+escaped, so neither can inject markup or make the SVG unreadable as XML.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..core.safe import glyph
+from ..core.safe import glyph, safe_text
 
 Guesses = Sequence[Sequence[tuple[str, float]]]  # per character: [(next character, probability)] best first
 
@@ -54,6 +55,7 @@ def picture_rows(text: str, width: int) -> list[range]:
 def to_html(text: str, values: np.ndarray, guesses: Guesses | None = None, title: str = "",
             width: int = 80) -> str:
     """A self-contained HTML page. `values` in −1…1 (see `normalise`)."""
+    title = safe_text(title)
     rows = []
     for line in picture_rows(text, width):
         cells = []
@@ -74,6 +76,7 @@ def to_html(text: str, values: np.ndarray, guesses: Guesses | None = None, title
 def to_svg(text: str, values: np.ndarray, guesses: Guesses | None = None, title: str = "",
            width: int = 80) -> str:
     """The same picture as one SVG image (monospace grid, 9 px per character)."""
+    title = safe_text(title)
     cw, ch, gh = 9, 16, 11
     k = max((len(g) for g in guesses), default=0) if guesses else 0
     block = ch + k * gh + 6

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import UserError
 from ..core.safe import safe_text
+from .regex_feature import TIME_LIMIT, compile_regex, match_mask
 
 RAMP, ONOFF = "ramp", "on/off"
-MAX_REGEX = 200
 
 
 @dataclass(frozen=True)
@@ -214,19 +213,9 @@ BUILT_IN: tuple[Feature, ...] = (
 BY_KEY = {f.key: f for f in BUILT_IN}
 
 
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """A user's regular expression, or a UserError saying in one line what is wrong with it."""
-    if not pattern:
-        raise UserError("empty regular expression")
-    if len(pattern) > MAX_REGEX:
-        raise UserError(f"regular expression longer than {MAX_REGEX} characters")
-    try:
-        return re.compile(pattern, re.MULTILINE)
-    except (re.error, OverflowError, RecursionError) as e:
-        raise UserError(f"invalid regular expression {safe_text(pattern)!r}: {safe_text(str(e))}") from None
-
-
-def regex_feature(pattern: str) -> Feature:
-    """1 inside every match of the user's pattern, 0 outside (empty matches mark nothing)."""
+def regex_feature(pattern: str, seconds: float | None = None) -> Feature:
+    """1 inside every match of the user's pattern, 0 outside (empty matches mark nothing); matched within
+    a time limit (see regex_feature), and an invalid pattern fails here, before any work."""
     rx = compile_regex(pattern)
-    return Feature("regex", f"/{safe_text(pattern)}/", ONOFF, lambda text: _spans(text, rx))
+    limit = TIME_LIMIT if seconds is None else seconds
+    return Feature("regex", f"/{safe_text(pattern)}/", ONOFF, lambda text: match_mask(text, rx, limit))

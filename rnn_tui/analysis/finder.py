@@ -2,7 +2,8 @@
 
 Every unit is scored on its exact float32 values over every character (what
 the capture holds; see capture.py for how the text is read). Nothing is
-rounded, clipped or prefiltered.
+rounded or clipped; the only prefilter is a provable bound (`auc_candidates`),
+which sorts only the units whose AUC can reach the list.
 
 - A ramp (position in line, indentation …) is scored by Pearson's r, summed in
   float64 over centred values.
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .capture import Capture, Progress, bytes_needed, capture, check_content, doubled_midranks, unit_count
+from .capture import BINS, Capture, Progress, bytes_needed, capture, check_content, doubled_midranks, unit_count
 from .features import ONOFF, Feature, line_ids
 
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
@@ -91,11 +92,10 @@ class Scores:
     auc: np.ndarray  # NaN for ramps
 
 
-def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, keep_ranks: bool = True) -> Scores:
-    """Pearson's r of every unit with each ramp column of `values` (T, k), and the AUC of every unit for the
-    on/off columns (`onoff`, (k,)), in blocks of units so that the float64 copies stay small. With
-    `keep_ranks` the units' mid-ranks are kept on the capture (a later feature is then one sum per unit);
-    without, they are made a block at a time and dropped (half the memory)."""
+def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, top: int) -> Scores:
+    """Pearson's r of every unit with each ramp column of `values` (T, k), and the exact AUC of every unit
+    that can be among the `top` for each on/off column (`onoff`, (k,)); NaN for the units that provably
+    cannot (see `auc_candidates`)."""
     K, T = cap.data.shape
     r = np.full((K, len(onoff)), np.nan)
     auc = np.full((K, len(onoff)), np.nan)
@@ -111,14 +111,45 @@ def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, keep_ranks: bool
             sx = np.sqrt(np.maximum((x * x).sum(axis=1) - x.sum(axis=1) ** 2 / T, 0.0))
             with np.errstate(invalid="ignore", divide="ignore"):
                 r[a : a + rows, ramps] = (x @ fc) / sx[:, None] / sf[None, :]
-    cols = [j for j in np.flatnonzero(onoff) if 0 < np.count_nonzero(values[:, j] > 0) < T]
-    for a in range(0, K, K if keep_ranks else rows):
-        ranks = cap.ranks() if keep_ranks else doubled_midranks(cap.data[a : a + rows])
-        for j in cols:
-            on = values[:, j] > 0
-            n1 = int(on.sum())
-            auc[a : a + len(ranks), j] = (_rank_sum(ranks, on) / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
+    for j in np.flatnonzero(onoff):
+        on = values[:, j] > 0
+        n1 = int(on.sum())
+        if not 0 < n1 < T:
+            continue
+        cands = auc_candidates(cap, on, top)
+        for a in range(0, len(cands), rows):
+            units = cands[a : a + rows]
+            ranks = doubled_midranks(cap.data[units])
+            auc[units, j] = (_rank_sum(ranks, on) / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
     return Scores(np.clip(r, -1.0, 1.0), auc)
+
+
+def auc_candidates(cap: Capture, on: np.ndarray, top: int) -> np.ndarray:
+    """The units whose AUC can be among the `top` best, found without sorting any unit.
+
+    Each unit's values are cut into BINS bins over its own range (`Capture.bins`), so a character in a
+    higher bin is surely higher. Counting the on/off pairs in different bins bounds each unit's AUC to
+    [lo, hi], where hi − lo is the share of pairs that fall in the same bin; its score max(AUC, 1 − AUC)
+    then lies in [max(lo, 1 − hi), max(hi, 1 − lo)]. A unit whose upper bound is below the `top`-th best
+    lower bound cannot be listed, so only the others are ranked exactly. A saturated gate, whose values
+    crowd one bin, keeps a wide interval and is ranked exactly too."""
+    codes, every = cap.bins()
+    K, T = codes.shape
+    n1 = int(on.sum())
+    offsets = (np.arange(K, dtype=np.int64) * BINS)[:, None]
+    side = on if n1 <= T // 2 else ~on  # count the smaller side; the other is what is left
+    h_side = np.bincount((codes[:, side] + offsets).ravel(), minlength=K * BINS).reshape(K, BINS)
+    h_on, h_off = (h_side, every - h_side) if side is on else (every - h_side, h_side)
+    below = np.cumsum(h_off, axis=1) - h_off  # off characters in lower bins
+    pairs = float(n1) * float(T - n1)
+    lo = (h_on * below).sum(axis=1) / pairs
+    hi = lo + (h_on * h_off).sum(axis=1) / pairs
+    best_lo = np.maximum(lo, 1 - hi)
+    best_hi = np.maximum(hi, 1 - lo)
+    if K <= top:
+        return np.arange(K)
+    bar = np.partition(best_lo, K - top)[K - top]  # the top-th largest lower bound
+    return np.flatnonzero(best_hi >= bar - 1e-6)  # the margin covers strongest_first's rounding
 
 
 def _rank_sum(ranks: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -134,8 +165,7 @@ def _rank_sum(ranks: np.ndarray, on: np.ndarray) -> np.ndarray:
     return total if side is on else T * (T + 1) - total
 
 
-def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10,
-         keep_ranks: bool = True) -> list[Ranking]:
+def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
     """One Ranking per feature, best units first (see the module docstring)."""
     text = cap.text
     out = [Ranking(f) for f in features]
@@ -145,7 +175,7 @@ def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int =
         return out
     values = np.stack([f(text).astype(np.float32) for f in features], axis=1)
     onoff = np.array([f.kind == ONOFF for f in features])
-    sc = scores(cap, values, onoff, keep_ranks)
+    sc = scores(cap, values, onoff, top)
     for j, (f, rk) in enumerate(zip(features, out, strict=True)):
         v = values[:, j]
         if f.kind == ONOFF:
@@ -191,7 +221,7 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
                 progress(a * t + d * n, U * t)
 
         cap = capture(model, vocab, text, streams=streams, units=units, progress=step)
-        parts.append(rank(cap, features, top, keep_ranks=False))
+        parts.append(rank(cap, features, top))
         del cap
     return [merge([p[j] for p in parts], top) for j in range(len(features))]
 

@@ -151,3 +151,33 @@ def next_known(ckpt: Checkpoint, layer: int, quantity: str, unit: int) -> KnownC
     now = [(c.layer, c.quantity, c.unit) for c in cells]
     k = now.index((layer, quantity, unit)) + 1 if (layer, quantity, unit) in now else 0
     return cells[k % len(cells)]
+
+
+PASSAGE_CHARS = 16_000  # the held-out passage a checkpoint ships (well under MAX_PASSAGE_BYTES)
+RANK_CHARS = 20_000  # held-out characters the cells are ranked on when a model is trained
+
+
+def cut_lines(text: str, n: int) -> str:
+    """About the first n characters of text, starting and ending at a line boundary."""
+    start = text.find("\n") + 1 if not text.startswith("\n") else 0
+    end = text.rfind("\n", start, start + n) + 1
+    return text[start : end or start + n]
+
+
+def find(model, vocab, held: str, corpus: str, rank_chars: int = RANK_CHARS,
+         passage_chars: int = PASSAGE_CHARS) -> dict[str, Any]:
+    """The analysis document of a model from held-out text: its best known cells, ranked on the first
+    `rank_chars`, and a passage of it for the finder and `u` (what the bundled models carry)."""
+    from .capture import capture
+    from .features import BUILT_IN
+    from .finder import rank
+
+    passage = cut_lines(held, passage_chars)
+    while len(passage.encode("utf-8")) > MAX_PASSAGE_BYTES:  # wide characters: keep within the bound
+        passage = cut_lines(passage, len(passage) // 2)
+    scored = cut_lines(held, rank_chars)
+    cells = choose(rank(capture(model, vocab, scored), BUILT_IN, top=5)) if scored else []
+    doc = document(cells, passage, f"{corpus}, first {len(passage):,} characters of the held-out part, "
+                                   "from a line start")
+    doc["ranked_on"] = f"the first {len(scored):,} held-out characters"
+    return doc

@@ -33,3 +33,14 @@ def writing(path: str | os.PathLike) -> Iterator[None]:
         yield
     except OSError as e:
         raise UserError(f"{safe_text(str(path))}: cannot write: {safe_text(e.strerror or str(e))}") from None
+
+
+def say(line: str, file=None, flush: bool = False) -> None:
+    """Print one line of a command's output, every character through the sanitiser: a line may carry a
+    model's or a file's name, a feature's pattern, a note from a file, and none of them reaches the
+    terminal raw."""
+    import sys
+
+    from ..core.safe import safe_text
+
+    print(safe_text(line), file=file or sys.stdout, flush=flush)

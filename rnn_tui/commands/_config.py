@@ -26,20 +26,20 @@ from typing import Any
 from ..core.errors import UserError
 from ..core.files import FileProblem, open_regular
 from ..core.safe import safe_text
+from ..core.user_dirs import config_dir
 
 MAX_CONFIG_BYTES = 64 << 10
 MAX_FPS = 240.0
 MAX_TEMPERATURE = 10.0
+# KB/s; far above any link (1 GB/s), and small enough that the byte budget's arithmetic stays finite
+MAX_KBPS = 1_000_000.0
 # Rich's colour systems, which Textual takes from TEXTUAL_COLOR_SYSTEM; any other value is a KeyError
 # deep inside Textual, so it is checked here first.
 COLOR_SYSTEMS = ("auto", "standard", "256", "truecolor", "windows")
 
 
 def config_path() -> Path:
-    # XDG: a relative or empty XDG_CONFIG_HOME is to be ignored
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
-    return root / "rnn-tui" / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def _number(low: float, high: float, low_open: bool = False):
@@ -70,7 +70,7 @@ KEYS = {
     "model": _name,
     "theme": _name,
     "fps": _number(0, MAX_FPS, low_open=True),
-    "max-kbps": _number(0, math.inf),
+    "max-kbps": _number(0, MAX_KBPS),
     "temperature": _number(0, MAX_TEMPERATURE),
     "seed": _integer,
 }
@@ -101,6 +101,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         raise UserError(f"{where}: not UTF-8 text") from None
     except ValueError as e:  # tomllib.TOMLDecodeError, with the line and column
         raise UserError(f"{where}: not valid TOML: {safe_text(str(e))}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table: x = [[[[…]]]]
+        raise UserError(f"{where}: not a config file: values nested too deeply") from None
     settings: dict[str, Any] = {}
     for key, value in doc.items():
         check = KEYS.get(key)
@@ -123,6 +125,18 @@ def apply(parser, settings: dict[str, Any]) -> None:
     overridden = {key for key, var in ENV_OVERRIDES.items() if var in os.environ}
     parser.set_defaults(**{key.replace("-", "_"): value for key, value in settings.items()
                            if key.replace("-", "_") in dests and key not in overridden})
+
+
+def parse_kbps(text: str) -> float:
+    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
+    if not 0 <= value <= MAX_KBPS:
+        raise UserError(f"--max-kbps must be 0 (no limit) or more, at most {MAX_KBPS:,.0f}, "
+                        f"got {safe_text(text)!r}")
+    return value
 
 
 def env_fps() -> int | None:

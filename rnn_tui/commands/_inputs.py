@@ -69,7 +69,7 @@ def model_and_text(args: argparse.Namespace, first: str, second: str | None,
 
 
 def open_model(args: argparse.Namespace, name: str | None) -> Checkpoint:
-    from ..interop import load_model
+    from ._loading import load_model  # with a progress line when it takes a while
 
     return load_model(name, vocab=given_vocab(args))
 

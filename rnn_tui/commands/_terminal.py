@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
-import traceback
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -60,27 +62,33 @@ def locale_setting(env: Mapping[str, str]) -> tuple[str, str]:
 
 
 class AppCrashed(Exception):
-    """The app stopped on an exception of its own; `report` is what Textual would have printed."""
+    """The app stopped on an exception of its own (`error`, when Textual kept it)."""
 
-    def __init__(self, what: str, report: str):
+    def __init__(self, what: str, error: BaseException | None = None):
         super().__init__(what)
-        self.report = report
+        self.report = what
+        self.error = error
 
 
 def run_app(app: Any) -> int:
-    """Run a Textual app; an exception inside it becomes AppCrashed (one line and exit 1), never exit 0."""
+    """Run a Textual app; an exception inside it becomes AppCrashed (one line and exit 1), never exit 0.
+
+    SIGTERM, SIGHUP or SIGQUIT end it as `q` would (the terminal restored), with the shell's status for
+    that signal (128 + its number)."""
     from rich.console import Console
 
-    report = io.StringIO()
-    # Textual prints a crash's traceback (with local variables) on this console when the screen closes
-    app.error_console = Console(file=report, width=120, color_system=None, markup=False, highlight=False)
-    app.run()
+    # Textual prints a crash's traceback with local variables on this console when the screen closes:
+    # not on the terminal, and not into the crash report (other users, a shared machine)
+    app.error_console = Console(file=io.StringIO(), width=120, color_system=None, markup=False, highlight=False)
+    with exit_on_signals(app) as received:
+        app.run()
+    if received:
+        return 128 + received[0]
     if app.return_code:
         error = getattr(app, "_exception", None)
         if error is None:
-            raise AppCrashed("the viewer stopped on an error", report.getvalue())
-        trace = "".join(traceback.format_exception(error))
-        raise AppCrashed(f"{type(error).__name__}: {error}", f"{report.getvalue()}\n{trace}")
+            raise AppCrashed("the viewer stopped on an error")
+        raise AppCrashed(f"{type(error).__name__}: {error}", error)
     return 0
 
 
@@ -102,3 +110,71 @@ def drawing_on_terminal() -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+# Signals that end a program by default, and that a terminal program meets: `kill`, a closed terminal or a
+# dropped SSH connection, Ctrl-\. Python's default for them ends the process on the spot, which left the
+# terminal in the alternate screen, reporting the mouse, focus and pastes, in the kitty keyboard protocol,
+# with no cursor and no echo.
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+# How long the app gets to leave on its own before the terminal is restored by hand.
+GRACE_SECONDS = 3.0
+# What Textual's Linux driver writes on the way out (the reverse of what it writes on the way in).
+RESTORE = ("\x1b[<u"  # kitty keyboard protocol off (before leaving the alternate screen)
+           "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"  # mouse reporting off
+           "\x1b[?2004l"  # bracketed paste off
+           "\x1b[?1004l"  # focus events off
+           "\x1b[?7h"  # line wrap back on
+           "\x1b[?1049l"  # the normal screen
+           "\x1b[?25h")  # the cursor
+
+
+@contextmanager
+def exit_on_signals(app: Any) -> Iterator[list[int]]:
+    """While the app runs, SIGTERM, SIGHUP and SIGQUIT ask it to exit through its own loop, so that its
+    driver restores the terminal; if it has not left after GRACE_SECONDS (its loop busy), the terminal is
+    restored here and the process ends. Yields the list of signals received. Not for a served viewer:
+    its web driver handles SIGTERM itself, and its output is a pipe."""
+    received: list[int] = []
+    if "TEXTUAL_DRIVER" in os.environ or threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    saved = _terminal_modes()
+
+    def restore_by_hand(signum: int) -> None:
+        time.sleep(GRACE_SECONDS)
+        try:
+            os.write(sys.__stderr__.fileno(), RESTORE.encode())
+            if saved is not None:
+                import termios
+
+                termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, saved)
+        except Exception:  # the terminal is gone (SIGHUP: OSError, termios.error): nothing left to restore
+            pass
+        os._exit(128 + signum)
+
+    def on_signal(signum: int, frame: object) -> None:
+        if received:
+            return  # already leaving
+        received.append(signum)
+        threading.Thread(target=restore_by_hand, args=(signum,), name="restore-terminal", daemon=True).start()
+        loop = getattr(app, "_loop", None)
+        if loop is not None:
+            loop.call_soon_threadsafe(app.exit)
+
+    before = {signum: signal.signal(signum, on_signal) for signum in ENDING_SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _terminal_modes() -> list | None:
+    """stdin's terminal settings (echo, line editing) as they are before the app changes them."""
+    try:
+        import termios
+
+        return termios.tcgetattr(sys.__stdin__.fileno())
+    except Exception:  # no terminal (termios.error), or no termios on this system
+        return None

@@ -18,10 +18,16 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, check_out, say, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
 
 MAX_FILE_BYTES = 64 * 2**20
+# What analysing costs per character besides its units' codes: the ids, the masks, every feature's array
+# and their intermediates (measured: 355 B a character with a 1-unit model; 8 M characters took 2.8 GB).
+PER_CHARACTER = 400
+# The units are ranked in blocks within capture.MAX_ANALYSIS_BYTES whatever the length; the per-character
+# arrays are not, so the text's length has a cap of its own.
+MAX_TEXT_BYTES = 512 * 2**20
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
                         "(default 64, fast); 1 reads it from its start as one stream, as the model does (slower)")
     p.add_argument("--html", metavar="OUT", help="write Karpathy's view of the first feature's best unit as HTML")
     p.add_argument("--svg", metavar="OUT", help="… and as SVG")
+    p.add_argument("--force", action="store_true", help="replace --html and --svg files that exist")
     p.add_argument("--export-chars", type=int, default=600, metavar="N",
                    help="characters in the exported picture (default 600)")
     p.add_argument("--no-guesses", action="store_true", help="export the coloured text without the top-5 rows")
@@ -71,14 +78,18 @@ def main(argv: list[str]) -> int:
         features.append(regex_feature(args.regex))  # an invalid pattern fails here, before any work
     if args.top < 1 or args.streams < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--top, --streams and --limit must be at least 1")
+    for out in (args.html, args.svg):  # before the work, as `export` does: never replaced unasked
+        if out:
+            check_out(out, args.force)
     model_arg, text_arg = model_and_text(args, args.text_file, args.model, model_first=False)
     text, where = read_input_text(text_arg, MAX_FILE_BYTES)
-    title = safe_text(Path(text_arg).name) if text_arg != "-" else where
+    title = Path(text_arg).name if text_arg != "-" else where
     ckpt = open_model(args, model_arg)
     if args.limit:
         text = text[: args.limit]
     model = ckpt.model()
     check_content(text, where)
+    check_budget(len(text), where)
     t0 = time.perf_counter()
     bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
     rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
@@ -91,22 +102,30 @@ def main(argv: list[str]) -> int:
     if n_oov:
         odd = ckpt.vocab.unknown(text)
         shown = safe_text("".join(odd[:20])) + (" …" if len(odd) > 20 else "")
-        print(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
-              file=sys.stderr)
-    print(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
-          f"{unit_count(model):,} units, {took:.1f} s")
+        say(f"note: {n_oov:,} character(s) outside {ckpt.name}'s vocabulary ('{shown}') were fed as a space",
+            file=sys.stderr)
+    say(f"{ckpt.name} ({ckpt.config.label}) on {title}: {len(text):,} characters, "
+        f"{unit_count(model):,} units, {took:.1f} s")
     for rk in rankings:
         f = rk.feature
         metric = "Pearson r" if f.kind == "ramp" else "AUC"
         if rk.note:
-            print(f"{f.name}: {rk.note}")
+            say(f"{f.name}: {rk.note}")
             continue
-        print(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
+        say(f"{f.name} ({f.kind}, {metric}; {rk.occurrences:,} characters)")
         for n, h in enumerate(rk.hits, 1):
-            print(f"  {n:>2}. {h.label():<12} {h.describe()}")
+            say(f"  {n:>2}. {h.label():<12} {h.describe()}")
     if args.html or args.svg:
         _export(args, model, ids, text, rankings, ckpt)
     return 0
+
+
+def check_budget(n_chars: int, what: str) -> None:
+    """The analysis's per-character arrays within MAX_TEXT_BYTES."""
+    if n_chars * PER_CHARACTER > MAX_TEXT_BYTES:
+        raise UserError(f"{what}: {n_chars:,} characters; analysing takes about {PER_CHARACTER:,} bytes a character "
+                        f"besides the units, so at most {MAX_TEXT_BYTES // PER_CHARACTER:,} fit in "
+                        f"{MAX_TEXT_BYTES // 2**20} MiB (--limit N analyses the first N)")
 
 
 def _export(args, model, ids, text: str, rankings, ckpt) -> None:
@@ -114,7 +133,7 @@ def _export(args, model, ids, text: str, rankings, ckpt) -> None:
     reading the file from its start, up to the picture's end."""
     from ..analysis.export import normalise, to_html, to_svg
     from ..analysis.guesses import read
-    from ..core.atomic import atomic_write_bytes
+    from ..core.atomic import atomic_write_all
 
     best = next((rk for rk in rankings if rk.hits), None)
     if best is None:
@@ -126,10 +145,12 @@ def _export(args, model, ids, text: str, rankings, ckpt) -> None:
     values = normalise(run.values[a:b], signed=hit.quantity in ckpt.config.kind.signed)
     guesses = None if args.no_guesses else run.rows(a, b, ckpt.vocab.chars)
     title = f"{ckpt.name} {hit.label()}: {best.feature.name}, {hit.describe()}"
-    for out, render in ((args.html, to_html), (args.svg, to_svg)):
-        if out:
-            atomic_write_bytes(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
-            print(f"wrote {safe_text(out)}")
+    files = [(Path(out), render(text[a:b], values, guesses, title).encode("utf-8"))
+             for out, render in ((args.html, to_html), (args.svg, to_svg)) if out]
+    with writing(" and ".join(str(path) for path, _ in files)):  # both or neither: never a page without its picture
+        atomic_write_all(files)
+    for path, _ in files:
+        say(f"wrote {path}")
 
 
 def _progress_bar():

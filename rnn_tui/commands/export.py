@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.score import next_char_probabilities
 from ..core.errors import UserError
+from ..core.files import safe_file_name
 from ..core.safe import safe_text
 from ._args import OneLineParser, check_out, writing
 from ._inputs import add_model_options, model_and_text, open_model, read_input_text
@@ -55,7 +57,8 @@ def main(argv: list[str]) -> int:
     suffix = Path(args.out).suffix.lstrip(".") if args.out else ""
     fmt = args.format or (suffix if suffix in FORMATS else "npz")
     stem = Path(text_arg).name.split(".")[0] if text_arg != "-" else "stdin"
-    out = Path(args.out or f"{stem}-{ckpt.name.split('.')[0]}.{fmt}")
+    # the default name comes from two names from outside: no control or bidi character in it, 255 bytes at most
+    out = Path(args.out or safe_file_name(f"{stem}-{ckpt.name.split('.')[0]}", f".{fmt}"))
     check_out(out, args.force)
     text, shown = read_input_text(text_arg)
     text = text[args.start:]
@@ -98,9 +101,7 @@ def capture(ckpt, text: str, top_k: int) -> dict[str, np.ndarray]:
     c = ckpt.config
     ids = ckpt.vocab.encode(text)
     _, logits, acts = ckpt.model().forward(ids, capture=True)
-    z = logits.astype(np.float64)
-    probs = np.exp(z - z.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = next_char_probabilities(logits)
     top = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
     p_next = np.full(len(ids), np.nan, dtype=np.float32)
     p_next[:-1] = probs[np.arange(len(ids) - 1), ids[1:]]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..core.checkpoint import bundled_models, load
 from ..core.safe import safe_text
-from ._args import OneLineParser
+from ._args import OneLineParser, say
 from ._inputs import add_model_options, model_name, open_model
 
 VALUE_WIDTH = 100  # characters of a provenance value shown; a stored text passage can be 64 KiB
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         names = {name: safe_text(name, 40) for name in models}
         width = max(map(len, names.values()))
         for name, path in models.items():
-            print(f"{names[name]:<{width}}  {summary(load(path))}")
+            say(f"{names[name]:<{width}}  {summary(load(path))}")
         return 0
     ckpt = open_model(args, name)
     if args.json:
@@ -57,9 +57,9 @@ def main(argv: list[str]) -> int:
     ]
     shown = [(safe_text(key, 24), safe_text(_plain(value), VALUE_WIDTH)) for key, value in rows]
     width = max(len(key) for key, _ in shown)
-    print(f"{safe_text(ckpt.name, 60)}: {summary(ckpt)}")
+    say(f"{safe_text(ckpt.name, 60)}: {summary(ckpt)}")
     for key, value in shown:
-        print(f"  {key:<{width}}  {value}")
+        say(f"  {key:<{width}}  {value}")
     from ..analysis.known_cells import info_lines
 
     for line in info_lines(ckpt):  # values from the file: clipped like the rows above

@@ -4,8 +4,9 @@ textual-serve (the optional extra `serve`) runs a small web server; every browse
 page starts its own `rnn-tui` process (so ten students on one lab machine are ten processes), which
 draws into the page through a websocket. The page's terminal comes inside the package, so it works
 with no internet; only a web-font link points outside, and the browser falls back to a local
-monospace font without it. Bound to localhost unless --host says otherwise: anyone who can reach the
-port can start processes on this machine.
+monospace font without it. Bound to localhost unless --host says otherwise. Every tab can read the
+user's files, so the server wants a secret token (random, or --token), and limits tabs and their size:
+see _web_server.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -27,6 +29,12 @@ from ._args import OneLineParser
 from ._inputs import add_model_options, model_name, open_model
 
 DEFAULT_PORT = 8000
+DEFAULT_MAX_TABS = 8
+MAX_TABS = 64
+# a token set by hand rather than drawn: read from here first, since a command line is visible in `ps`
+TOKEN_VARIABLE = "RNN_TUI_SERVE_TOKEN"
+MIN_TOKEN = 16
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,12 +47,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=None, metavar="URL",
                    help="the address browsers reach the server at, when it is not http://HOST:PORT "
                         "(with --host 0.0.0.0: http://this-machine's-name:PORT)")
+    p.add_argument("--token", default=None,
+                   help=f"the secret the page's URL must carry (default: a random one, printed at start; "
+                        f"or set {TOKEN_VARIABLE}, which `ps` does not show)")
+    p.add_argument("--max-tabs", type=int, default=DEFAULT_MAX_TABS, metavar="N",
+                   help=f"the most viewers running at once (default {DEFAULT_MAX_TABS})")
     p.add_argument("--seed", type=int, default=None, help="passed to the viewer")
     p.add_argument("--temperature", "-t", type=float, default=None, help="passed to the viewer")
     p.add_argument("--prime", default=None, help="passed to the viewer")
     p.add_argument("--max-kbps", default=None, metavar="N",
                    help="passed to the viewer (default 40; 0 paints every frame, for a browser on this machine)")
     p.add_argument("--theme", default=None, help="passed to the viewer")
+    p.add_argument("--lesson", default=None, metavar="NAME",
+                   help="instructor mode: every tab opens on this lesson, heatmaps zoomed (rnn-tui lesson --list)")
     return p
 
 
@@ -56,15 +71,29 @@ def main(argv: list[str]) -> int:
         raise UserError("--vocab-from -: every tab would read standard input again; give the text's file")
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be between 1 and 65535, got {args.port}")
+    if not 1 <= args.max_tabs <= MAX_TABS:
+        raise UserError(f"--max-tabs must be between 1 and {MAX_TABS}, got {args.max_tabs}")
+    token = choose_token(args.token)
+    if args.max_kbps is not None:
+        _config.parse_kbps(str(args.max_kbps))  # the viewer would refuse it in every tab: refuse it once, here
     try:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
         raise UserError("serving to a browser needs textual-serve: pip install 'rnn-tui[serve]'") from None
+    if args.lesson:  # a bad lesson is one line here too
+        from ..lessons import find
+
+        lesson = find(args.lesson)
+        args.lesson = str(lesson.source)
+        if model_name(args, args.model) is None:
+            args.model = lesson.model_path()
     # a missing or damaged model is one line here, not an error page in the browser
     open_model(args, model_name(args, args.model))
     check_port(args.host, args.port)
-    server = tab_closing_server()(viewer_command(args), host=args.host, port=args.port, title="rnn-tui",
-                                  public_url=args.public_url)
+    from ._web_server import GuardedServer
+
+    server = GuardedServer(viewer_command(args), token=token, max_tabs=args.max_tabs, host=args.host,
+                           port=args.port, title="rnn-tui", public_url=args.public_url)
     try:
         server.serve()
     except OSError as e:  # taken between the check and the bind
@@ -72,38 +101,15 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def tab_closing_server() -> type:
-    """textual-serve's Server, closing the open tabs when it stops.
-
-    Without this, Ctrl-C with a tab open took 23 s: aiohttp waits for the open websocket's handler,
-    which waits for messages from a browser that is still there. Each tab's handler is cancelled
-    instead, which (in textual-serve's own handler) closes the websocket and tells the tab's viewer
-    to quit, and the server exits in about a second.
-    """
-    import asyncio
-
-    from textual_serve.server import Server
-
-    class TabClosingServer(Server):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.tabs: set[asyncio.Task] = set()
-
-        async def handle_websocket(self, request):
-            task = asyncio.current_task()
-            self.tabs.add(task)
-            try:
-                return await super().handle_websocket(request)
-            finally:
-                self.tabs.discard(task)
-
-        async def on_shutdown(self, app) -> None:
-            tabs = list(self.tabs)
-            for task in tabs:
-                task.cancel()
-            await asyncio.gather(*tabs, return_exceptions=True)
-
-    return TabClosingServer
+def choose_token(given: str | None) -> str:
+    """--token, else the environment's, else 192 random bits; a token set by hand must be long and URL-safe."""
+    token = given or os.environ.pop(TOKEN_VARIABLE, None)  # popped: the viewers need not inherit it
+    if not token:
+        return secrets.token_urlsafe(24)
+    if len(token) < MIN_TOKEN or not set(token) <= TOKEN_CHARS:
+        raise UserError(f"the token must be at least {MIN_TOKEN} characters, of letters, digits and - _ . ~ "
+                        f"(or leave it out for a random one)")
+    return token
 
 
 def viewer_command(args: argparse.Namespace) -> str:
@@ -116,8 +122,8 @@ def viewer_command(args: argparse.Namespace) -> str:
     for option in ("vocab", "vocab_from"):  # a bare state dict's characters, for every tab
         if getattr(args, option, None) is not None:
             words += [f"--{option.replace('_', '-')}", getattr(args, option)]
-    for option in ("seed", "temperature", "prime", "max_kbps", "theme"):
-        value = getattr(args, option)
+    for option in ("seed", "temperature", "prime", "max_kbps", "theme", "lesson"):
+        value = getattr(args, option, None)
         if value is not None:
             words += [f"--{option.replace('_', '-')}", str(value)]
     return "exec " + shlex.join(words)

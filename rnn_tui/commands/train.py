@@ -17,7 +17,7 @@ from ..core.cells import CELLS
 from ..core.errors import UserError, needs_torch
 from ..core.safe import safe_text
 from ..train.options import CPU_DEFAULTS, DEFAULT_BUDGET, GPU_DEFAULTS, TrainOptions, flag_defaults
-from ._args import OneLineParser
+from ._args import OneLineParser, say
 from ._inputs import STDIN, add_model_options, open_model, read_input_text
 
 # The defaults live in train/options.py (torch-free); argparse's are None so that --resume can tell
@@ -221,8 +221,8 @@ def _fit_budget(opts: TrainOptions, given: dict[str, Any], corpus: Any, device: 
     p = plan(opts.cell, len(corpus.vocab), opts.embedding, opts.batch, opts.seq_len, len(corpus.train_ids),
              opts.time_budget, device, given.get("layers"), given.get("hidden"), given.get("threads"))
     chosen = "given" if {"layers", "hidden"} <= given.keys() else "chosen"
-    print(f"size: {opts.cell.upper()} {p.layers}×{p.hidden} {chosen} for {opts.time_budget:g} s on "
-          f"{p.threads} thread(s) ({p.reason}); probe {p.probe_seconds:.1f} s, about "
-          f"{p.chars_per_second:,.0f} chars/s", flush=True)
+    say(f"size: {opts.cell.upper()} {p.layers}×{p.hidden} {chosen} for {opts.time_budget:g} s on "
+        f"{p.threads} thread(s) ({p.reason}); probe {p.probe_seconds:.1f} s, about "
+        f"{p.chars_per_second:,.0f} chars/s", flush=True)
     return replace(opts, layers=p.layers, hidden=p.hidden, threads=p.threads,
                    time_budget=opts.time_budget - p.probe_seconds)

@@ -18,18 +18,8 @@ from ..core.safe import safe_text
 from ..core.text import unescape
 from . import _config, _terminal
 from ._args import OneLineParser
+from ._config import parse_kbps
 from ._inputs import add_model_options, model_name, open_model
-
-
-def parse_kbps(text: str) -> float:
-    """--max-kbps: a number of KB/s >= 0 (0 = no limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise UserError(f"--max-kbps must be a number of KB/s (0 = no limit), got {safe_text(text)!r}") from None
-    if not 0 <= value < float("inf"):
-        raise UserError(f"--max-kbps must be 0 (no limit) or more, got {safe_text(text)!r}")
-    return value
 
 
 def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
@@ -50,7 +40,17 @@ def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
     p.add_argument("model", nargs="?", default=None,
                    help="a bundled model's name (see 'rnn-tui info') or a .safetensors/.pt/.pth/.npz file; "
                         "default: shakespeare-lstm")
+    p.add_argument("--lesson", default=None, metavar="NAME",
+                   help="instructor mode: open with this lesson (see 'rnn-tui lesson --list') and the heatmaps "
+                        "zoomed for a projector")
     add_model_options(p)
+    add_viewer_options(p)
+    p.add_argument("--version", "-V", action="version", version=f"rnn-tui {__version__}")
+    return p
+
+
+def add_viewer_options(p: argparse.ArgumentParser) -> None:
+    """The options of the viewer itself, shared by `rnn-tui lesson`."""
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling (default 0)")
     p.add_argument("--temperature", "-t", type=float, default=0.8,
                    help="sampling temperature, 0 = argmax (default 0.8)")
@@ -64,8 +64,6 @@ def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
                    help="while playing, write at most N KB/s to the terminal (KB = 1024 bytes); the heatmaps "
                         "repaint less often to keep to it. 0 = no limit, every frame painted, for a local "
                         "projector (default 40, fine over SSH)")
-    p.add_argument("--version", "-V", action="version", version=f"rnn-tui {__version__}")
-    return p
 
 
 def main(argv: list[str], prog: str = "rnn-tui view") -> int:
@@ -76,18 +74,26 @@ def main(argv: list[str], prog: str = "rnn-tui view") -> int:
     return launch(p.parse_args(argv))
 
 
-def launch(args: argparse.Namespace) -> int:
+def launch(args: argparse.Namespace, zoom: int | None = None) -> int:
+    """Check everything, then run the viewer; a lesson chosen on another model reopens it on that one."""
     max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
     if not 0 < args.fps <= 240:
         raise UserError(f"--fps must be more than 0 and at most 240 frames a second, got {args.fps:g}")
-    name = model_name(args, args.model)
+    lesson = None
+    if getattr(args, "lesson", None):
+        from ..lessons import find
+
+        lesson = find(args.lesson)
+        zoom = 1 if zoom is None else zoom  # --lesson on the viewer is the instructor's: zoomed for a projector
+    name = model_name(args, args.model) or (lesson.model_path() if lesson else None)
     check_model_name(name)
     ckpt = open_model(args, name)
-    prime = unescape(args.prime) if args.prime else None
+    prime = unescape(args.prime) if args.prime else (lesson.prime if lesson else None) or None
     if prime:
         unknown = ckpt.vocab.unknown(prime)
         if unknown:
-            raise UserError(f"--prime has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
+            what = "--prime" if args.prime else f"lesson {lesson.name}'s prime"
+            raise UserError(f"{what} has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
     _config.check_color_system()
     fps = min(args.fps, _config.env_fps() or args.fps)  # Textual paints at most TEXTUAL_FPS frames a second
     if not 0 <= args.temperature <= 10:
@@ -101,13 +107,21 @@ def launch(args: argparse.Namespace) -> int:
     from ..tui.app import build_app  # textual only once the arguments are known to be good
 
     with _terminal.drawing_on_terminal():  # around the build too: Textual looks for its terminal there
-        app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps, max_kbps=max_kbps)
-        theme = args.theme or os.environ.get("TEXTUAL_THEME")
-        if theme:
-            source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
-            _config.check_theme(theme, app.available_themes, source)
-            app.theme = theme
-        return _terminal.run_app(app)
+        while True:
+            app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps,
+                            max_kbps=max_kbps, lesson=lesson, zoom=zoom or 0)
+            theme = args.theme or os.environ.get("TEXTUAL_THEME")
+            if theme:
+                source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
+                _config.check_theme(theme, app.available_themes, source)
+                app.theme = theme
+            status = _terminal.run_app(app)
+            lesson = app.relaunch
+            if lesson is None:
+                return status
+            from ..interop import load_model
+
+            ckpt, prime = load_model(lesson.model_path()), lesson.prime or None  # the lesson's model, fresh
 
 
 def check_model_name(name: str | None) -> None:

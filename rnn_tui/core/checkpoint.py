@@ -8,9 +8,10 @@ the key "rnn_tui" and describes the network and where it came from.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,14 @@ from . import bounded_json
 from .atomic import atomic_write_bytes
 from .bounded_json import json_int
 from .cells import CELLS, Config, Model
+from .cells.model import transposed
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
 from .transformer import TransformerConfig
 from .vocab import Vocab
+
+Progress = Callable[[int, int], None]  # (bytes read, bytes in all)
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -44,7 +48,11 @@ MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_js
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
 MAX_CONTEXT = 4096  # a transformer's window, characters
+# tensors in one file: the largest recurrent model has 35 (8 LSTM layers of 4, an embedding, a head of 2), a
+# transformer of 8 blocks 102; the rest of the room is for extra arrays a converter kept, which are ignored
+MAX_TENSORS = 256
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
+_CHUNK = 16 << 20  # bytes read (and converted) at a time: progress, and no second copy of a big tensor
 _DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
 
 
@@ -122,18 +130,21 @@ def save(path: str | os.PathLike, config: Config, vocab: Vocab, tensors: dict[st
     return path
 
 
-def load(path: str | os.PathLike) -> Checkpoint:
+def load(path: str | os.PathLike, progress: Progress | None = None) -> Checkpoint:
     """Read and validate a checkpoint; any problem raises CheckpointError.
 
     Everything that can be checked before the weights are read is: the file's
     kind and size, the header's length and JSON, the document, and every
-    tensor's dtype, shape and byte range. Only then are the bytes read.
+    tensor's dtype, shape and byte range. Only then are the bytes read, in
+    chunks (`progress(bytes read, bytes in all)` after each), the matrices the
+    model multiplies by laid out as it wants them (cells.model.transposed), so
+    that the weights are held once: about the file's size for float32.
     """
     path = Path(path)
     with open_checked(path, "checkpoint file", MAX_FILE_BYTES) as f:
         doc = f.document(META_KEY, "an rnn-tui checkpoint")
         config, vocab, provenance = parse_document(path, doc)
-        tensors = f.tensors(config.shapes(), described(config))
+        tensors = f.tensors(config.shapes(), described(config), progress, transposed(config))
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
@@ -171,11 +182,24 @@ class CheckedFile:
         except bounded_json.JSONLimitError as e:
             raise CheckpointError(self.path, f"the {key} metadata is not usable JSON: {e}") from None
 
-    def tensors(self, shapes: dict[str, tuple[int, ...]], network: str) -> dict[str, np.ndarray]:
+    def tensors(self, shapes: dict[str, tuple[int, ...]], network: str, progress: Progress | None = None,
+                transposed: Iterable[str] = ()) -> dict[str, np.ndarray]:
         """Every tensor of `shapes`, as float32, once the whole table is checked; `network` describes
-        what the shapes belong to, for messages ("lstm 2×256 with 84 characters")."""
+        what the shapes belong to, for messages ("lstm 2×256 with 84 characters"). Read in chunks,
+        `progress(bytes read, bytes in all)` after each; the matrices named in `transposed` laid out
+        transposed (see _read_tensor)."""
         table = _tensor_table(self.path, self.header, shapes, network, self.data_start, self.size)
-        return {name: _read_tensor(self.file, *entry) for name, entry in table.items()}
+        total = sum(dtype.itemsize * math.prod(shape) for dtype, shape, _ in table.values())
+        done = 0
+
+        def advanced(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, total)
+
+        flip = set(transposed)
+        return {name: _read_tensor(self.file, *entry, advanced, name in flip) for name, entry in table.items()}
 
 
 def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -189,7 +213,12 @@ def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], di
     if n > MAX_HEADER_BYTES:
         raise CheckpointError(path, f"its header is {size_text(n)}, over the {size_text(MAX_HEADER_BYTES)} limit")
     try:
-        header = bounded_json.loads(read_exactly(f, n), max_string=MAX_DOCUMENT_BYTES)
+        raw = read_exactly(f, n)
+        # before parsing (200,000 empty tensors took seconds): every tensor's entry names its data_offsets
+        tensors = raw.count(b'"data_offsets"')
+        if tensors > MAX_TENSORS:
+            raise CheckpointError(path, f"it holds {tensors:,} tensors; no model has more than {MAX_TENSORS}")
+        header = bounded_json.loads(raw, max_string=MAX_DOCUMENT_BYTES)
     except bounded_json.JSONLimitError as e:
         raise CheckpointError(path, f"not a safetensors file (header: {e})") from None
     if not isinstance(header, dict):
@@ -263,19 +292,41 @@ def _check_names_and_shapes(path: Path, expected: dict[str, tuple[int, ...]], fo
                                         f"for a {network}")
 
 
-def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int) -> np.ndarray:
-    """One tensor as float32; read into its own buffer, so a float32 tensor costs its size once, not twice."""
+def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int,
+                 advanced: Callable[[int], None] = lambda n: None, transpose: bool = False) -> np.ndarray:
+    """One tensor as float32, read a chunk at a time straight into its own array (float16, bfloat16 and
+    float64 converted as they come), so a tensor costs its float32 size and not a byte more.
+
+    `transpose` (a matrix): stored as the view of its transposed contiguous copy, the layout the model
+    multiplies by (see cells.model.transposed), built as it is read rather than copied afterwards."""
     f.seek(offset)
-    buffer = bytearray(dtype.itemsize * int(np.prod(shape)))
-    if f.readinto(buffer) != len(buffer):
-        raise FileProblem("truncated while reading (did the file change?)")
-    raw = np.frombuffer(buffer, dtype)
-    if dtype == _F32:
-        return raw.reshape(shape)
-    if dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
-        return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
+    count = math.prod(shape)
+    rows, cols = (shape[0], count // shape[0]) if transpose and len(shape) == 2 and count else (1, count)
+    out = np.empty((cols, rows) if transpose and rows > 1 else count, np.float32)
+    per = max(1, _CHUNK // (dtype.itemsize * cols)) if rows > 1 else _CHUNK // dtype.itemsize
+    step = cols if rows > 1 else 1  # elements per unit of `per`
+    units = rows if rows > 1 else count
+    for start in range(0, units, per):
+        n = min(per, units - start)
+        raw = f.read(n * step * dtype.itemsize)
+        if len(raw) != n * step * dtype.itemsize:
+            raise FileProblem("truncated while reading (did the file change?)")
+        block = _as_f32(np.frombuffer(raw, dtype))
+        if rows > 1:
+            block = block.reshape(n, cols)
+            for r in range(0, n, 64):  # in tiles that stay in the cache: a plain .T copy took 13 s for 1.9 GB
+                out[:, start + r : start + min(r + 64, n)] = block[r : r + 64].T
+        else:
+            out[start : start + n] = block
+        advanced(len(raw))
+    return out.T if transpose and rows > 1 else out.reshape(shape)
+
+
+def _as_f32(chunk: np.ndarray) -> np.ndarray:
+    if chunk.dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
+        return (chunk.astype(np.uint32) << 16).view(np.float32)
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
-        return raw.astype(np.float32).reshape(shape)
+        return chunk.astype(np.float32, copy=False)
 
 
 def described(config: Config) -> str:
@@ -350,9 +401,15 @@ def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) ->
         t = tensors[name]
         if not np.issubdtype(t.dtype, np.floating):
             raise CheckpointError(path, f"tensor {name!r} has dtype {t.dtype}, expected floating point")
-        if not np.isfinite(t).all():
+        if not _all_finite(t):
             raise CheckpointError(path, f"tensor {name!r} holds NaN or infinite values")
     probe(path, config, tensors)
+
+
+def _all_finite(t: np.ndarray, block: int = 1 << 22) -> bool:
+    """np.isfinite(t).all() a block at a time: not a byte per weight at once (160 MB for a 6400-unit LSTM)."""
+    flat = t.ravel(order="K")  # a view, whichever way the array is laid out
+    return all(bool(np.isfinite(flat[i : i + block]).all()) for i in range(0, flat.size, block))
 
 
 def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:

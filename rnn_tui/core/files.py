@@ -71,3 +71,53 @@ def read_exactly(f: BinaryIO, n: int) -> bytes:
     if len(data) != n:
         raise FileProblem(f"truncated: ended {n - len(data):,} bytes early")
     return data
+
+
+# a file name's limit in bytes on the common file systems (ext4, XFS, btrfs, APFS, tmpfs)
+MAX_NAME_BYTES = 255
+_MAX_TRIES = 1000
+
+
+def safe_file_name(stem: str, suffix: str = "", limit: int = MAX_NAME_BYTES) -> str:
+    """`stem + suffix` as a file name: control, format and bidi characters, slashes and NUL become `_`
+    (a name is shown by `ls` and shells, raw), and the stem is clipped so the whole fits `limit` bytes."""
+    import unicodedata
+
+    def plain(ch: str) -> str:
+        if ch in "/\\" or ord(ch) < 0x20 or ch == "\x7f":
+            return "_"
+        category = unicodedata.category(ch)
+        return "_" if category[0] == "C" or category in ("Zl", "Zp") else ch
+
+    clean = "".join(map(plain, stem)) or "_"
+    room = limit - len(suffix.encode("utf-8"))
+    while len(clean.encode("utf-8")) > room:
+        clean = clean[:-1]
+    return clean + suffix
+
+
+def create_new(folder: str | os.PathLike, stem: str, suffix: str, data: bytes) -> str:
+    """Write `data` to a new file in `folder`, named from `stem` and `suffix`; the path written.
+
+    Created with O_CREAT | O_EXCL | O_NOFOLLOW: an existing file, or a symlink another user planted at
+    the name in a shared folder, is never written through; the next free name (`stem-2`, `stem-3`, …)
+    is taken instead. A folder that cannot be written, a full disk or a name too long: FileProblem.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for n in range(1, _MAX_TRIES + 1):
+        tail = "" if n == 1 else f"-{n}"
+        path = os.path.join(folder, safe_file_name(stem, tail + suffix))
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise FileProblem(f"cannot create a file in {folder}: {e.strerror or type(e).__name__}") from None
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except OSError as e:  # a full disk: no half-written file left behind
+            os.unlink(path)
+            raise FileProblem(f"cannot write {path}: {e.strerror or type(e).__name__}") from None
+        return path
+    raise FileProblem(f"{_MAX_TRIES} files named {safe_file_name(stem, suffix)} already exist in {folder}")

@@ -18,6 +18,8 @@ class Vocab:
         for ch in chars:
             if not isinstance(ch, str) or len(ch) != 1:
                 raise ValueError(f"vocabulary entry {safe_text(repr(ch), 40)} is not a single character")
+            if "\ud800" <= ch <= "\udfff":  # half of a UTF-16 pair: no text holds it, and no output can encode it
+                raise ValueError(f"vocabulary entry {ascii(ch)} is a lone surrogate, not a character")
         if len(set(chars)) != len(chars):  # linear: a file may hold 100,000 copies of one character
             dupes = sorted(c for c, n in Counter(chars).items() if n > 1)
             raise ValueError(f"vocabulary has duplicate characters: {safe_text(''.join(dupes), 40)!r}")

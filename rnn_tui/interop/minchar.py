@@ -18,6 +18,7 @@ character a byte. Other arrays (the Adagrad memories `mWxh`, ...) are ignored. T
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -58,10 +59,12 @@ def _read(path: Path) -> dict[str, np.ndarray]:
                 raise CheckpointError(path, "not an .npz file (not a zip archive); save it with np.savez")
             f.seek(0)
             # np.savez_compressed's members could inflate far past the file's size: check before inflating
-            inflated = sum(info.file_size for info in zipfile.ZipFile(f).infolist())
+            archive = zipfile.ZipFile(f)
+            inflated = sum(info.file_size for info in archive.infolist())
             if inflated > MAX_FILE_BYTES:
                 raise CheckpointError(path, f"its arrays hold {size_text(inflated)}, over the "
                                             f"{size_text(MAX_FILE_BYTES)} limit")
+            _check_headers(path, archive)
             f.seek(0)
             with np.load(f, allow_pickle=False) as npz:
                 return {name: npz[name] for name in npz.files}
@@ -74,6 +77,26 @@ def _read(path: Path) -> dict[str, np.ndarray]:
         raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as e:
         raise CheckpointError(path, f"not a readable .npz file ({safe_text(str(e), 120)})") from None
+
+
+def _check_headers(path: Path, archive: zipfile.ZipFile) -> None:
+    """Each array's header against its member's size: numpy allocates what a header declares before it
+    reads a byte, so a 1 KB member declaring 10^12 items was a MemoryError."""
+    from numpy.lib import format as npy
+
+    readers = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
+    for info in archive.infolist():
+        name = safe_text(info.filename.removesuffix(".npy"), 40)
+        with archive.open(info) as member:
+            version = npy.read_magic(member)
+            reader = readers.get(version)
+            if reader is None:
+                raise CheckpointError(path, f"array {name}: .npy format version {version} is not supported")
+            shape, _, dtype = reader(member, max_header_size=10_000)
+        declared = math.prod(shape) * max(dtype.itemsize, 1)
+        if declared > info.file_size:
+            raise CheckpointError(path, f"array {name} declares {size_text(declared)} of data but holds "
+                                        f"{size_text(info.file_size)}")
 
 
 def _given(path: Path, given: GivenVocab, arrays: dict[str, np.ndarray]) -> Vocab:

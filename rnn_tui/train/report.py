@@ -120,7 +120,7 @@ class PlainReporter(QuietReporter):
         self.interval = interval
 
     def _print(self, line: str) -> None:
-        print(line, file=self.stream, flush=True)
+        print(safe_text(line), file=self.stream, flush=True)
 
     def start(self, t: Run) -> None:
         self._print(f"training {_describe(t)}")
@@ -216,7 +216,7 @@ class RichReporter(PlainReporter):
         self._refresh(t)
         if self.live is not None:
             self.live.stop()
-        self.console.print(_final_line(t, result, signal_name), markup=False, highlight=False)
+        self.console.print(safe_text(_final_line(t, result, signal_name)), markup=False, highlight=False)
 
 
 class WatchReporter(RichReporter):

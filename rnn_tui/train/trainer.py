@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -69,7 +70,10 @@ SAMPLE_SEED_STRIDE = 1_000_003  # a sample's seed is seed·stride + step: one pe
 
 
 class _Stop:
-    """Ctrl-C / SIGTERM: remember the request; the loop finishes its step, saves and returns."""
+    """Ctrl-C / SIGTERM / SIGHUP: remember the request; the loop finishes its step, saves and returns.
+
+    SIGHUP is a closed terminal or a dropped SSH connection: the run saves as for the others, and what it
+    would still print to that terminal goes nowhere instead of failing the save's last line."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -78,7 +82,7 @@ class _Stop:
 
     def __enter__(self) -> _Stop:
         if _in_main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
 
@@ -87,10 +91,23 @@ class _Stop:
             raise KeyboardInterrupt
         self.requested = True
         self.signal_name = signal.Signals(signum).name
+        if signum == signal.SIGHUP:
+            _away_from_a_gone_terminal()
 
     def __exit__(self, *exc: Any) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+
+def _away_from_a_gone_terminal() -> None:
+    """Point stdout and stderr that are a terminal at /dev/null (a log file stays as it is)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            if os.isatty(fd):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _in_main_thread() -> bool:
@@ -369,9 +386,10 @@ class Trainer:
         except OSError as e:
             raise save_failed(path, e, self.step, self.best_step if self.best_val is not None else 0) from None
 
-    def _save_checkpoint(self, tensors: dict[str, np.ndarray], provenance: dict[str, Any]) -> None:
+    def _save_checkpoint(self, tensors: dict[str, np.ndarray], provenance: dict[str, Any],
+                         analysis: dict[str, Any] | None = None) -> None:
         with self._saving(self.opts.out):
-            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, tensors, provenance)
+            checkpoint.save(self.opts.out, self.config, self.corpus.vocab, tensors, provenance, analysis)
         self.best_provenance = provenance
 
     def _save_resume_file(self) -> None:
@@ -403,6 +421,18 @@ class Trainer:
         self._save_resume_file()
         return val
 
+    def _known_cells(self, tensors: dict[str, np.ndarray]) -> dict[str, Any] | None:
+        """What the bundled models carry, for a model trained here: its best known cells on the held-out
+        part, and a passage of it, so that the finder and `u` work on it. A failure costs only that."""
+        from ..analysis import known_cells
+        from ..core.cells import Model
+
+        held = self.corpus.vocab.decode(self.corpus.val_ids[: known_cells.RANK_CHARS * 2].tolist())
+        try:
+            return known_cells.find(Model(self.config, tensors), self.corpus.vocab, held, self.corpus.name)
+        except (ValueError, UserError):  # too little held-out text to rank on
+            return None
+
     def score_kept_checkpoint(self) -> float:
         """Score the kept checkpoint on the whole held-out part and record that figure in it."""
         if self.best_step == self.step:
@@ -414,7 +444,8 @@ class Trainer:
         with self._autocast():
             full = nll(model, self.val_ids)
         prov = {**self.best_provenance, "val_loss": round(full, 5), "val_chars": len(self.val_ids)}
-        self._save_checkpoint(model.tensors(), prov)
+        tensors = model.tensors()
+        self._save_checkpoint(tensors, prov, self._known_cells(tensors))
         self.best_val = full
         self._save_resume_file()
         return full

@@ -15,6 +15,7 @@ Where things live:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
@@ -25,11 +26,13 @@ from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Static
 
 from ..core.checkpoint import Checkpoint, load
+from ..core.files import FileProblem, create_new
 from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
-from . import experiments
+from ..lessons import Lesson
+from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
@@ -39,66 +42,126 @@ from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, Time
 from .panels.attention import AttentionPanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
-from .screens.dialogs import ForceChar, HelpScreen, TextPrompt
+from .screens.dialogs import ForceChar, PrimePrompt, TextPrompt
+from .screens.help import show_help
+from .screens.lesson.keys import LESSON_BINDINGS, LessonKeys
 from .training_time import TrainingTimeKeys
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
 MIN_SIZE = (64, 20)  # the smallest terminal the layout works in
-COMPACT_HEIGHT = 32
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of the main view's panels at one terminal height (the heatmaps take `heatmap` at most)."""
+
+    compact: bool  # no blank line between panels
+    top: int  # the text and the predictions (0: hidden)
+    timeline: int
+    heatmap: int
+
+
+CHROME_ROWS = 2  # the status line and the footer
+PREDICTION_ROWS = 8  # "next char", five candidates, entropy, took: the predictions whole
+EQUATION_ROWS = 10  # a unit's equations (UnitEquationPanel): an LSTM's six and their reading
+COMPACT_HEIGHT = 32  # below it: no blank lines between panels, the timeline down to its two top rows
+TALL_HEIGHT = 48  # from it: the timeline shows more units
+TIMELINE_ROWS = {"compact": 2, "equations": 4, "normal": 8, "tall": 12}
+
+
+def panel_rows(height: int, equations: bool, zoomed: bool, lesson: int = 0) -> Rows:
+    """How the main view shares `height` rows (`lesson`: the rows of a lesson's panel). Every grid of an
+    LSTM with 256 units fits at 80×24 (12 rows of grids); with the equations open there, they take the
+    text's place (the timeline's character row goes too), so the grids stay."""
+    compact = height < COMPACT_HEIGHT
+    if compact:
+        timeline = 0 if equations else TIMELINE_ROWS["compact"]
+        top = 0 if equations else PREDICTION_ROWS
+        margins = 0
+    else:
+        short = equations or lesson
+        timeline = TIMELINE_ROWS["equations" if short else "tall" if height >= TALL_HEIGHT else "normal"]
+        top = PREDICTION_ROWS if zoomed or short else max(PREDICTION_ROWS, height // 4)
+        margins = 2 + equations  # above the heatmaps, the timeline and the equations
+    heatmap = height - CHROME_ROWS - top - timeline - margins - (EQUATION_ROWS if equations else 0) - lesson
+    return Rows(compact, top, timeline, heatmap)
 
 
 def _b(key: str, action: str, description: str, id: str, show: bool = False, key_display: str | None = None,
-       tooltip: str = "") -> Binding:
-    return Binding(key, action, description, show=show, key_display=key_display, id=id, tooltip=tooltip)
+       tooltip: str = "", group: Binding.Group | None = None) -> Binding:
+    return Binding(key, action, description, show=show, key_display=key_display, id=id, tooltip=tooltip,
+                   group=group)
 
 
-class RnnApp(FrameLoop):
-    CSS_PATH = ["app.tcss", "panels/panels.tcss"]
+# Keys that go together: one row of the help each (screens/help.py), found in the palette one by one
+STEP = Binding.Group("Step forward / back")
+JUMP = Binding.Group("10 steps forward / back")
+SPEED = Binding.Group("Play faster / slower")
+TEMPERATURE = Binding.Group("Temperature down / up")
+TAKE = Binding.Group("Take candidate 1…5", compact=True)
+SNAPSHOT = Binding.Group("Earlier / later snapshot")
+LAYER = Binding.Group("Next / previous layer")
+ROW = Binding.Group("Unit: row up / down")
+UNIT = Binding.Group("Unit: previous / next")
+CLAMP = Binding.Group("Clamp a unit / undo")
+
+
+class RnnApp(LessonKeys, FrameLoop):
+    CSS_PATH = ["app.tcss", "panels/panels.tcss", "screens/lesson/lesson.tcss"]
     TITLE = "rnn-tui"
     COMMANDS = FrameLoop.COMMANDS | {BindingCommands}
 
     # The footer shows the `show=True` ones, in this order; at 80 columns it has room for these six.
-    # The help lists them all, in pairs where a key and its shift go together (help_rows).
+    # `?` lists them all, one row per group above. Tooltips hold the words a student would type in the
+    # command palette (ctrl+p), which searches descriptions and tooltips.
     BINDINGS = [
         _b("space", "play_pause", "Play", "play", show=True, key_display="space", tooltip="Play or pause"),
-        _b("right,full_stop", "step", "Step", "step", show=True, key_display="→"),
-        _b("left,comma", "back", "Back", "back", show=True, key_display="←"),
-        _b("right_square_bracket", "forward(10)", "10 forward", "forward10", key_display="]"),
-        _b("left_square_bracket", "back(10)", "10 back", "back10", key_display="["),
-        _b("plus,equals_sign", "speed(1)", "Faster", "faster", key_display="+"),
-        _b("minus", "speed(-1)", "Slower", "slower", key_display="-"),
-        _b("t", "temperature(-1)", "Cooler (lower temperature)", "cooler", key_display="t"),
-        _b("T", "temperature(1)", "Hotter (higher temperature)", "hotter", key_display="T"),
-        _b("m", "mode", "Sampling mode", "mode"),
-        *[_b(str(k), f"take({k})", f"Take candidate {k}", f"take{k}") for k in range(1, 6)],
-        _b("f", "force", "Force a character", "force"),
-        _b("p", "prime", "Type a prime", "prime"),
+        _b("right,full_stop", "step", "Step", "step", show=True, key_display="→ .", group=STEP),
+        _b("left,comma", "back", "Back", "back", show=True, key_display="← ,", group=STEP),
+        _b("right_square_bracket", "forward(10)", "10 forward", "forward10", key_display="]", group=JUMP),
+        _b("left_square_bracket", "back(10)", "10 back", "back10", key_display="[", group=JUMP),
+        _b("plus,equals_sign", "speed(1)", "Faster", "faster", key_display="+", group=SPEED),
+        _b("minus", "speed(-1)", "Slower", "slower", key_display="-", group=SPEED),
+        _b("t", "temperature(-1)", "Cooler (lower temperature)", "cooler", key_display="t", group=TEMPERATURE),
+        _b("T", "temperature(1)", "Hotter (higher temperature)", "hotter", key_display="T", group=TEMPERATURE),
+        _b("m", "mode", "Sampling mode", "mode", tooltip="sample, argmax, top-k, top-p"),
+        *[_b(str(k), f"take({k})", f"Take candidate {k}", f"take{k}", group=TAKE) for k in range(1, 6)],
+        _b("f", "force", "Force a character", "force", tooltip="type the next character yourself"),
+        _b("p", "prime", "Type a prime", "prime", tooltip="feed a text to the model (teacher forcing)"),
         _b("r", "reset", "Restart from the prime", "reset"),
-        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<"),
-        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">"),
-        _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer"),
-        _b("L", "layer(-1)", "Previous layer", "layer_prev"),
-        _b("g", "quantity", "Next quantity", "quantity"),
+        _b("less_than_sign", "training_time(-1)", "Earlier training snapshot", "train_earlier", key_display="<",
+           group=SNAPSHOT, tooltip="the model as it was earlier in its training"),
+        _b("greater_than_sign", "training_time(1)", "Later training snapshot", "train_later", key_display=">",
+           group=SNAPSHOT, tooltip="the model as it was later in its training"),
+        _b("l", "layer(1)", "Layer", "layer_next", show=True, key_display="l", tooltip="Next layer", group=LAYER),
+        _b("L", "layer(-1)", "Previous layer", "layer_prev", group=LAYER),
+        _b("g", "quantity", "Next quantity", "quantity", tooltip="gate or state the text and strip follow"),
         _b("c", "colour", "Colour text on/off", "colour"),
         _b("s", "scale", "Scale: per unit / shared", "scale"),
-        _b("o", "order", "Order units", "order"),
+        _b("o", "order", "Order units", "order", tooltip="by index, variance, mean, saturation"),
         _b("z", "zoom", "Zoom the heatmaps", "zoom"),
-        _b("n", "goto_unit", "Go to unit", "goto_unit"),
-        _b("a", "find", "Find the neurons", "find", tooltip="Rank every unit by features of a text"),
-        _b("u", "known_cell", "Next known cell", "known_cell"),
-        _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k"),
-        _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j"),
-        _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h"),
-        _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;"),
-        _b("e", "equation", "Unit's equations on/off", "equation", tooltip="the selected unit's step, with numbers"),
-        _b("x", "clamp", "Clamp a unit or gate", "clamp", tooltip="hold at a value, or zero (ablate)"),
-        _b("X", "release", "Release clamps", "release"),
-        _b("M", "memory_span", "Memory span", "memory_span", tooltip="how far back the prediction depends"),
-        _b("v", "side_by_side", "Side by side (RNN/GRU/LSTM/transformer)", "side_by_side"),
-        _b("d", "sampling", "Sampling explained", "sampling", tooltip="the distribution before and after t, k, p"),
+        _b("n", "goto_unit", "Go to unit", "goto_unit", tooltip="select a unit by its number"),
+        _b("a", "find", "Find the neurons", "find", tooltip="rank every unit by features of a text: cells, neurons"),
+        _b("u", "known_cell", "Next known cell", "known_cell", tooltip="the cells found in this model"),
+        _b("up,k", "move(0,-1)", "Unit: row up", "unit_up", key_display="↑ k", group=ROW),
+        _b("down,j", "move(0,1)", "Unit: row down", "unit_down", key_display="↓ j", group=ROW),
+        _b("shift+left,h", "move(-1,0)", "Unit: previous", "unit_prev", key_display="⇧← h", group=UNIT),
+        _b("shift+right,semicolon", "move(1,0)", "Unit: next", "unit_next", key_display="⇧→ ;", group=UNIT),
+        _b("e", "equation", "Unit's equations on/off", "equation",
+           tooltip="experiment: the selected unit's equation, gates and state with numbers"),
+        _b("x", "clamp", "Clamp a unit or gate", "clamp", group=CLAMP,
+           tooltip="experiment: hold a unit or gate at a value, or zero (ablate)"),
+        _b("X", "release", "Release clamps", "release", group=CLAMP, tooltip="experiment: undo clamping"),
+        _b("M", "memory_span", "Memory span", "memory_span",
+           tooltip="experiment: how far back it remembers; compare RNN, GRU, LSTM, transformer"),
+        _b("v", "side_by_side", "Side by side: cell types", "side_by_side",
+           tooltip="experiment: compare cell types writing the same text"),
+        _b("d", "sampling", "Sampling explained", "sampling",
+           tooltip="experiment: the distribution before and after t, top-k, top-p"),
+        *LESSON_BINDINGS,
         _b("ctrl+s", "screenshot", "Save SVG screenshot", "screenshot"),
-        _b("question_mark", "help", "Help", "help", show=True, key_display="?"),
+        _b("question_mark", "help", "Help", "help", show=True, key_display="?", tooltip="every key, keys"),
         _b("q", "quit", "Quit", "quit", show=True),
     ]
 
@@ -123,6 +186,7 @@ class RnnApp(FrameLoop):
     def mounted(self) -> None:
         self.heatmap = self.query_one(HeatmapPanel)
         self.arrange(self.size.width, self.size.height)
+        self.open_lesson_at_start()
 
     def on_resize(self, event: events.Resize) -> None:
         if hasattr(self, "heatmap"):  # the first resize comes before mount, which arranges
@@ -130,25 +194,30 @@ class RnnApp(FrameLoop):
             self.touch()
 
     def arrange(self, width: int, height: int) -> None:
-        """Share the rows between panels; the text takes what the others leave (less when zoomed)."""
+        """Share the rows: the heatmaps get every row the others can spare, so that all grids show; the
+        text takes what the heatmaps leave (all of it when zoomed is off and the grids are small)."""
+        self.heatmap = self.query_one(HeatmapPanel)
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.main.set_class(too_small, "-too-small")
         self.query_one("#too-small", Static).update(
             Text(f"terminal too small: need at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})",
                  justify="center"))
-        compact = height < COMPACT_HEIGHT
-        self.main.set_class(compact, "-compact")
         if too_small:
             return
-        timeline_rows = 4 if compact else (8 if height < 48 else 12)
-        text_rows = 6 if compact or self.view.zoom else max(8, height // 4)
-        gaps = 0 if compact else 2
-        equation_rows = self.query_one(UnitEquationPanel).rows
-        room = height - 2 - timeline_rows - text_rows - gaps - equation_rows
-        self.query_one(TimelinePanel).styles.height = timeline_rows
-        self.heatmap.set_space(width - 2, max(3, room))
+        rows = panel_rows(height, self.query_one(UnitEquationPanel).has_class("-on"), bool(self.view.zoom),
+                          self.lesson_rows(height))
+        self.main.set_class(rows.compact, "-compact")
+        self.main.set_class(not rows.top, "-no-top")
+        self.query_one(TimelinePanel).styles.height = rows.timeline
+        self.query_one(TimelinePanel).display = rows.timeline > 0
+        self.heatmap.set_space(width - 2, max(3, rows.heatmap))
 
     # -- actions: time -----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_play_pause(self) -> None:
         self.play(not self.player.playing)
@@ -205,6 +274,8 @@ class RnnApp(FrameLoop):
             self._replay_training()
             return
         self.replaying = False
+        timeline = self.training_time.timeline if self.training_time else None
+        self.era = timeline.era() if timeline is not None and not isinstance(timeline, str) else ""
         self.clear_notifications()  # one line at a time, however fast the key is pressed
         self.notify(safe_text(line), markup=False, timeout=4)
         self.touch()
@@ -245,9 +316,10 @@ class RnnApp(FrameLoop):
         self.push_screen(ForceChar(), done)
 
     def action_prime(self) -> None:
-        def done(raw: str | None) -> None:
-            if not raw:
+        def done(answer: tuple[str, bool] | None) -> None:
+            if not answer or not answer[0]:
                 return
+            raw, from_start = answer
             text = unescape(raw)
             unknown = self.vocab.unknown(text)
             if unknown:
@@ -255,11 +327,15 @@ class RnnApp(FrameLoop):
                             severity="warning", markup=False)
                 return
             self.prime = text
-            self.session.feed(text)
+            if from_start:
+                self.session.reset(text)
+            else:
+                self.session.feed(text)
             self.touch()
 
-        hint = r"Teacher-forced from the cursor; r restarts from it. \n newline, \t tab, \\ backslash."
-        self.push_screen(TextPrompt("Prime the model", hint, "ROMEO:\\n"), done)
+        s = self.session
+        before = "".join(self.vocab.glyphs[int(i)] for i in s.ids(max(0, s.cursor - 11), s.cursor + 1))
+        self.push_screen(PrimePrompt(before, prime_example(self.checkpoint)), done)
 
     # -- actions: what to look at ---------------------------------------------------------
 
@@ -343,6 +419,8 @@ class RnnApp(FrameLoop):
         self.touch()
 
     def action_clamp(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
+
         def answered(raw: str | None) -> None:
             if not raw:
                 return
@@ -361,6 +439,8 @@ class RnnApp(FrameLoop):
 
     @work(thread=True, exclusive=True, group="clamp-loss")
     def score_clamp(self) -> None:
+        from . import experiments
+
         line = experiments.clamp_cost(self.session, self.vocab, self.analysis)
         if line:
             self.call_from_thread(self.notify, line, timeout=6, markup=False)
@@ -371,18 +451,21 @@ class RnnApp(FrameLoop):
         self.notify("clamps released")
 
     def action_memory_span(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         try:
             self.push_screen(experiments.memory_span(self.session, self.checkpoint, self.model_name))
         except ValueError as e:
             self.warn(str(e))
 
     def action_side_by_side(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         try:
             self.push_screen(experiments.side_by_side(self.session, self.checkpoint, self.model_name))
         except ValueError as e:
             self.warn(str(e))
 
     def action_sampling(self) -> None:
+        from . import experiments  # with its screens, on first use: not on the first frame's path
         def chosen(sampler) -> None:
             self.session.sampler = sampler
             self.touch()
@@ -396,52 +479,55 @@ class RnnApp(FrameLoop):
     # -- actions: other ------------------------------------------------------------------
 
     def action_screenshot(self) -> None:
-        name = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}.svg"
-        path = self.save_screenshot(filename=name, path=str(Path.cwd()))
+        # a new file only: the current folder may be a shared one where another user planted a link
+        stem = f"rnn-tui-{self.checkpoint.name}-step{self.session.cursor}"
+        try:
+            path = create_new(Path.cwd(), stem, ".svg", self.export_screenshot().encode("utf-8"))
+        except (FileProblem, OSError) as e:  # OSError: the current folder itself is gone
+            self.notify(f"screenshot not saved: {safe_text(str(e), 200)}", severity="error", markup=False)
+            return
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
-        legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest.\n"
-                  "Gates 0…1; signed quantities blue…background…red over each unit's own range (s: one "
-                  "per grid)." + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
-                  + f"\nPlaying writes at most {budget} (--max-kbps); ≈ marks a panel catching up.")
-        self.push_screen(HelpScreen(help_rows(self.BINDINGS), legend))
+        legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest."
+                  " Gates 0…1; signed values blue…background…red on each unit's range (s: per grid)."
+                  + (" No colour: ░▒▓█ positive, .-=# negative." if self.glyph_mode else "")
+                  + f" Playing writes at most {budget} (--max-kbps); ≈: a panel catching up.")
+        show_help(self, "rnn-tui keys", legend, MAIN_EXTRA_ROWS)
+
+    def get_system_commands(self, screen):
+        """Textual's own commands, less those a key here already does (one palette entry per action)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in DUPLICATE_SYSTEM_COMMANDS:
+                yield command
 
 
-# Bindings that share one row of the help: the first one's id -> (the others' ids, keys, what)
-HELP_GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "step": (("back",), "→ / ←", "Step forward / back"),
-    "forward10": (("back10",), "] / [", "10 steps forward / back"),
-    "faster": (("slower",), "+ / -", "Faster / slower"),
-    "cooler": (("hotter",), "t / T", "Temperature down / up"),
-    "take1": (("take2", "take3", "take4", "take5"), "1…5", "Take candidate 1…5"),
-    "train_earlier": (("train_later",), "< / >", "Training snapshot: earlier / later"),
-    "layer_next": (("layer_prev",), "l / L", "Next / previous layer"),
-    "find": (("known_cell",), "a / u", "Find the neurons / next known cell"),
-    "unit_up": (("unit_down",), "↑↓ k j", "Unit: a grid row up / down"),
-    "unit_prev": (("unit_next",), "⇧←⇧→ h ;", "Unit: previous / next"),
-    "equation": (("clamp", "release", "memory_span", "side_by_side", "sampling"), "e x/X M v d",
-                 "Experiments (ctrl+p lists them)"),
-}
+# Textual's system commands that duplicate a binding above: q, ctrl+s and ?
+DUPLICATE_SYSTEM_COMMANDS = {"Quit", "Screenshot", "Keys"}
+MAIN_EXTRA_ROWS = (("ctrl+p", "Command palette, themes"), ("click", "Select a unit (heatmap)"))
 
 
-def help_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-    """(keys, what) for the help: every binding once, the groups above as one row each."""
-    grouped = {other for others, _, _ in HELP_GROUPS.values() for other in others}
-    rows: list[tuple[str, str]] = []
-    for b in bindings:
-        if b.id in grouped:
-            continue
-        _, keys, what = HELP_GROUPS.get(b.id, ((), b.key_display or b.key, b.description))
-        rows.append((keys, what))
-    return rows + [("ctrl+p", "Command palette (themes too)"), ("click", "Select a unit in a heatmap")]
+def prime_example(checkpoint: Checkpoint) -> str:
+    """A prime that fits the model: the first line of its held-out passage (escaped as typed), else the
+    newline every model knows."""
+    from ..analysis.known_cells import passage
+
+    shipped = passage(checkpoint)
+    line = shipped[0].lstrip("\n").split("\n", 1)[0][:24] if shipped else ""
+    return (line + "\\n") if line and not checkpoint.vocab.unknown(line) else "\\n"
 
 
 def build_app(checkpoint: Checkpoint | str | Path, *, seed: int = 0, temperature: float = 0.8, prime: str | None = None,
               fps: float = 30.0, glyphs: bool | None = None, speed: int = DEFAULT_SPEED,
-              max_kbps: float = DEFAULT_MAX_KBPS) -> RnnApp:
-    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive."""
+              max_kbps: float = DEFAULT_MAX_KBPS, lesson: Lesson | None = None, zoom: int = 0) -> RnnApp:
+    """The app for a checkpoint (or its path): what `rnn-tui` runs and what the tests drive.
+
+    `lesson` opens with that lesson's panel; `zoom` starts the heatmaps zoomed (a projector)."""
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load(checkpoint)
-    return RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
-                  max_kbps=max_kbps)
+    app = RnnApp(ckpt, seed=seed, temperature=temperature, prime=prime or "", fps=fps, glyphs=glyphs, speed=speed,
+                 max_kbps=max_kbps)
+    app.first_lesson = lesson
+    for _ in range(zoom):
+        app.set_reactive(RnnApp.view, app.view.next_zoom())
+    return app

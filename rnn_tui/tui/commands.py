@@ -1,7 +1,13 @@
-"""Every key binding as a command in the ctrl+p palette, found by its description (or its tooltip)."""
+"""Every key binding as a command in the ctrl+p palette, found by its description (or its tooltip).
+
+A command is found when every word typed begins a word of its description or tooltip ("exper" finds
+the experiments, "remember" the memory span): Textual's fuzzy matcher, which lets letters match
+anywhere in order, found "temper" in "experiment" and "Quit" for "qu…" in half the list.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -27,6 +33,20 @@ class BindingCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, action, keys in self.commands():
-            score = matcher.match(text)
+            score = word_score(query, text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), partial(self.app.run_action, action), help=f"key: {keys}")
+
+
+def word_score(query: str, text: str) -> float:
+    """1 when every word of `query` begins a word of the description, 0.5 when of the tooltip too, else 0."""
+    typed = re.findall(r"\w+", query.lower())
+    if not typed:
+        return 0.0
+    description, _, tooltip = text.partition(" (")
+
+    def found(where: str) -> bool:
+        words = re.findall(r"\w+", where.lower())
+        return all(any(w.startswith(t) for w in words) for t in typed)
+
+    return 1.0 if found(description) else 0.5 if found(text) else 0.0

@@ -8,15 +8,17 @@ ValueError with the line to show), so app.py keeps one binding and a short actio
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from ..analysis.analysed import Analysis
 from ..analysis.clamp import describe, loss_both_ways, model_clamp, parse_pin
+from ..analysis.known_cells import passage
 from ..analysis.memory_span import DEFAULT_MAX_LAG, bundled_per_cell
 from ..analysis.side_by_side import MAX_MODELS, Entry, SideBySide
 from ..core.cells import Config
-from ..core.checkpoint import Checkpoint
+from ..core.checkpoint import Checkpoint, bundled_models
 from ..core.safe import safe_text
 from ..core.session import Session
 from ..core.vocab import Vocab
@@ -31,16 +33,28 @@ SCORED = 50_000  # at most this many characters of the text so far are scored (t
 
 
 def memory_span(s: Session, checkpoint: Checkpoint, name: str) -> MemorySpanScreen:
+    """The memory-span screen on the text up to the cursor; before there are DEFAULT_MAX_LAG characters
+    of it, on the model's held-out passage (a chart of one or two lags answers nothing)."""
+    model = s.model_for(s.clamp_id)
+    vocab = checkpoint.vocab
+    corpus = checkpoint.provenance.get("corpus")
+    bundled = Path(checkpoint.path).resolve() in {p.resolve() for p in bundled_models().values()}
+    shipped = passage(checkpoint)
+    if s.cursor + 1 < DEFAULT_MAX_LAG and shipped and not vocab.unknown(shipped[0]):
+        text = shipped[0][:CONTEXT]
+        ids = vocab.encode(text)
+        start = max(0, len(ids) - DEFAULT_MAX_LAG)
+        state = model.forward(ids[:start])[0] if start else model.initial_state()
+        return MemorySpanScreen(SpanRequest(name, model, vocab, ids[start:], state, text, corpus, bundled=bundled,
+                                            source="its held-out passage"))
     if s.cursor < 0:
         raise ValueError("nothing read yet: step first")
     with s.lock:  # the exact state at the start of the block holding the window's first character
         block = max(0, s.cursor + 1 - DEFAULT_MAX_LAG) // s.interval
         state = s.snapshot(block)
     window = s.ids(block * s.interval, s.cursor + 1)
-    model = s.model_for(s.clamp_id)
     text = s.text(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
-    corpus = checkpoint.provenance.get("corpus")
-    return MemorySpanScreen(SpanRequest(name, model, checkpoint.vocab, window, state, text, corpus))
+    return MemorySpanScreen(SpanRequest(name, model, vocab, window, state, text, corpus, bundled=bundled))
 
 
 def side_by_side(s: Session, checkpoint: Checkpoint, name: str) -> SideBySideScreen:

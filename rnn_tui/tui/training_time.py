@@ -69,6 +69,15 @@ class TrainingTime:
             self._models[self.position] = self.checkpoint.model() if item is None else self.config.build(item.tensors)
         return self._models[self.position]
 
+    def era(self) -> str:
+        """For the status line: "snapshot 3/9 · step 1,635 of 2,062", or "" at the trained model."""
+        item = self.items[self.position]
+        if item is None:
+            return ""
+        final = self.checkpoint.provenance.get("steps")
+        of = f" of {final:,}" if isinstance(final, int) else ""
+        return f"snapshot {self.position + 1}/{len(self.items)} · step {item.step:,}{of}"
+
     def label(self) -> str:
         item = self.items[self.position]
         prov = self.checkpoint.provenance

@@ -47,3 +47,41 @@ def test_picture_rows_end_at_newlines_and_cut_long_lines_at_the_width():
 def test_colours_run_from_blue_through_white_to_red():
     assert colour(-1) == "#0000ff" and colour(0) == "#ffffff" and colour(1) == "#ff0000"
     assert colour(5) == colour(1)
+
+
+HOSTILE_TITLE = "model\x1b]52;c;SGVsbG8=\x07 \x9b2J\x85 \u202eevil\u202c \x00\x0b <b>&"
+
+
+def _controls(text: str) -> set[str]:
+    import unicodedata
+
+    return {ch for ch in text if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")}
+
+
+def test_control_c1_and_bidi_characters_in_a_title_are_replaced_and_both_exports_parse():
+    """A model's name with control characters made the SVG unreadable as XML and put raw ESC in the HTML."""
+    from html.parser import HTMLParser
+
+    values, guesses = _picture()
+    svg = to_svg(TEXT + "\x9b\u202e", np.append(values, [0, 0]), guesses + guesses[:2], HOSTILE_TITLE)
+    page = to_html(TEXT + "\x9b\u202e", np.append(values, [0, 0]), guesses + guesses[:2], HOSTILE_TITLE)
+    assert _controls(svg) == set() and _controls(page) == set()
+    root = ET.fromstring(svg)
+    texts = "".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "model␛]52;c;SGVsbG8=␇" in texts and "<b>&" in texts
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.data.append(data)
+
+    parsed = Collect()
+    parsed.feed(page)
+    parsed.close()
+    assert "script" not in parsed.tags and "<b>&" in "".join(parsed.data)

@@ -198,3 +198,28 @@ def test_a_tab_never_runs_a_command_even_without_argcomplete(tmp_path):
     env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": "rnn-tui ", "COMP_POINT": "8"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and done.stdout == ""
+
+
+@pytest.mark.parametrize("argv", [["--max-kbps", "1e308"], ["--max-kbps", "1e7"], ["--max-kbps", "nan"]])
+def test_a_huge_max_kbps_on_the_command_line_is_one_line(capsys, argv):
+    """1e308 got through and ended the viewer on an OverflowError when play began."""
+    assert main([*argv]) == 2
+    err = capsys.readouterr().err
+    assert "--max-kbps must be 0 (no limit) or more, at most 1,000,000" in err and err.count("\n") == 1
+    assert main(["serve", *argv]) == 2
+    assert "--max-kbps must be" in capsys.readouterr().err
+
+
+def test_a_huge_max_kbps_in_the_config_file_is_one_line(capsys, config):
+    config("max-kbps = 1e308\n")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "max-kbps must be at least 0 and at most 1e+06" in err and err.count("\n") == 1
+
+
+def test_a_config_file_of_deeply_nested_arrays_is_one_line(capsys, config):
+    """30,000 nested arrays in 60 KB: a RecursionError inside the TOML reader, an internal error before."""
+    config("model = " + "[" * 30_000 + "]" * 30_000 + "\n")
+    assert main(["sample", "-n", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and err.count("\n") == 1

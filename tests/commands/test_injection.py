@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 
 import numpy as np
@@ -163,3 +164,42 @@ def test_no_payload_in_a_pt_file_reaches_the_terminal(tmp_path, capsys, family):
         torch.save(obj, buffer)
         path.write_bytes(buffer.getvalue())
         assert run(capsys, "info", str(path))[0] == (0 if k == 0 else 2)
+
+
+@pytest.mark.parametrize("family", PAYLOADS)
+def test_no_payload_in_a_file_name_reaches_the_terminal_from_any_command(tmp_path, capsys, monkeypatch, family):
+    """The model's and the text's names, on every command's every line (analyze printed them raw on its header
+    and its note line)."""
+    monkeypatch.chdir(tmp_path)
+    payload = PAYLOADS[family].replace("\x00", "").replace("/", "")
+    model = save(tmp_path / f"m{payload}x.safetensors", CONFIG, ASCII_VOCAB, random_tensors(CONFIG))
+    text = tmp_path / f"t{payload}x.txt"
+    text.write_text("The quick brown fox said \"hello\" é\n" * 20)  # é: outside the vocabulary, a note line
+    assert run(capsys, "info", str(model))[0] == 0
+    assert run(capsys, "eval", str(model), str(text))[0] in (0, 2)
+    status, out, err = run(capsys, "analyze", str(text), str(model), "-e", re.escape(payload) + "o",
+                           "--html", f"k{payload}.html", "--svg", f"k{payload}.svg")
+    assert status == 0 and "note:" in err
+    assert run(capsys, "sample", str(model), "-n", "20", "--seed", "1")[0] == 0
+    assert run(capsys, "export", str(model), str(text), "--out", f"e{payload}.npz", "--skip-unknown")[0] == 0
+    assert run(capsys, "export", str(model), str(text), "--format", "csv", "--skip-unknown")[0] == 0
+    made = [p.name for p in tmp_path.glob("*.csv")]  # its default name comes from the text's and model's names
+    assert len(made) == 1 and not FORBIDDEN & set(made[0]) and not any(ord(ch) < 0x20 for ch in made[0])
+    assert run(capsys, "import", str(model), "--out", f"i{payload}.safetensors")[0] in (0, 2)
+    assert run(capsys, "serve", str(tmp_path / f"missing{payload}.safetensors"))[0] == 2
+    assert run(capsys, "train", str(tmp_path / f"missing{payload}.txt"), "--out", f"o{payload}.safetensors")[0] == 2
+
+
+def test_a_lone_surrogate_in_a_vocabulary_is_one_line_for_every_command(tmp_path, capsys):
+    """`sample | cat` and `export --format csv` ended on a UnicodeEncodeError (an internal error)."""
+    chars = list("abcdefghij") + ["\ud800"]
+    config = Config("gru", 1, 8, len(chars))
+    doc = json.loads(json.dumps(document(config, Vocab(list("abcdefghijk")), {})))
+    doc["vocab"] = chars
+    path = write(tmp_path / "s.safetensors", doc, random_tensors(config))
+    text = tmp_path / "t.txt"
+    text.write_text("abcdefghij")
+    for argv in (["sample", path, "-n", "30"], ["export", path, str(text), "--format", "csv"], ["info", path],
+                 ["eval", path, str(text)]):
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and "lone surrogate" in err, argv

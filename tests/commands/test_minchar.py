@@ -219,3 +219,21 @@ def test_a_fifo_named_npz_is_refused_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "pipe.npz")
     with pytest.raises(CheckpointError, match="is a FIFO"):
         load_model(tmp_path / "pipe.npz")
+
+
+def test_an_array_header_declaring_a_trillion_items_is_one_line(tmp_path, capsys):
+    """numpy allocates what an .npy header declares before reading: a 1 KB member was a MemoryError."""
+    import io
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    member = io.BytesIO()
+    npy.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    member.write(b"\0" * 64)
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("Wxh.npy", member.getvalue())
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "array Wxh declares" in err and err.count("\n") == 1

@@ -240,3 +240,23 @@ def test_parse_document_accepts_or_raises_one_checkpoint_error(fields):
     except CheckpointError as e:
         assert "\n" not in str(e) and safe_text(str(e)) == str(e)
 
+
+
+def test_a_file_of_200000_empty_tensors_is_refused_before_its_header_is_parsed(tmp_path, monkeypatch):
+    extra = {f"t{i}": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]} for i in range(200_000)}
+    path = tmp_path / "many.safetensors"
+    path.write_bytes(checkpoint_bytes(header_extra=extra))
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the header was parsed")
+
+    monkeypatch.setattr(bounded_json, "loads", no_parsing)
+    refused(path, "holds 200,006 tensors; no model has more than 256")
+
+
+def test_extra_tensors_up_to_the_limit_are_still_accepted(tmp_path):
+    extra = {f"extra{i}": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]} for i in range(250)}
+    path = tmp_path / "some.safetensors"
+    path.write_bytes(checkpoint_bytes(header_extra=extra))
+    assert load(path).config == CONFIG
+

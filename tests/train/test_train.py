@@ -102,7 +102,8 @@ def test_interrupt_and_resume_reproduce_an_uninterrupted_run(tmp_path):
             assert torch.equal(sa[i][name], sb[i][name]), (i, name)
 
 
-def test_sigterm_leaves_a_valid_checkpoint(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])  # SIGHUP: an SSH connection dropped
+def test_sigterm_or_sighup_leaves_a_valid_checkpoint(tmp_path, signum):
     (tmp_path / "t.txt").write_text(prose(5000))
     out = tmp_path / "m.safetensors"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -113,14 +114,14 @@ def test_sigterm_leaves_a_valid_checkpoint(tmp_path):
     try:
         first = proc.stdout.readline()  # printed once the signal handlers are in place
         assert first.startswith("training LSTM 1×16"), first + proc.stderr.read()
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         rest, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     last = rest.strip().splitlines()[-1]
-    assert last.startswith("stopped by SIGTERM after step"), last
+    assert last.startswith(f"stopped by {signal.Signals(signum).name} after step"), last
     ckpt = checkpoint.load(out)
     assert ckpt.provenance["steps"] >= 1
     assert Path(f"{out}.resume.pt").is_file()
@@ -198,6 +199,13 @@ def test_phone_model_learns_boston(tmp_path):
 
     assert most_likely_after("(61") == "7"
     assert most_likely_after("(").isdigit()
+    # like the bundled models, it carries a held-out passage and its known cells, for the finder and u
+    from rnn_tui.analysis.known_cells import known_cells, passage
+
+    shipped = passage(ckpt)
+    assert shipped and shipped[0].startswith("(") and "held-out" in shipped[1]
+    assert "ranked_on" in ckpt.analysis
+    assert all(c.layer < ckpt.config.layers for c in known_cells(ckpt))
 
 
 def test_training_path_never_imports_textual():

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from rich.color import ColorSystem
 
-from rnn_tui.tui.app import build_app, help_rows
+from rnn_tui.tui.app import build_app
 from rnn_tui.tui.engine.palette import LEVELS, MID, Maps
 from rnn_tui.tui.panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
 from rnn_tui.tui.panels.text import wrap
+from rnn_tui.tui.screens.help import help_rows
 
 from .test_tui import app_for, painted, press, sync, text_rows
 
@@ -126,8 +127,8 @@ def test_help_lists_both_temperature_keys_and_the_letter_keys_for_units():
     rows = help_rows(RnnApp.BINDINGS)
     what = dict(rows)
     assert what["t / T"] == "Temperature down / up"
-    assert what["↑↓ k j"] == "Unit: a grid row up / down"
-    assert what["⇧←⇧→ h ;"] == "Unit: previous / next"
+    assert what["↑ k / ↓ j"] == "Unit: row up / down"
+    assert what["⇧← h / ⇧→ ;"] == "Unit: previous / next"
     assert what["1…5"] == "Take candidate 1…5"
     for key, says in (("s", "Scale"), ("o", "Order units"), ("z", "Zoom"), ("?", "Help"), ("q", "Quit")):
         assert what[key].startswith(says), key
@@ -163,8 +164,8 @@ async def test_r_restarts_from_the_last_prime_whether_given_at_launch_or_with_p(
 async def test_enter_on_the_empty_prime_prompt_feeds_its_placeholder(lstm_checkpoint):
     app = app_for(lstm_checkpoint, prime="The ")
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "p", "enter")
-        assert app.session.text() == "The ROMEO:\n"
+        await press(pilot, "p", "enter")  # a model without a held-out passage: the newline every model knows
+        assert app.session.text() == "The \n"
 
 
 @sync
@@ -205,3 +206,13 @@ async def test_text_panel_frame_is_current_after_a_key(lstm_checkpoint):
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "right")
         assert app.query_one(TextPanel).shown_at == (app.session.revision, app.session.cursor)
+
+
+@sync
+async def test_a_clamp_on_the_status_line_does_not_push_the_colour_scale_off(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, seed=12)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.set_clamp({0: {"h": ([0], [0.0])}}, "clamp L1 h[0]=0")
+        await press(pilot, "right")
+        status = painted(app).splitlines()[0]
+        assert "clamp L1 h[0]=0" in status and "unit scale" in status and "…" not in status

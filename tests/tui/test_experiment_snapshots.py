@@ -19,7 +19,7 @@ def steps(n: int) -> list[str]:
     pytest.param([*steps(12), "e"], id="equations"),
     pytest.param([*steps(6), "x", *"L2 h all 0", "enter", *steps(6)], id="clamp"),
     pytest.param([*steps(30), "M"], id="memory-span"),
-    pytest.param([*steps(4), "d", "minus", "m", "m"], id="sampling"),
+    pytest.param([*steps(4), "d", "t", "m", "m"], id="sampling"),
 ])
 def test_experiment_snapshot(snap_compare, lstm_checkpoint, size, keys):
     app = build_app(lstm_checkpoint, seed=7, prime="First Citizen:\n", glyphs=False)

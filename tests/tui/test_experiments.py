@@ -14,6 +14,7 @@ from textual.widgets import Static
 from rnn_tui.analysis.side_by_side import Entry, SideBySide
 from rnn_tui.core.checkpoint import load
 from rnn_tui.core.sampling import Sampler
+from rnn_tui.tui.app import build_app
 from rnn_tui.tui.panels.status import StatusPanel
 from rnn_tui.tui.panels.text import CLAMPED, TextPanel
 from rnn_tui.tui.panels.unit_equation import UnitEquationPanel
@@ -59,14 +60,14 @@ async def test_memory_span_screen_draws_the_curve_and_colours_the_history(make_c
         assert kl is not None and len(kl) == 200
         assert "mean over 3 random replacements per lag" in screen.note
         assert list(screen.request.curves) == ["lstm"]
-        # the curve: the LSTM's letter across the plot, and its span in the legend (the last lag whose
-        # replacement moves the distribution by 1e-3 nats or more)
+        # the curve: a line of half blocks across the plot ending in the LSTM's letter, and its span in the
+        # legend (the last lag whose replacement moves the distribution by 1e-3 nats or more)
         plot_lines = str(screen.query_one("#span-plot", Static).content).splitlines()
-        marked = {col for line in plot_lines[:-3] for col, ch in enumerate(line) if ch in "L_"}
-        assert len(marked) >= 20
+        marked = {col for line in plot_lines[:-3] for col, ch in enumerate(line) if ch in "▀▄█"}
+        assert len(marked) >= 20 and any(line.rstrip().endswith("L") for line in plot_lines[:-3])
         above = np.nonzero(kl >= 1e-3)[0]
         span = int(above[-1]) + 1 if len(above) else 0
-        assert plot_lines[-1].startswith("L ") and plot_lines[-1].endswith(f"(span {span})")
+        assert plot_lines[-1].startswith("─L ") and plot_lines[-1].endswith(f"(span {span})")
         # the history: the characters before the cursor in reading order, each on a background that is
         # stronger the more its replacement moved the prediction
         chars, levels = history_row(screen.query_one("#span-text", Static).content)
@@ -94,16 +95,32 @@ def history_row(text: Text) -> tuple[str, list[int]]:
 
 
 @sync
-async def test_memory_span_compares_every_cell_type_and_takes_medians(make_checkpoint):
+async def test_memory_span_compares_every_cell_type_as_medians_over_positions(make_checkpoint):
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("c")
+        await pilot.press("v")
         await pilot.app.workers.wait_for_complete()
         assert list(screen.request.curves) == ["rnn", "gru", "lstm"]
-        await pilot.press("m")
-        await pilot.app.workers.wait_for_complete()
         assert "median over" in screen.note and len(screen.request.curves["gru"].lags) < 30
+        await pilot.press("M")  # back to this model at the cursor
+        await pilot.app.workers.wait_for_complete()
+        assert list(screen.request.curves) == ["lstm"]
+
+
+@sync
+async def test_on_a_bundled_model_memory_span_opens_on_the_cell_types(make_checkpoint):
+    request = span_request(make_checkpoint)
+    request.bundled = True
+    screen = MemorySpanScreen(request)
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list(screen.request.curves) == ["rnn", "gru", "lstm"] and "median over" in screen.note
+        note = str(screen.query_one("#span-note").render())
+        assert "Span: the farthest k" in note  # what "span" means, on the screen
+        title = str(screen.query_one("#span-title").render())
+        assert "which cell type remembers longer" in title
 
 
 @sync
@@ -112,9 +129,36 @@ async def test_a_median_over_a_text_shorter_than_the_window_says_so(make_checkpo
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         assert "only 120 characters of history" in screen.note
-        await pilot.press("m")
+        await pilot.press("v")
         await pilot.app.workers.wait_for_complete()
         assert "needs more than 200 characters of text; there are 120" in screen.note
+
+
+@sync
+async def test_memory_span_at_step_0_reads_the_models_held_out_passage():
+    from rnn_tui.core.checkpoint import bundled_models
+
+    app = build_app(bundled_models()["shakespeare-lstm"], seed=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "M")
+        screen = app.screen
+        assert isinstance(screen, MemorySpanScreen)
+        assert screen.request.source == "its held-out passage" and len(screen.request.window) == 200
+        assert screen.request.bundled and screen.mode == "compare"
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert set(screen.request.curves) >= {"rnn", "gru", "lstm"}
+
+
+def test_curves_are_drawn_as_lines_in_half_blocks():
+    from rnn_tui.tui.panels.curve_plot import Curve, plot
+
+    lags = np.arange(1, 201)
+    rows = plot([Curve("a", "A", lags, 1.0 / lags**2)], width=60, height=10)
+    plotted = [line.plain[7:] for line in rows[:10]]
+    columns = {x for line in plotted for x, ch in enumerate(line) if ch in "▀▄█"}
+    assert columns == set(range(min(columns), max(columns) + 1))  # no gaps: a line, not scattered points
+    assert plotted[-1].rstrip().endswith("A")  # ends in its letter
 
 
 @sync
@@ -130,7 +174,7 @@ async def test_gradient_saliency_without_torch_says_how_to_get_it(make_checkpoin
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         monkeypatch.setattr(builtins, "__import__", no_torch)
-        await pilot.press("g")
+        await pilot.press("G")
         await pilot.app.workers.wait_for_complete()
         monkeypatch.undo()
         assert "gradient saliency needs PyTorch" in screen.note and "whl/cpu" in screen.note
@@ -179,9 +223,9 @@ async def test_sampling_screen_keys_change_the_sampler_the_viewer_uses(make_chec
     chosen: list[Sampler] = []
     screen = SamplingScreen(logits[-1], ckpt.vocab, Sampler(temperature=1.0), chosen.append)
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
-        await pilot.press("minus", "m", "m")
+        await pilot.press("t", "m", "m")
         assert chosen[-1].temperature == pytest.approx(0.8) and chosen[-1].mode == "top-k"
-        await pilot.press("right_square_bracket")
+        await pilot.press("right")
         assert chosen[-1].top_k == 6
         words = str(screen.query_one("#sampling-words").render())
         assert "top-k 6 keeps 6 of" in words and "sharpens" in words
@@ -261,7 +305,7 @@ async def test_memory_span_with_a_chosen_replacement_leaves_no_value_where_it_wa
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("r", "e")
+        await pilot.press("R", "e")
         await pilot.app.workers.wait_for_complete()
         r = screen.request
         was_e = np.array([r.vocab.chars[i] == "e" for i in r.window[::-1][:200]])
@@ -275,7 +319,7 @@ async def test_gradient_saliency_where_torch_is_installed_adds_its_curve(make_ch
     screen = MemorySpanScreen(span_request(make_checkpoint))
     async with Harness(screen).run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("g")
+        await pilot.press("G")
         await pilot.app.workers.wait_for_complete()
         curve = screen.request.curves["saliency"]
         assert curve.values[0] == pytest.approx(1.0) and len(curve.lags) == 200

@@ -80,6 +80,7 @@ async def test_typing_a_regex_reranks_and_a_bad_one_is_a_message(analysis):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("slash", *'"[^"]*"')
+        await app.workers.wait_for_complete()  # matched on a worker thread
         await pilot.pause()
         screen = app.screen
         assert screen.regex_ranking is not None and screen.regex_ranking.hits[0].unit == QUOTE
@@ -90,6 +91,33 @@ async def test_typing_a_regex_reranks_and_a_bad_one_is_a_message(analysis):
         await pilot.pause()
         assert "invalid regular expression" in str(screen.query_one("#message").render())
         assert screen.query_one(Input).value == "("
+
+
+SLOW = "(?s)(.*e){9}Q"  # backtracks for minutes over the test text
+
+
+@sync
+async def test_a_regex_that_backtracks_for_ever_is_one_line_and_the_screen_answers_keys_meanwhile(analysis,
+                                                                                                  monkeypatch):
+    from rnn_tui.tui.screens import finder as finder_screen
+
+    monkeypatch.setattr(finder_screen, "REGEX_SECONDS", 3.0)
+    app = finder(analysis)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *SLOW)
+        await pilot.pause()
+        screen = app.screen
+        assert any(w.is_running and w.group == "regex" for w in app.workers)
+        await pilot.press("ctrl+u", "a")  # typing goes on while it runs
+        await pilot.pause()
+        assert screen.query_one(Input).value == "a"
+        await pilot.press("ctrl+u", *SLOW)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        message = str(screen.query_one("#message").render())
+        assert "took more than 3 s" in message and "\n" not in message
+        assert screen.regex_ranking is None
 
 
 @sync
@@ -117,18 +145,18 @@ async def test_karpathy_jumps_to_strong_on_places_and_selects_a_span(analysis):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         view = app.screen.query_one(KarpathyText)
-        await pilot.press("n")
+        await pilot.press("right_square_bracket")
         assert analysis.text[view.cursor] == '"'  # the quote cell turns on as a quote opens…
         start = view.cursor
-        await pilot.press("n")
+        await pilot.press("right_square_bracket")
         assert view.cursor > start
-        await pilot.press("N")
+        await pilot.press("left_square_bracket")
         assert view.cursor == start
-        await pilot.press("n", "v", *["right"] * 4, "v")  # …and marks a span inside quotes ('"yes,')
+        await pilot.press("right_square_bracket", "V", *["right"] * 4, "V")  # …and marks a span inside quotes ('"yes,')
         assert view.match is not None and analysis.cap.unit_name(view.match.units[0].index)[2] == QUOTE
         await pilot.press("escape")
         assert view.match is None and isinstance(app.screen, KarpathyScreen)  # Escape clears the selection first
-        await pilot.press("s")
+        await pilot.press("c")
         assert view.index is None  # coloured by surprisal
         await pilot.press("enter")
         assert app.selected == []  # no unit to select while showing surprisal
@@ -138,7 +166,7 @@ async def test_karpathy_jumps_to_strong_on_places_and_selects_a_span(analysis):
 async def test_karpathy_export_writes_html_and_svg(analysis, tmp_path):
     app = Host(lambda app: KarpathyScreen(analysis, analysis.cap.unit_index(0, "c", COUNTER), app.select, tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("e")
+        await pilot.press("E")
         names = sorted(p.name for p in tmp_path.iterdir())
         assert names == ["karpathy-wired-L1-c-0.html", "karpathy-wired-L1-c-0.svg"]
 
@@ -163,7 +191,7 @@ def test_snapshot(snap_compare, analysis, screen, size):
     async def run_before(pilot) -> None:
         await pilot.pause()
         if screen == "karpathy":
-            await pilot.press("n")
+            await pilot.press("right_square_bracket")
         await pilot.pause()
 
     assert snap_compare(Host(make), terminal_size=size, run_before=run_before)
@@ -175,10 +203,10 @@ async def test_o_opens_a_file_for_analysis_and_a_bad_one_is_a_message(analysis, 
     monkeypatch.chdir(tmp_path)  # short names to type: a key costs the Pilot a pause
     app = finder(analysis)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("o", *"missing.txt", "enter")
+        await pilot.press("O", *"missing.txt", "enter")
         await pilot.pause()
         assert "no such file" in str(app.screen.query_one("#message").render())
-        await pilot.press("o", *"./notes.txt", "enter")
+        await pilot.press("O", *"./notes.txt", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.analysis.source == "file notes.txt" and len(app.screen.analysis.text) == 16 * 40
@@ -218,7 +246,7 @@ async def test_the_viewer_opens_on_the_known_line_position_cell_and_u_and_a_reac
 async def test_dragging_over_a_quoted_span_selects_it_and_a_click_only_moves(analysis):
     app = Host(lambda app: KarpathyScreen(analysis, analysis.cap.unit_index(0, "c", QUOTE), app.select))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("t")  # text only: one screen row per text row
+        await pilot.press("d")  # text only: one screen row per text row
         view = app.screen.query_one(KarpathyText)
         await pilot.click(KarpathyText, offset=(3, 0))
         assert view.cursor == 3 and view.mark is None and view.match is None
@@ -228,3 +256,20 @@ async def test_dragging_over_a_quoted_span_selects_it_and_a_click_only_moves(ana
         await pilot.mouse_down(KarpathyText, offset=(x0, row))
         await pilot.mouse_up(KarpathyText, offset=(x0 + 4, row))
         assert view.match is not None and analysis.cap.unit_name(view.match.units[0].index)[2] == QUOTE
+
+
+@sync
+async def test_the_finder_cursor_stops_on_every_row_so_counting_rows_lands_where_expected(analysis):
+    """Greyed rows (a feature with nothing to rank) are rows the cursor stops on; Enter there does nothing."""
+    from textual.widgets import OptionList
+
+    app = finder(analysis)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        ol = app.screen.query_one(OptionList)
+        greyed = [i for i in range(ol.option_count) if ol.get_option_at_index(i).id is None]
+        assert greyed  # the test text leaves some feature with nothing to rank
+        await pilot.press(*["down"] * greyed[0])
+        assert ol.highlighted == greyed[0]
+        await pilot.press("enter")
+        assert app.selected == [] and type(app.screen).__name__ == "FinderScreen"

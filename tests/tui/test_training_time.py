@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 
+from rnn_tui.tui.panels import StatusPanel
 from tests.factories import write_snapshots
 
 from .test_tui import app_for, press, sync
@@ -38,6 +39,9 @@ async def test_earlier_snapshots_regenerate_the_same_length_and_later_comes_back
         assert app.session.cursor == cursor and app.session.text().startswith("The cat")
         assert app.session.text() != trained_text  # other weights, another text
         assert "training step 200 of" in _notices(app)[-1]
+        await pilot.pause()
+        status = app.query_one(StatusPanel).text.plain
+        assert "snapshot 3/4 · step 200" in status  # stays on the status line, not only a fading note
         await replay(pilot, "less_than_sign", "less_than_sign")
         assert "training step 0 of" in _notices(app)[-1]
         step0 = app.session.text()
@@ -46,6 +50,8 @@ async def test_earlier_snapshots_regenerate_the_same_length_and_later_comes_back
         await replay(pilot, *["greater_than_sign"] * 3)
         assert app.session.text() == trained_text  # same prime, same seed, same model: same text
         assert "trained model" in _notices(app)[-1]
+        await pilot.pause()
+        assert "snapshot" not in app.query_one(StatusPanel).text.plain
         assert np.isfinite(app.stats.scale).all()
         await press(pilot, "q")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import textual.constants
 
 from rnn_tui.core.session import FORCED, PICKED, PRIMED, SAMPLED, Session
 from rnn_tui.core.text import unescape
@@ -202,6 +203,21 @@ async def test_p_feeds_a_typed_prime_with_teacher_forcing(lstm_checkpoint):
         assert s.text().endswith("Hi\n")
         assert all(s.kind(p) == PRIMED for p in range(s.cursor - 2, s.cursor + 1))
         assert s.kind(s.cursor - 3) == SAMPLED
+
+
+@sync
+async def test_p_can_prime_from_the_start_and_offers_an_example_that_fits_the_model():
+    from rnn_tui.core.checkpoint import bundled_models
+
+    app = build_app(bundled_models()["phone-numbers"], seed=1)
+    async with app.run_test(size=SIZE) as pilot:
+        s = app.session
+        await press(pilot, "right", "right", "right", "p")
+        example = app.screen.query_one("Input").placeholder
+        assert example.endswith("\\n") and not app.vocab.unknown(example[:-2])  # not ROMEO: for phone numbers
+        await pilot.press("tab", "down", "enter", "shift+tab", "enter")  # "from the start", then the example
+        await pilot.pause()
+        assert s.text() == example[:-2] + "\n" and all(s.kind(p) == PRIMED for p in range(s.length))
 
 
 @sync
@@ -525,6 +541,21 @@ def test_snapshot(snap_compare, make_checkpoint, cell, size, theme):
 
     async def run_before(pilot) -> None:
         app.theme = theme
+        await pilot.press(*["right"] * 30, "down", "shift+right")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_snapshot_in_256_colours(snap_compare, make_checkpoint, cell, size, monkeypatch):
+    """What an SSH session shows (COLORTERM is not forwarded): the maps drawn from the xterm ramps."""
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "256")
+    app = build_app(make_checkpoint(cell), seed=7, prime="First Citizen:\n", glyphs=False)
+
+    async def run_before(pilot) -> None:
+        assert app.maps.key[-1]  # the 256-colour ramps are in use
         await pilot.press(*["right"] * 30, "down", "shift+right")
         await pilot.pause()
 

@@ -86,6 +86,14 @@ class Config:
         return Model(self, tensors)
 
 
+def transposed(config: Config) -> list[str]:
+    """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
+    that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
+    the weights are then held once, not twice."""
+    return ([f"rnn.weight_hh_l{k}" for k in range(config.layers)]
+            + [f"rnn.weight_ih_l{k}" for k in range(1, config.layers)] + ["head.weight"])
+
+
 # A teacher-forced run goes layer by layer through blocks of about this many (stream, step) rows:
 # enough for an efficient input projection, few enough that a block's arrays stay in cache (on 16
 # streams, 1 thread, 40k characters: 47-50 k chars/s in blocks against 36-43 k without).

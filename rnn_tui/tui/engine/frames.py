@@ -26,17 +26,22 @@ from ...core.sampling import Sampler
 from ...core.session import Session
 from ..messages import FrameWanted
 from ..panels import Panel
-from .budget import Player, meter_driver
+from .budget import Player, metered
 from .display_cache import DisplayCache
 from .palette import Maps
 from .scene import Scene
 from .view_state import ViewState
+
+# In 16 colours Textual's default themes become bright red keys on grey and blue on blue: the ANSI
+# themes use the terminal's own colours, legible in whatever palette it has (a theme chosen by name stays)
+ANSI_THEMES = {"textual-dark": "ansi-dark", "textual-light": "ansi-light"}
 
 
 class FrameLoop(App):
     """The viewer's engine room: session, view, play clock, colours, and the frame that joins them."""
 
     view: reactive[ViewState | None] = reactive(None, init=False, always_update=False)
+    era = ""  # the training snapshot being replayed ("snapshot 3/9 · step 1,635 of 2,062"), for the status
 
     replaying = False  # a worker is rewriting the session (a training snapshot): no frames until it is done
 
@@ -57,6 +62,7 @@ class FrameLoop(App):
         self.cache = DisplayCache.following(self.session)
         self.stats = measure(model, self.vocab)
         self.player = Player(fps, speed, max_kbps)
+        self.driver_class = metered(self.driver_class, self.player.meter)
         self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
                                                     *opening_unit(self.stats, checkpoint)))
         self.maps = Maps()
@@ -66,31 +72,33 @@ class FrameLoop(App):
 
     def on_mount(self) -> None:
         self.main = self.screen  # the panels live here; dialogs and other screens go on top
-        if self._driver is not None:
-            meter_driver(self._driver, self.player.meter)
         self.theme_changed_signal.subscribe(self, lambda _theme: self.use_theme())
-        self.use_theme()
+        if self.colour_system() in ("standard", "windows") and self.theme in ANSI_THEMES:
+            self.theme = ANSI_THEMES[self.theme]  # calls use_theme
+        else:
+            self.use_theme()
         self.mounted()
 
     def mounted(self) -> None:
         """A subclass's own setting up, once the loop is mounted. (Textual runs every class's on_mount
         itself: a subclass's on_mount that also called this one installed the byte meter twice.)"""
 
-    def use_theme(self) -> None:
-        """Colour maps for the theme's background and the terminal's colour system (zero = background).
-
-        TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
-        detected, except headless (tests, benchmarks), where there is no terminal to detect.
-        """
+    def colour_system(self) -> str | None:
+        """TEXTUAL_COLOR_SYSTEM, when set, is what Textual renders with; otherwise the colour system Rich
+        detected, except headless (tests, benchmarks), where there is no terminal to detect."""
         forced = textual.constants.COLOR_SYSTEM
-        system = forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+        return forced if forced != "auto" else (None if self.is_headless else self.console.color_system)
+
+    def use_theme(self) -> None:
+        """Colour maps for the theme's background and the terminal's colour system (zero = background)."""
+        system = self.colour_system()
         dark = self.current_theme.dark
         try:
             bg = Color.parse(self.get_css_variables()["background"])
             background = (bg.r, bg.g, bg.b)
         except Exception:  # an ANSI theme's "default" background: no colour to match, so the usual one
             background = (18, 18, 18) if dark else (255, 255, 255)
-        self.maps = Maps(background, dark, system in ("standard", "windows"))
+        self.maps = Maps(background, dark, system in ("standard", "windows"), eight_bit=system == "256")
         for panel in self.panels():
             panel.refresh()
         self.touch()
@@ -156,7 +164,7 @@ class FrameLoop(App):
 
     def scene(self, detail: bool = True) -> Scene:
         return Scene(self.session, self.cache, self.view, self.config, self.vocab, self.stats, self.maps,
-                     self.glyph_mode, self.player, detail, self.model_name)
+                     self.glyph_mode, self.player, detail, self.model_name, self.era)
 
     def sync(self, detail: bool = True) -> int:
         """Bring the panels up to date; `detail` False leaves the costly ones as they are.

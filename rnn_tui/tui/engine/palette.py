@@ -12,6 +12,12 @@ cell per frame.
 - Signed quantities (tanh-like, and an LSTM's unbounded c): a diverging map,
   blue for negative and red for positive (the blue/orange axis colour-blind
   viewers still separate), magnitude as distance from the background.
+- 256 colours: ramps of xterm palette numbers (the 6×6×6 cube and the grey ramp), each
+  the closest (CIE76) to the truecolor ramp under the constraint that lightness grows
+  strictly with |value| and the sign keeps its hue. Textual's nearest-colour downgrade of
+  the truecolor ramps is not monotone (olive and brown among the reds, teal among the
+  blues). Given as the palette's RGB, each comes out as its own number (Rich's downgrade
+  maps it back exactly; tests/tui/test_palette.py checks both).
 - 16 colours: maps of their own in ANSI colour numbers (Rich's nearest-colour
   downsampling of the maps above merges levels and signs), given as the RGB of
   Rich's standard palette so that every level comes out as its designed number
@@ -51,14 +57,37 @@ _LIGHT_SEQUENTIAL: list[RGB | None] = [
     BG, (253, 231, 37), (170, 220, 50), (92, 200, 99), (39, 173, 129),
     (33, 144, 141), (44, 113, 142), (59, 81, 139), (68, 1, 84),
 ]
+# Every level an xterm colour (the cube's blues and reds): the nearest xterm colours to a smooth dark
+# ramp were up to 24 ΔE off (no dark brick red or slate blue in the cube), so on a dark theme the ramp
+# is the same in truecolor and 256 colours. Lightness rises in even steps of ~9 L* on the red side.
 _DARK_DIVERGING: list[RGB | None] = [
-    (158, 176, 255), (82, 150, 213), (40, 92, 130), (20, 40, 58), BG,
-    (60, 22, 10), (112, 40, 16), (192, 96, 70), (255, 173, 173),
+    (175, 215, 255), (0, 175, 255), (0, 135, 255), (0, 95, 255), (0, 0, 255), (0, 0, 215), (0, 0, 175), (0, 0, 135),
+    BG,
+    (95, 0, 0), (135, 0, 0), (175, 0, 0), (215, 0, 0), (255, 0, 0), (255, 95, 95), (255, 135, 135), (255, 175, 175),
 ]
 _LIGHT_DIVERGING: list[RGB | None] = [
     (5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), BG,
     (244, 165, 130), (214, 96, 77), (178, 24, 43), (103, 0, 31),
 ]
+# 256 colours, xterm numbers per bucket (BG: the background), chosen by a search over the palette
+# (closest to the truecolor ramp, lightness strictly monotone away from zero, hue side kept)
+EIGHT_BIT: dict[tuple[bool, bool], tuple[int | None, ...]] = {
+    (True, False): (BG, 235, 53, 25, 60, 61, 31, 66, 37, 72, 108, 42, 77, 113, 148, 184, 220),
+    (False, False): (BG, 229, 220, 184, 148, 113, 77, 42, 108, 72, 37, 66, 31, 60, 25, 53, 17),
+    (True, True): (153, 39, 33, 27, 21, 20, 19, 18, BG, 52, 88, 124, 160, 196, 203, 210, 217),
+    (False, True): (24, 25, 61, 32, 67, 74, 117, 152, BG, 224, 216, 173, 203, 167, 124, 88, 52),
+}
+
+
+def xterm_rgb(n: int) -> RGB:
+    """The RGB of xterm colour n (16…255): the 6×6×6 cube, then 24 greys."""
+    if n >= 232:
+        return (8 + 10 * (n - 232),) * 3
+    cube = (0, 95, 135, 175, 215, 255)
+    n -= 16
+    return cube[n // 36], cube[n // 6 % 6], cube[n % 6]
+
+
 # Rich's standard palette: a colour given as one of these RGB values is written as that ANSI number
 # on a 16-colour terminal (tests/tui/test_palette.py checks it through Rich's own downgrade)
 STANDARD_RGB: tuple[RGB, ...] = (
@@ -66,13 +95,15 @@ STANDARD_RGB: tuple[RGB, ...] = (
     (85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255),
     (255, 255, 255),
 )
-# 16 colours, as ANSI numbers (BG: the background): lightness (dark theme) or darkness (light theme)
-# still grows with |value|, and the sign is still cold vs warm
+# 16 colours, as ANSI numbers (BG: the background). Terminals disagree on these colours (yellow is
+# dark orange in some, nearly white in others), so each ramp uses only colours whose order of lightness
+# is the same in the common palettes, and never plain yellow: lightness (dark theme) or darkness (light
+# theme) grows with |value|, cold for negative, warm for positive.
 STANDARD = {
-    (True, False): (BG, 5, 4, 6, 2, 10, 11),  # magenta, blue, cyan, green, bright green, bright yellow
-    (True, True): (14, 12, 4, BG, 1, 9, 11),  # bright cyan, bright blue, blue | red, bright red, bright yellow
-    (False, False): (BG, 11, 10, 2, 6, 4, 5, 0),
-    (False, True): (4, 12, 14, BG, 11, 9, 1),
+    (True, False): (BG, 4, 12, 6, 10, 11),  # blue, bright blue, cyan, bright green, bright yellow
+    (True, True): (14, 12, 4, BG, 1, 9, 13),  # bright cyan, bright blue, blue | red, bright red, bright magenta
+    (False, False): (BG, 11, 10, 6, 12, 4),
+    (False, True): (4, 12, 14, BG, 13, 9, 1),
 }
 
 
@@ -98,9 +129,10 @@ def quantise(values: np.ndarray, signed: bool, scale: np.ndarray | float | None 
 class Maps:
     """The colour maps for one background and colour system, with every style built once."""
 
-    def __init__(self, background: RGB = (18, 18, 18), dark: bool = True, standard: bool = False) -> None:
+    def __init__(self, background: RGB = (18, 18, 18), dark: bool = True, standard: bool = False,
+                 eight_bit: bool = False) -> None:
         self.background, self.dark, self.standard = background, dark, standard
-        self.key = (background, dark, standard)  # widgets key their cached lines on it
+        self.key = (background, dark, standard, eight_bit)  # widgets key their cached lines on it
         self._numbers: dict[bool, list[int | None]] = {}
         self._rgb: dict[bool, np.ndarray] = {}
         for signed in (False, True):
@@ -109,6 +141,9 @@ class Maps:
                 self._numbers[signed] = [stops[round(lv * (len(stops) - 1) / (LEVELS - 1))] for lv in range(LEVELS)]
                 self._rgb[signed] = np.array([background if n is None else STANDARD_RGB[n]
                                               for n in self._numbers[signed]], dtype=np.uint8)
+            elif eight_bit:
+                self._rgb[signed] = np.array([background if n is None else xterm_rgb(n)
+                                              for n in EIGHT_BIT[(dark, signed)]], dtype=np.uint8)
             else:
                 stops = (_DARK_DIVERGING if signed else _DARK_SEQUENTIAL) if dark else (
                     _LIGHT_DIVERGING if signed else _LIGHT_SEQUENTIAL)

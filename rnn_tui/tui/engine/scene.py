@@ -36,6 +36,7 @@ class Scene:
     player: Player  # playing or not, the speed and the rate achieved
     detail: bool  # False while playing over the byte budget: costly panels keep their last frame
     name: str  # the model's name, safe for the terminal
+    era: str = ""  # which training snapshot the model is, when not the trained model
 
     @property
     def quantity_name(self) -> str:

@@ -1,9 +1,11 @@
-"""A log–log plot of curves in text: influence (nats) against lag, one marker letter per curve.
+"""A log–log plot of curves in text: influence (nats) against lag, each curve a line.
 
 Both axes are logarithmic, since memory decays roughly exponentially and the
-first ten lags hold most of the action. Each curve is drawn with its own letter
-(R, G, L…), so the plot reads in grey and without colour; where curves share a
-cell, `*` marks the overlap. Values below the floor sit on the bottom row as `_`.
+first ten lags hold most of the action. Lines are drawn in half blocks (two
+dots a cell, one above the other: every terminal font has them, where braille
+shows as boxes in some), each curve in its own colour and ending in its own
+letter (R, G, L…), so the plot reads in grey and without colour too; values
+below the floor run along the bottom row.
 """
 
 from __future__ import annotations
@@ -33,6 +35,25 @@ def _x_edges(max_lag: int, cols: int) -> np.ndarray:
     return np.geomspace(1, max_lag + 1, cols + 1)
 
 
+def _segment(x0: int, y0: int, x1: int, y1: int) -> list[tuple[int, int]]:
+    """The dots of a straight line from (x0, y0) to (x1, y1), ends included (Bresenham)."""
+    dots = []
+    dx, dy = abs(x1 - x0), -abs(y1 - y0)
+    sx, sy = (1 if x1 >= x0 else -1), (1 if y1 >= y0 else -1)
+    err = dx + dy
+    while True:
+        dots.append((x0, y0))
+        if x0 == x1 and y0 == y1:
+            return dots
+        e2 = 2 * err
+        if e2 >= dy:
+            err += dy
+            x0 += sx
+        if e2 <= dx:
+            err += dx
+            y0 += sy
+
+
 def plot(curves: Sequence[Curve], width: int, height: int, floor: float = 1e-4) -> list[Text]:
     """`height` rows of plot plus an axis row and a label row, `width` cells wide."""
     cols = max(8, width - Y_LABEL - 1)
@@ -41,36 +62,48 @@ def plot(curves: Sequence[Curve], width: int, height: int, floor: float = 1e-4) 
     finite = [v for c in curves for v in c.values[np.isfinite(c.values)]]
     top = 10 ** np.ceil(np.log10(max(max(finite, default=floor), floor * 10)))
     decades = np.log10(top / floor)
-    grid = [[" "] * cols for _ in range(rows)]
-    styles: list[list[Style]] = [[Style()] * cols for _ in range(rows)]
-    edges = _x_edges(max_lag, cols)
+    dots_x, dots_y = cols, 2 * rows
+    dots: list[list[Curve | None]] = [[None] * cols for _ in range(dots_y)]  # who drew each dot
+    ends: list[tuple[int, int, Curve]] = []
     for c in curves:
-        col_of = np.clip(np.searchsorted(edges, c.lags, side="right") - 1, 0, cols - 1)
-        for col in np.unique(col_of):
-            v = c.values[col_of == col]
-            v = v[np.isfinite(v)]
-            if not len(v):
-                continue
-            value = float(v.max())  # the strongest lag in the column, so a spike is not averaged away
-            if value < floor:
-                row, mark = rows - 1, "_"
-            else:
-                row = int(round((1 - np.log10(value / floor) / decades) * (rows - 1)))
-                mark = c.marker
-            row = min(max(row, 0), rows - 1)
-            if grid[row][col] not in (" ", "_", mark):
-                mark = "*"
-            grid[row][col], styles[row][col] = mark, c.style
+        ok = np.isfinite(c.values)
+        if not ok.any():
+            continue
+        lags, values = c.lags[ok], np.maximum(c.values[ok], floor)
+        xs = np.round(np.log(lags) / np.log(max_lag + 1) * (dots_x - 1)).astype(int)
+        ys = np.round((1 - np.log10(values / floor) / decades) * (dots_y - 1)).astype(int)
+        xs, ys = np.clip(xs, 0, dots_x - 1), np.clip(ys, 0, dots_y - 1)
+        points = list(zip(xs.tolist(), ys.tolist(), strict=True))
+        for (x0, y0), (x1, y1) in zip(points, points[1:] + points[-1:], strict=True):
+            for x, y in _segment(x0, y0, x1, y1):
+                dots[y][x] = c
+        ends.append((points[-1][1] // 2, points[-1][0], c))
+    cells: list[list[tuple[str, Style | None]]] = [
+        [_cell(dots[2 * r][x], dots[2 * r + 1][x]) for x in range(cols)] for r in range(rows)]
+    for row, col, c in ends:  # each line ends in its letter, one cell right of its last dot where there is room
+        cells[row][min(col + 1, cols - 1)] = (c.marker, c.style)
     labels = _y_labels(top, floor, rows)
     out = []
     for r in range(rows):
         line = Text(f"{labels.get(r, ''):>{Y_LABEL - 2}} ┤", style=AXIS)
-        for ch, st in zip(grid[r], styles[r], strict=True):
-            line.append(ch, st)
+        for ch, style in cells[r]:
+            line.append(ch, style)
         out.append(line)
     out.append(Text(" " * (Y_LABEL - 1) + "└" + "─" * cols, style=AXIS))
-    out.append(_x_labels(edges, cols, max_lag))
+    out.append(_x_labels(edges=_x_edges(max_lag, cols), cols=cols, max_lag=max_lag))
     return out
+
+
+def _cell(upper: Curve | None, lower: Curve | None) -> tuple[str, Style | None]:
+    """One cell of two dots: ▀ ▄ █, the upper curve's colour in front and the lower's behind."""
+    if upper is None and lower is None:
+        return " ", None
+    if upper is None or lower is None:
+        who = upper or lower
+        return ("▀" if upper else "▄"), who.style
+    if upper is lower:
+        return "█", upper.style
+    return "▀", Style(color=upper.style.color, bgcolor=lower.style.color)
 
 
 def _y_labels(top: float, floor: float, rows: int) -> dict[int, str]:

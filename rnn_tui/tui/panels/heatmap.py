@@ -42,7 +42,12 @@ SELECTED_TITLE = Style(bold=True, reverse=True)
 
 @dataclass(frozen=True)
 class GridLayout:
-    """How grids sit in the panel: `cols` units across, `per_row` grids side by side."""
+    """How grids sit in the panel: `cols` units across, `per_row` grids side by side.
+
+    `markers`: the selected unit's row (◀) and column (▲) marked beside and under each grid, and GAP
+    columns between grids. Where every grid would not fit with them (an LSTM at 80×24), they go (the
+    selected unit keeps its own high-contrast cell) and grids sit one column apart, before any grid does.
+    """
 
     cols: int
     unit_rows: int  # rows of units in one grid
@@ -50,6 +55,11 @@ class GridLayout:
     unit_h2: int  # half-rows of one unit (1: two units share a cell, half blocks)
     per_row: int
     shown: tuple[int, ...]  # indices of the quantities shown, in panel order
+    markers: bool = True
+
+    @property
+    def gap(self) -> int:
+        return GAP if self.markers else 1
 
     @property
     def cell_rows(self) -> int:
@@ -57,7 +67,7 @@ class GridLayout:
 
     @property
     def block_height(self) -> int:
-        return 2 + self.cell_rows  # title line + grid + the column-marker line
+        return 1 + self.cell_rows + self.markers  # title line + grid + the column-marker line
 
     @property
     def height(self) -> int:
@@ -65,7 +75,7 @@ class GridLayout:
 
     @property
     def grid_width(self) -> int:
-        return self.cols * self.unit_w + 1  # + the row-marker column on the right
+        return self.cols * self.unit_w + self.markers  # + the row-marker column on the right
 
 
 def priority(n_quantities: int, focus: int, state: tuple[int, ...]) -> tuple[int, ...]:
@@ -81,23 +91,27 @@ def grid_layout(width: int, height: int, hidden: int, n_quantities: int, order: 
     `order` ranks the quantities: when not every grid fits (80×24), the first ones are shown.
     """
     best: tuple[tuple, GridLayout] | None = None
-    for cols in range(4, 129):
-        if cols > hidden and cols != 4:
+    for markers in (True, False):
+        for cols in range(4, 129):
+            if cols > hidden and cols != 4:
+                break
+            unit_rows = math.ceil(hidden / cols)
+            lay = GridLayout(cols, unit_rows, unit_w, unit_h2, 1, (), markers)
+            if lay.grid_width > width:
+                break
+            per_row = max(1, (width + lay.gap) // (lay.grid_width + lay.gap))
+            n = min(n_quantities, per_row * (height // lay.block_height))
+            if n == 0:
+                continue
+            used_rows = math.ceil(n / per_row)
+            # most grids; then markers; then least height; then no ragged last row; then square-looking grids
+            waste = cols * unit_rows - hidden
+            score = (n, markers, -used_rows * lay.block_height, -waste, -abs(cols * unit_w - lay.cell_rows * 2))
+            if best is None or score > best[0]:
+                best = (score, GridLayout(cols, unit_rows, unit_w, unit_h2, min(per_row, n), tuple(sorted(order[:n])),
+                                          markers))
+        if best is not None and len(best[1].shown) == n_quantities:
             break
-        unit_rows = math.ceil(hidden / cols)
-        lay = GridLayout(cols, unit_rows, unit_w, unit_h2, 1, ())
-        if lay.grid_width > width:
-            break
-        per_row = max(1, (width + GAP) // (lay.grid_width + GAP))
-        n = min(n_quantities, per_row * (height // lay.block_height))
-        if n == 0:
-            continue
-        used_rows = math.ceil(n / per_row)
-        # most grids; then least height; then no ragged last row; then square-looking grids
-        waste = cols * unit_rows - hidden
-        score = (n, -used_rows * lay.block_height, -waste, -abs(cols * unit_w - lay.cell_rows * 2))
-        if best is None or score > best[0]:
-            best = (score, GridLayout(cols, unit_rows, unit_w, unit_h2, min(per_row, n), tuple(sorted(order[:n]))))
     if best is None:
         return GridLayout(4, math.ceil(hidden / 4), unit_w, unit_h2, 1, ())
     return best[1]
@@ -162,6 +176,11 @@ class HeatmapPanel(LinePanel):
         region per run of adjacent changed cells: Textual then writes just those spans, so a step
         that moves a quarter of the units costs about a quarter of a full repaint.
         """
+        return self.refresh_spans(self._changed_spans(*self._take(scene)))
+
+    def _take(self, scene: Scene) -> tuple[np.ndarray, int, tuple[str, str], int]:
+        """Build the frame's colour buckets, selection and legend; returns what was shown before (the buckets,
+        the selected unit's position, the legend, the focused grid) for `_changed_spans`."""
         v = scene.view
         s = scene.session
         self.restyle(scene)
@@ -180,6 +199,12 @@ class HeatmapPanel(LinePanel):
         scale = scene.scale()
         old_ranges, self.ranges = self.ranges, ("0", "1") if not scene.signed() else _range_text(
             float(scale if np.isscalar(scale) else scale[v.unit]))
+        return old_levels, old_pos, old_ranges, old_focus
+
+    def _changed_spans(self, old_levels: np.ndarray, old_pos: int, old_ranges: tuple[str, str],
+                       old_focus: int) -> list[tuple[int, int, int]]:
+        """The (row, x0, x1) spans of cells whose drawing differs from what was shown before."""
+        levels = self.levels
         lay = self.layout_
         # (quantities, position rows, cols): a unit's position changed colour, or holds the marker now or before
         changed = (old_levels != levels).reshape(len(self.quantities), lay.unit_rows, lay.cols)
@@ -202,11 +227,11 @@ class HeatmapPanel(LinePanel):
             if old_ranges != self.ranges or old_focus != self.focus:
                 spans.append((y0 - 1, x0, x0 + lay.grid_width))  # the title: its legend follows the unit
             spans += [(y0 + r, x0 + a * w, x0 + b * w) for r, a, b in runs(cells[q])]
-            for r in marker_rows:
+            for r in marker_rows if lay.markers else ():
                 spans.append((y0 + r, x0 + lay.grid_width - 1, x0 + lay.grid_width))
-            if column_moved:
+            if column_moved and lay.markers:
                 spans.append((y0 + lay.cell_rows, x0, x0 + lay.grid_width))
-        return self.refresh_spans(spans)
+        return spans
 
     def stale_regions(self) -> list[Region]:
         lay = self.layout_
@@ -227,7 +252,7 @@ class HeatmapPanel(LinePanel):
         """(x, y) of the first cell of grid `slot` (below its title)."""
         lay = self.layout_
         by, bx = divmod(slot, lay.per_row)
-        return bx * (lay.grid_width + GAP), by * lay.block_height + 1
+        return bx * (lay.grid_width + lay.gap), by * lay.block_height + 1
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.layout_.height
@@ -251,13 +276,13 @@ class HeatmapPanel(LinePanel):
 
     def _join(self, parts: list[tuple[Segment, ...]], width: int) -> Strip:
         lay = self.layout_
-        gap = Segment(" " * GAP, NULL)
+        gap = Segment(" " * lay.gap, NULL)
         segments: list[Segment] = []
         for k, part in enumerate(parts):
             if k:
                 segments.append(gap)
             segments.extend(part)
-        used = len(parts) * lay.grid_width + max(0, len(parts) - 1) * GAP
+        used = len(parts) * lay.grid_width + max(0, len(parts) - 1) * lay.gap
         return self.finish(Strip(segments, used).crop(0, width).adjust_cell_length(width, NULL))
 
     def _title(self, q: int) -> tuple[Segment, ...]:
@@ -305,7 +330,7 @@ class HeatmapPanel(LinePanel):
         sel = self._pos(self.unit)
         sel_r, sel_c = divmod(sel, lay.cols)
         here = pr0 <= sel_r < pr0 + n_pr
-        key = ("row", q, cells.tobytes(), lay.unit_w, lay.unit_h2, sel_c if here else -1,
+        key = ("row", q, cells.tobytes(), lay.unit_w, lay.unit_h2, lay.markers, sel_c if here else -1,
                sel_r - pr0 if here else -1, self.glyphs, self.maps.key)
         return self.cached(key, lambda: self._build_row(q, cells, sel_c if here else -1, sel_r - pr0))
 
@@ -324,7 +349,8 @@ class HeatmapPanel(LinePanel):
         if sel_col >= 0:
             mark = ("▲" if sub == 0 else "▼") if lay.unit_h2 == 1 else "◆".center(w)
             segs[sel_col] = Segment(mark, marker_style(maps.dark))
-        segs.append(Segment("◀", TITLE) if sel_col >= 0 else Segment(" ", NULL))
+        if lay.markers:
+            segs.append(Segment("◀", TITLE) if sel_col >= 0 else Segment(" ", NULL))
         return tuple(segs)
 
     # -- mouse ------------------------------------------------------------------------
@@ -332,7 +358,7 @@ class HeatmapPanel(LinePanel):
     def on_click(self, event: events.Click) -> None:
         lay = self.layout_
         by, r = divmod(event.y, lay.block_height)
-        bx, x = divmod(event.x, lay.grid_width + GAP)
+        bx, x = divmod(event.x, lay.grid_width + lay.gap)
         on_units = 0 < r <= lay.cell_rows and x < lay.cols * lay.unit_w  # not a title or the column marker
         if not on_units or bx >= lay.per_row or by * lay.per_row + bx >= len(lay.shown):
             return

@@ -10,6 +10,7 @@ from rich.text import Text
 from ..engine.scene import Scene
 from .base import Panel
 
+DROP_ORDER = ("label", "scale", "seed", "name", "sampler", "layer")
 STATUS_FPS = 4  # repaints a second while playing: the whole line at 30 fps was ~25 KB/s of 40
 
 
@@ -58,21 +59,29 @@ def status_text(scene: Scene, width: int, value_style) -> Text:
     value = float(s.acts[v.layer, v.quantity, v.unit]) if s.cursor >= 0 else 0.0
     wide = width >= 110
     sampler = s.sampler
-    parts = [
-        (speed_text(scene), "bold reverse" if scene.player.playing else "bold"),
-        (s.clamp_label, "bold reverse") if s.clamp_label else None,  # early: a narrow line must still say it
-        (scene.name, "bold"),
-        (c.label, "") if width >= 100 else None,
-        (f"layer {v.layer + 1}/{c.layers}" if wide else f"L{v.layer + 1}", ""),
-        (f" {scene.quantity_name}{v.unit} {value:+.2f} ", value_style),
-        (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1}" if s.can_redo else ""), ""),
-        (f"T{sampler.temperature:.1f} {sampler.describe()}" if sampler.temperature else sampler.describe(), ""),
-        (f"seed {sampler.seed}", ""),
-        (("shared scale" if v.shared_scale else "unit scale") + ("" if v.order == "index" else f" · by {v.order}"),
-         "dim") if wide else None,
-    ]
+    scale = ("shared scale" if v.shared_scale else "unit scale") + ("" if v.order == "index" else f" · by {v.order}")
+    parts = {
+        "speed": (speed_text(scene), "bold reverse" if scene.player.playing else "bold"),
+        "clamp": (s.clamp_label, "bold reverse") if s.clamp_label else None,
+        "era": (scene.era, "bold reverse") if scene.era else None,
+        "name": (scene.name, "bold"),
+        "label": (c.label, ""),
+        "layer": (f"layer {v.layer + 1}/{c.layers}" if wide else f"L{v.layer + 1}", ""),
+        "value": (f" {scene.quantity_name}{v.unit} {value:+.2f} ", value_style),
+        "step": (f"step {s.cursor}" + (f" +{s.length - s.cursor - 1}" if s.can_redo else ""), ""),
+        "sampler": (f"T{sampler.temperature:.1f} {sampler.describe()}" if sampler.temperature
+                    else sampler.describe(), ""),
+        "seed": (f"seed {sampler.seed}", ""),
+        "scale": (scale, "dim"),
+    }
+    shown = {k: p for k, p in parts.items() if p}
+    # what goes first when the line is too long: a clamp or a snapshot never goes, nor the value and step
+    for gone in DROP_ORDER:
+        if sum(len(p[0]) for p in shown.values()) + 3 * (len(shown) - 1) <= width:
+            break
+        shown.pop(gone, None)
     text = Text(no_wrap=True, overflow="ellipsis")
-    for k, (part, style) in enumerate(p for p in parts if p):
+    for k, (part, style) in enumerate(shown.values()):
         if k:
             text.append(" │ ", "dim")
         text.append(part, style)

@@ -24,11 +24,6 @@ class UnitEquationPanel(Panel):
         super().__init__(**kwargs)
         self.equation: UnitEquation | None = None
 
-    @property
-    def rows(self) -> int:
-        """Rows it takes from the heatmaps while shown (its lines and the margin above)."""
-        return 11 if self.has_class("-on") else 0
-
     def toggle(self) -> None:
         self.toggle_class("-on")
 

@@ -1,4 +1,4 @@
-"""Modal screens: help, typing a prime, forcing a character, going to a unit.
+"""Modal screens: typing a prime, forcing a character, going to a unit.
 
 A modal screen stops the app's bindings, so while one is open every key
 (including q, space and digits) goes to it. A dialog answers once: keys that
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 
 class Dialog(ModalScreen):
@@ -60,6 +59,30 @@ class TextPrompt(Dialog):
         self.answer(event.value or self.placeholder)
 
 
+class PrimePrompt(Dialog):
+    """A prime, and where it goes: here, after the cursor (the default), or from the start, as a new text.
+    Answers (text, from_start); Enter on an empty line takes the example, which comes from the model's
+    own text so that it fits the model."""
+
+    def __init__(self, before: str, example: str) -> None:
+        super().__init__()
+        self.before, self.example = before, example
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Prime the model", style="bold"))
+            yield Static(Text(r"Teacher-forced; r restarts from it. \n newline, \t tab, \\ backslash. "
+                              "Tab: where it goes.", style="dim"))
+            yield Input(placeholder=self.example, select_on_focus=False)
+            with RadioSet():
+                yield RadioButton(Text(f"here, after “…{self.before}”"), value=True)
+                yield RadioButton("from the start: a new text")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.answer((event.value or self.example, self.query_one(RadioSet).pressed_index == 1))
+
+
 class ForceChar(Dialog):
     """Takes the next key as the character to force: Enter is a newline, Tab a tab."""
 
@@ -79,36 +102,3 @@ class ForceChar(Dialog):
             self.answer("\t")
         elif event.character is not None and event.is_printable:
             self.answer(event.character)
-
-
-class HelpScreen(Dialog):
-    """Every key, generated from the app's bindings so it cannot drift from them."""
-
-    BINDINGS = [
-        Binding("escape,question_mark,q", "cancel", "Close", id="help.close"),
-    ]
-
-    def __init__(self, rows: list[tuple[str, str]], legend: str) -> None:
-        super().__init__()
-        self.rows, self.legend = rows, legend
-
-    def compose(self) -> ComposeResult:
-        half = (len(self.rows) + 1) // 2
-        left, right = self.rows[:half], self.rows[half:]
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column()
-        grid.add_column()
-        grid.add_row(*[self._table(p) for p in (left, right)])
-        with Vertical():
-            yield Static(Text("rnn-tui keys", style="bold"))
-            yield Static(grid)
-            yield Static(Text(self.legend, style="dim"))
-
-    @staticmethod
-    def _table(rows: list[tuple[str, str]]) -> Table:
-        t = Table.grid(padding=(0, 1))
-        t.add_column(style="bold", no_wrap=True)
-        t.add_column(no_wrap=True)
-        for keys, what in rows:
-            t.add_row(keys, what)
-        return t

@@ -3,8 +3,9 @@
 Opening it analyses the text on a worker (with a progress bar) unless the app
 already holds the analysis. Enter on a unit selects it in the main view and
 opens Karpathy's view of the analysed text coloured by it; typing in the
-regex box re-ranks every unit for the pattern (an invalid pattern is a message
-under the box, never a crash).
+regex box re-ranks every unit for the pattern, on a worker thread with a time
+limit (an invalid or too slow pattern is a message under the box, never a crash
+or a frozen screen).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -27,21 +28,27 @@ from ...analysis.finder import Hit, Ranking, rank_one
 from ...core.errors import UserError
 from ...core.safe import safe_text
 from ..messages import Analysed
+from .help import show_help
 from .unit_view import SelectUnit, sparkline
 
+REGEX_SECONDS = 1.0  # typed live: a pattern's time limit in the viewer
 Job = Callable[[Callable[[int, int], None]], Analysis]  # runs the analysis, reporting (done, total)
 
 
-class FinderScreen(Screen):
+class FinderScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="finder.close"),
         Binding("slash", "focus_regex", "Regex", id="finder.regex"),
-        Binding("k", "karpathy", "Karpathy view", id="finder.karpathy"),
-        Binding("g", "saturation", "Saturation", id="finder.saturation"),
-        Binding("o", "open_file", "Open file", id="finder.open"),
-        Binding("H", "history", "Generated text", id="finder.history"),
+        Binding("K", "karpathy", "Karpathy view", id="finder.karpathy", tooltip="the text coloured by the unit"),
+        Binding("S", "saturation", "Saturation", id="finder.saturation", tooltip="how often each gate is near 0 or 1"),
+        Binding("O", "open_file", "Open a text file", id="finder.open", show=False),
+        Binding("H", "history", "Rank on the generated text", id="finder.history", show=False),
+        Binding("question_mark", "help", "Help", id="finder.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Neuron finder keys")
 
     def __init__(self, job: Job | Analysis, on_select: SelectUnit,
                  history: Callable[[], str] | None = None) -> None:
@@ -98,7 +105,8 @@ class FinderScreen(Screen):
         self.query_one("#title", Static).update(Text.assemble(
             ("Find the neurons", "bold"), f"  {safe_text(analysis.ckpt.name)} on {analysis.source}, "
                                           f"{n:,} characters, {analysis.cap.units:,} units{note}"))
-        self._message("Enter: select the unit and see the text coloured by it · k: the same · g: gate saturation")
+        self._message("r: correlation with the feature · mono: share of lines where the unit only rises or only "
+                      "falls · AUC: how well it tells inside from outside (off/on: lower/higher inside)")
         self.post_message(Analysed(analysis))
         self._fill()
         self.query_one(OptionList).focus()
@@ -116,15 +124,16 @@ class FinderScreen(Screen):
             name = rk.feature.name
             if rk.note:
                 note = rk.note[: width - name_w - 1]  # an option wraps its text: keep it to one line
-                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "bold"), (note, "dim")),
-                                     disabled=True))
+                # a row the cursor stops on like any other (Down×n lands on the n-th row), greyed, doing
+                # nothing on Enter: a disabled option was skipped, and counting rows landed elsewhere
+                ol.add_option(Option(Text.assemble((f"{name[:name_w]:<{name_w}} ", "dim bold"), (note, "dim"))))
                 continue
             for j, hit in enumerate(rk.hits[:3]):
                 key = f"{k}:{j}"
                 self.hits[key] = hit
                 spark = sparkline(self.analysis.cap.values(hit.index), rk.first - spark_w // 4, spark_w)
                 ol.add_option(Option(Text.assemble(
-                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", "cyan"),
+                    (f"{name[:name_w] if j == 0 else '':<{name_w}} ", "bold"), (f"{hit.label():<11}", ""),
                     f"{hit.short():<19}", (spark, "green"), no_wrap=True, overflow="ellipsis"), id=key))
         if ol.option_count:  # keep the place; at first, the best unit of the first feature
             ol.highlighted = min(highlighted if highlighted is not None else 0, ol.option_count - 1)
@@ -135,17 +144,40 @@ class FinderScreen(Screen):
             return
         pattern = event.value
         if not pattern:
+            self.workers.cancel_group(self, "regex")
             self.regex_ranking = None
             self._message("")
-        else:
-            try:
-                self.regex_ranking = rank_one(self.analysis.cap, regex_feature(pattern), top=3)
-                rk = self.regex_ranking
-                self._message(f"/{safe_text(pattern)}/: {rk.note}" if rk.note else
-                              f"/{safe_text(pattern)}/ matches {rk.occurrences:,} characters")
-            except UserError as e:
-                self.regex_ranking = None
-                self._message(safe_text(str(e)))
+            self._fill()
+            return
+        try:
+            feature = regex_feature(pattern, seconds=REGEX_SECONDS)  # an invalid pattern: a message, now
+        except UserError as e:
+            self.workers.cancel_group(self, "regex")
+            self.regex_ranking = None
+            self._message(safe_text(str(e)))
+            self._fill()
+            return
+        self._message(f"/{safe_text(pattern)}/ …")
+        self._rank_regex(feature, pattern)
+
+    @work(thread=True, exclusive=True, group="regex")
+    def _rank_regex(self, feature, pattern: str) -> None:
+        """Match and rank on a thread: the matcher has a time limit and lets go of the GIL, so the screen
+        answers keys (Escape, q) while a pattern that backtracks badly runs out its time."""
+        worker = get_current_worker()
+        try:
+            ranking = rank_one(self.analysis.cap, feature, top=3)
+            shown = safe_text(pattern)
+            message = (f"/{shown}/: {ranking.note}" if ranking.note
+                       else f"/{shown}/ matches {ranking.occurrences:,} characters")
+        except UserError as e:  # it took too long: one line
+            ranking, message = None, safe_text(str(e))
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._regex_ranked, ranking, message)
+
+    def _regex_ranked(self, ranking: Ranking | None, message: str) -> None:
+        self.regex_ranking = ranking
+        self._message(message)
         self._fill()
 
     @on(Input.Submitted, "#regex")

@@ -4,7 +4,7 @@ As in the figure of "The Unreasonable Effectiveness of Recurrent Neural
 Networks": each line of text is followed by five rows, the likeliest next
 characters after each character, shaded by probability. Keys move a cursor,
 jump to the next or previous place the unit is strongly on (top 5 % of its
-values) or off (bottom 5 %), colour by surprisal instead, select a span (v … v,
+values) or off (bottom 5 %), colour by surprisal instead, select a span (V … V,
 or drag with the mouse) to find the units that mark it (select & match), and
 export the picture. A character outside the vocabulary is struck through.
 """
@@ -19,17 +19,19 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...analysis.analysed import Analysis
 from ...analysis.export import normalise, picture_rows, to_html, to_svg
 from ...analysis.select_match import Match, select_match
-from ...core.atomic import atomic_write_bytes
+from ...core.atomic import atomic_write_all
+from ...core.files import safe_file_name
 from ...core.safe import glyph, safe_text
 from ..engine import palette
 from ..messages import CursorMoved, SpanChosen
+from .help import show_help
 from .unit_view import SelectUnit, cell_style, unit_levels
 
 GUESSES = 5
@@ -155,24 +157,34 @@ class KarpathyText(Widget):
         self.post_message(SpanChosen())
 
 
-class KarpathyScreen(Screen):
+MOVE_KEYS = Binding.Group("Character forward / back")
+LINE_KEYS = Binding.Group("Line up / down")
+ON_KEYS = Binding.Group("Next/prev on")  # strongly on: its top 5 %
+OFF_KEYS = Binding.Group("Next/prev off")  # strongly off: its bottom 5 %
+
+
+class KarpathyScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="karpathy.close"),
-        Binding("left,h", "move(-1)", "←", show=False, id="karpathy.left"),
-        Binding("right,l", "move(1)", "→", show=False, id="karpathy.right"),
-        Binding("up,k", "line(-1)", "↑", show=False, id="karpathy.up"),
-        Binding("down,j", "line(1)", "↓", show=False, id="karpathy.down"),
-        Binding("n", "jump(1, True)", "Next on", id="karpathy.next_on"),
-        Binding("N", "jump(-1, True)", "Prev on", id="karpathy.prev_on"),
-        Binding("f", "jump(1, False)", "Next off", id="karpathy.next_off"),
-        Binding("F", "jump(-1, False)", "Prev off", id="karpathy.prev_off"),
-        Binding("s", "surprisal", "Surprisal", id="karpathy.surprisal"),
-        Binding("t", "guesses", "Top-5", id="karpathy.guesses"),
-        Binding("v", "select", "Select span", id="karpathy.select"),
-        Binding("e", "export", "Export", id="karpathy.export"),
-        Binding("enter", "choose", "Select unit", id="karpathy.choose"),
+        Binding("right", "move(1)", "Character forward / back", show=False, id="karpathy.right", group=MOVE_KEYS),
+        Binding("left", "move(-1)", "Character back", show=False, id="karpathy.left", group=MOVE_KEYS),
+        Binding("up,k", "line(-1)", "Line up", show=False, id="karpathy.up", key_display="↑ k", group=LINE_KEYS),
+        Binding("down,j", "line(1)", "Line down", show=False, id="karpathy.down", key_display="↓ j", group=LINE_KEYS),
+        Binding("right_square_bracket", "jump(1, True)", "Next on", id="karpathy.next_on", group=ON_KEYS),
+        Binding("left_square_bracket", "jump(-1, True)", "Previous on", id="karpathy.prev_on", group=ON_KEYS),
+        Binding("right_parenthesis", "jump(1, False)", "Next off", id="karpathy.next_off", group=OFF_KEYS),
+        Binding("left_parenthesis", "jump(-1, False)", "Previous off", id="karpathy.prev_off", group=OFF_KEYS),
+        Binding("c", "surprisal", "Colour: unit / surprisal", id="karpathy.surprisal", show=False),
+        Binding("d", "guesses", "Top-5 guesses", id="karpathy.guesses", show=False, tooltip="the model's distribution"),
+        Binding("V", "select", "Select a span", id="karpathy.select", show=False, tooltip="units on across it"),
+        Binding("E", "export", "Export HTML", id="karpathy.export", show=False),
+        Binding("enter", "choose", "Select unit", id="karpathy.choose", key_display="⏎"),
+        Binding("question_mark", "help", "Help", id="karpathy.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Karpathy's view keys")
 
     def __init__(self, analysis: Analysis, index: int | None, on_select: SelectUnit,
                  export_dir: Path | None = None) -> None:
@@ -186,6 +198,7 @@ class KarpathyScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
+        yield Static("", id="legend")
         yield KarpathyText(self.analysis, self.start_index)
         yield Static("", id="status")
         yield Footer()
@@ -219,14 +232,33 @@ class KarpathyScreen(Screen):
             ("Karpathy's view  ", "bold"), f"{safe_text(a.ckpt.name)} · {self._label()} · {a.source}"))
         value = a.surprisal()[t] if self.unit_index is None else a.cap.values(self.unit_index)[t]
         ch = a.text[t]
-        bits = [f"{t + 1:,}/{len(a.text):,}", f"{glyph(ch)!r} value {value:+.2f}",
-                f"surprisal {a.surprisal()[t]:.2f} nats"]
+        # the first character had no prediction before it: no surprisal to show
+        surprise = f"surprisal {a.surprisal()[t]:.2f} nats" if t else "first character: nothing predicted it"
+        bits = [f"{t + 1:,}/{len(a.text):,}", f"{glyph(ch)!r} value {value:+.2f}", surprise]
         if a.cap.oov[t]:
             bits.append("not in the vocabulary")
         if self.note:
             bits.append(self.note)
         self.query_one("#status", Static).update(Text(" · ".join(bits), no_wrap=True, overflow="ellipsis"))
+        self.query_one("#legend", Static).update(self._legend())
         v.refresh()
+
+    def _legend(self) -> Text:
+        """What the colours and the rows under each line mean, with the unit's own ramp."""
+        if self.unit_index is None:
+            text = Text("colour: surprisal, stronger where the character was less expected", style="dim")
+        else:
+            _, q, _ = self.analysis.cap.unit_name(self.unit_index)
+            signed = q in self.analysis.ckpt.config.kind.signed
+            text = Text("colour: the unit, low ", style="dim")
+            for k in range(7):
+                level = round(k * (palette.LEVELS - 1) / 6)
+                text.append(" ", cell_style(self.app, level, signed))
+            text.append(" high" + (" (0 = background)" if signed else ""), style="dim")
+        if self.view.guesses:
+            text.append(" · rows under a line: the 5 likeliest next characters, stronger = likelier (d hides)",
+                        style="dim")
+        return text
 
     def action_move(self, d: int) -> None:
         self.view.move_to(self.view.cursor + d)
@@ -263,6 +295,7 @@ class KarpathyScreen(Screen):
     def action_guesses(self) -> None:
         self.view.guesses = not self.view.guesses
         self.view.move_to(self.view.cursor)
+        self._update()  # the legend names the rows only while they show
 
     def action_select(self) -> None:
         """v marks where a span starts; v again ends it and finds the units that mark it."""
@@ -301,17 +334,15 @@ class KarpathyScreen(Screen):
         guesses = a.guesses(start, end)
         title = f"{a.ckpt.name} {self._label()} on {a.source}"
         stem = f"karpathy-{a.ckpt.name}-{self._label().split(' (')[0].replace(' ', '-')}"
-        written = []
-        for suffix, render in ((".html", to_html), (".svg", to_svg)):
-            path = self.export_dir / f"{stem}{suffix}"
-            try:
-                atomic_write_bytes(path, render(a.text[start:end], values, guesses, title).encode("utf-8"))
-                written.append(path.name)
-            except OSError as e:
-                self.note = f"cannot write {path}: {e.strerror or e}"
-                self._update()
-                return
-        self.note = f"wrote {' and '.join(safe_text(w) for w in written)} in {safe_text(str(self.export_dir))}"
+        files = [(self.export_dir / safe_file_name(stem, suffix), render(a.text[start:end], values, guesses, title)
+                  .encode("utf-8")) for suffix, render in ((".html", to_html), (".svg", to_svg))]
+        try:
+            atomic_write_all(files)  # both or neither
+        except OSError as e:
+            self.note = safe_text(f"cannot write {files[0][0]}: {e.strerror or e}", 200)
+            self._update()
+            return
+        self.note = f"wrote {' and '.join(safe_text(p.name) for p, _ in files)} in {safe_text(str(self.export_dir))}"
         self._update()
 
     def action_choose(self) -> None:

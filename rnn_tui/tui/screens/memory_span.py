@@ -1,12 +1,15 @@
-"""The memory-span screen: how much the next-character distribution moves when the input k steps back changes.
+"""The memory-span screen: which remembers longer? How much the next-character distribution moves when
+the input k steps back changes.
 
-Opens on the curve at the cursor for the model in the viewer (with its clamp,
-if one is on), computed on a worker: one random replacement per lag first
-(under a second for k = 1…200), then refined to the mean over three. Keys
-compare the bundled cell types on the same text, switch to the median over many
-positions of that text, replace every lag by one chosen character instead of
-random ones, and add the gradient-saliency curve, which needs torch and is
-imported only then.
+On a bundled model it opens on every bundled cell type (RNN, GRU, LSTM: whatever
+`bundled_per_cell` finds, so a new cell type joins by shipping a model) read on
+the same text, each a median over many positions, since one position's curve is
+mostly noise. `M` shows the viewer's own model at the cursor (with its clamp, if
+one is on; what a model of one's own opens on): one random replacement per lag
+first (under a second for k = 1…200), then the mean over three. `R` replaces
+every lag by one chosen character instead, and `G` adds the gradient-saliency
+curve, which needs torch and is imported only then. Before there are 200
+characters of history, the text is the model's held-out passage.
 """
 
 from __future__ import annotations
@@ -33,18 +36,21 @@ from ...analysis.memory_span import (
     memory_span,
     spread_positions,
 )
-from ...core.cells import Cell, Model
+from ...core.cells import CELLS, Cell, Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
 from .. import torch_boundary
 from ..panels.curve_plot import Curve, plot
 from .dialogs import ForceChar
+from .help import show_help
 
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
 CONTEXT = 2000  # characters every compared model reads before the cursor
 SALIENCY = ("∇", Style(color="#cc79a7"))
+# lines of cell types without a marker of their own (Okabe-Ito colours, apart for colour-blind eyes)
+LINE_STYLES = (Style(color="#d55e00"), Style(color="#0072b2"), Style(color="#f0e442"), Style(color="#999999"))
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
 DENSITY = "░▒▓█"
 SPAN_THRESHOLD = 1e-3  # nats: "remembers" a lag whose replacement moves the distribution this much
@@ -62,6 +68,8 @@ class SpanRequest:
     state: np.ndarray  # the exact state before window[0]
     text: str  # up to CONTEXT characters ending at the cursor, for comparisons and medians
     corpus: str | None = None
+    bundled: bool = False  # a bundled model: open on the cell types compared
+    source: str = "the text up to the cursor"
     curves: dict[str, Curve] = field(default_factory=dict)
     # the models compared by cell type: one bundled model per cell that knows the text
     candidates: Callable[[str, str | None], dict[str, Checkpoint]] = bundled_per_cell
@@ -71,17 +79,22 @@ class MemorySpanScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="span.close"),
-        Binding("c", "compare", "Cell types", id="span.compare", tooltip="the bundled RNN, GRU and LSTM on this text"),
-        Binding("m", "median", "Median", id="span.median", tooltip="median over many positions of this text"),
-        Binding("g", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
-        Binding("r", "replacement", "Replace with…", id="span.replacement",
+        Binding("v", "compare", "Cell types", id="span.compare",
+                tooltip="compare the bundled RNN, GRU and LSTM: medians over positions of this text"),
+        Binding("M", "cursor", "This model", id="span.cursor", tooltip="the viewer's model, at the cursor"),
+        Binding("G", "saliency", "Gradient", id="span.saliency", tooltip="gradient saliency (needs torch)"),
+        Binding("R", "replacement", "Replace with…", id="span.replacement",
                 tooltip="replace every lag by one chosen character instead of random ones"),
+        Binding("question_mark", "help", "Help", id="span.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Memory span keys")
 
     def __init__(self, request: SpanRequest) -> None:
         super().__init__()
         self.request = request
-        self.mode = "cursor"  # or "compare", "median"
+        self.mode = "compare" if request.bundled else "cursor"
         self.note = ""
         self.influence: np.ndarray | None = None  # KL per lag of the viewer's model at the cursor
 
@@ -94,7 +107,10 @@ class MemorySpanScreen(ModalScreen):
 
     def on_mount(self) -> None:
         self._title()
-        self.run_cursor()
+        if self.mode == "compare":
+            self.run_compare()
+        else:
+            self.run_cursor()
 
     def on_resize(self) -> None:
         self._draw()
@@ -106,7 +122,7 @@ class MemorySpanScreen(ModalScreen):
         """The curve at the cursor: random replacements, refined pass by pass, or one chosen character."""
         r = self.request
         total = None
-        label, kind = r.model.config.cell, r.model.config.kind
+        label = r.model.config.cell
         for k in range(PASSES if chosen is None else 1):
             curve = memory_span(r.model, r.window, state=r.state, rng=np.random.default_rng(k), chosen=chosen)
             total = curve.kl[0] if total is None else total + curve.kl[0]
@@ -117,11 +133,12 @@ class MemorySpanScreen(ModalScreen):
                    f"every lag replaced by {r.vocab.glyphs[chosen]!r} (no value where it was that already)")
             note = how + (f"; only {len(curve.lags)} characters of history, so lags stop there"
                           if curve.clipped else "")
-            curves = {label: self._curve(kind, safe_text(r.name), curve.lags, mean)}
+            curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean, kind=r.model.config.kind)}
             self.app.call_from_thread(self._update, curves, note, mean)
 
     @work(thread=True, exclusive=True, group="span")
-    def run_compare(self, median: bool) -> None:
+    def run_compare(self) -> None:
+        """Each bundled cell type on the same text, as the median over positions spread along it."""
         r = self.request
         models = r.candidates(r.text, r.corpus)
         if not models:
@@ -130,27 +147,20 @@ class MemorySpanScreen(ModalScreen):
         # a transformer's window: lags run past it, to show where its memory ends
         windows = [ckpt.config.context for ckpt in models.values() if hasattr(ckpt.config, "context")]
         max_lag = max([DEFAULT_MAX_LAG, *(w + w // 8 for w in windows)])
-        if median:
-            try:
-                positions = spread_positions(len(r.text), max_lag, MEDIAN_POSITIONS)
-            except ValueError as e:
-                self.app.call_from_thread(self._update, {}, str(e), None)
-                return
+        try:
+            positions = spread_positions(len(r.text), max_lag, MEDIAN_POSITIONS)
+        except ValueError as e:
+            self.app.call_from_thread(self._update, {}, str(e), None)
+            return
         lags = np.unique([*lag_grid(max_lag), *(k for w in windows for k in (w // 2, w, w + 1))])
         curves: dict[str, Curve] = {}
-        for cell, ckpt in models.items():
-            ids = ckpt.vocab.encode(r.text)
-            if median:
-                span = memory_span(ckpt.model(), ids, positions=positions, lags=lags)
-            else:
-                span = memory_span(ckpt.model(), ids, lags=np.arange(1, max_lag + 1))
+        for k, (cell, ckpt) in enumerate(models.items()):
+            span = memory_span(ckpt.model(), ckpt.vocab.encode(r.text), positions=positions, lags=lags)
             if get_current_worker().is_cancelled:
                 return
-            curves[cell] = self._curve(ckpt.config.kind, ckpt.config.label, span.lags, span.median())
-            what = (f"median over {len(positions)} positions of the text" if median
-                    else "the same text up to the cursor, one random replacement per lag")
-            self.app.call_from_thread(self._update, dict(curves), f"bundled models, {what}" + _window_words(windows),
-                                      None)
+            curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median(), k, ckpt.config.kind)
+            note = f"bundled models on {r.source}, median over {len(positions)} positions" + _window_words(windows)
+            self.app.call_from_thread(self._update, dict(curves), note, None)
 
     @work(thread=True, exclusive=True, group="span")
     def run_saliency(self) -> None:
@@ -167,12 +177,12 @@ class MemorySpanScreen(ModalScreen):
     def action_compare(self) -> None:
         self.mode = "compare"
         self._title()
-        self.run_compare(False)
+        self.run_compare()
 
-    def action_median(self) -> None:
-        self.mode = "median"
+    def action_cursor(self) -> None:
+        self.mode = "cursor"
         self._title()
-        self.run_compare(True)
+        self.run_cursor()
 
     def action_saliency(self) -> None:
         self.run_saliency()
@@ -192,9 +202,15 @@ class MemorySpanScreen(ModalScreen):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def _curve(self, kind: Cell, name: str, lags: np.ndarray, values: np.ndarray) -> Curve:
-        marker, colour = kind.marker
-        return Curve(name, marker, lags, values, Style(color=colour or None))
+    def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray, k: int = 0,
+               kind: Cell | None = None) -> Curve:
+        """A cell type's curve in its own letter and colour (the cell class, or the model's kind, says
+        which), else the k-th of LINE_STYLES."""
+        kind = kind or CELLS.get(cell)
+        if kind is not None:
+            marker, colour = kind.marker
+            return Curve(name, marker, lags, values, Style(color=colour or None))
+        return Curve(name, cell[:1].upper() or "*", lags, values, LINE_STYLES[k % len(LINE_STYLES)])
 
     def _update(self, curves: dict[str, Curve] | None, note: str, influence: np.ndarray | None) -> None:
         if curves is not None:
@@ -205,9 +221,9 @@ class MemorySpanScreen(ModalScreen):
         self._draw()
 
     def _title(self) -> None:
-        what = {"cursor": "at the cursor", "compare": "cell types", "median": "median over positions"}
-        self.query_one("#span-title", Static).update(
-            Text(f"Memory span, {what[self.mode]}: KL nats when the character k back is replaced", style="bold"))
+        what = {"cursor": f"{safe_text(self.request.name)} at the cursor",
+                "compare": "which cell type remembers longer?"}
+        self.query_one("#span-title", Static).update(Text(f"Memory span: {what[self.mode]}", style="bold"))
 
     def _draw(self) -> None:
         if not self.is_mounted:
@@ -217,13 +233,16 @@ class MemorySpanScreen(ModalScreen):
         size = plot_widget.size
         if curves:
             width = size.width or self.app.size.width
-            legend = _legend([Text(f"{c.marker} {c.label}" + _span_words(c), style=c.style) for c in curves], width)
+            legend = _legend([Text(f"─{c.marker} {c.label}" + _span_words(c), style=c.style) for c in curves],
+                             width)
             lines = plot(curves, width, max(3, (size.height or 10) - 2 - len(legend)))
             plot_widget.update(Text("\n").join([*lines, *legend]))
         else:
             plot_widget.update(Text("computing…", style="dim"))
         self.query_one("#span-text", Static).update(self._influence_text(self.app.size.width))
-        self.query_one("#span-note", Static).update(Text(self.note))
+        meaning = (f"Up: how far the next-character distribution moves (KL, nats) when the character k back is "
+                   f"replaced. Span: the farthest k that still moves it {SPAN_THRESHOLD:g} nats. ")
+        self.query_one("#span-note", Static).update(Text(meaning + self.note))
 
     def _influence_text(self, width: int) -> Text:
         """The characters before the cursor, each on a background as strong as its influence, and

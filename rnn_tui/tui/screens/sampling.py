@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from ...analysis.sampling_view import stages
 from ...core.sampling import MODES, Sampler
 from ...core.vocab import Vocab
+from .help import show_help
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 STAGE_STYLES = (Style(color="#9e9e9e"), Style(color="#56b4e9"), Style(color="#e69f00"))
@@ -39,12 +40,18 @@ class SamplingScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sampling.close"),
-        Binding("plus,equals_sign,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter"),
-        Binding("minus,down", "temperature(0.8)", "t ×0.8", id="sampling.colder"),
+        Binding("t,down", "temperature(0.8)", "t ×0.8", id="sampling.colder", key_display="t ↓"),
+        Binding("T,up", "temperature(1.25)", "t ×1.25", id="sampling.hotter", key_display="T ↑"),
         Binding("m", "mode", "Mode", id="sampling.mode", tooltip="sample, argmax, top-k, top-p"),
-        Binding("right_square_bracket,right", "cut(1)", "k/p up", id="sampling.more"),
-        Binding("left_square_bracket,left", "cut(-1)", "k/p down", id="sampling.fewer"),
+        Binding("right", "cut(1)", "k/p up", id="sampling.more", key_display="→",
+                tooltip="widen the top-k / top-p cut"),
+        Binding("left", "cut(-1)", "k/p down", id="sampling.fewer", key_display="←",
+                tooltip="narrow the top-k / top-p cut"),
+        Binding("question_mark", "help", "Help", id="sampling.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Sampling explained: keys")
 
     def __init__(self, logits: np.ndarray, vocab: Vocab, sampler: Sampler,
                  on_change: Callable[[Sampler], None] | None = None) -> None:

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -25,6 +25,7 @@ from ...analysis.analysed import Analysis
 from ...analysis.saturation import GateSaturation, saturation
 from ...core.safe import safe_text
 from ..messages import PointChosen
+from .help import show_help
 from .unit_view import SelectUnit
 
 DOTS = " ·•●"
@@ -94,17 +95,21 @@ class Scatter(Widget):
             self.post_message(PointChosen())
 
 
-class SaturationScreen(Screen):
+class SaturationScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
         Binding("escape", "close", "Back", id="saturation.close"),
-        Binding("left,h", "move(-1, 0)", "←", show=False, id="saturation.left"),
-        Binding("right,l", "move(1, 0)", "→", show=False, id="saturation.right"),
+        Binding("left", "move(-1, 0)", "←", show=False, id="saturation.left"),
+        Binding("right", "move(1, 0)", "→", show=False, id="saturation.right"),
         Binding("up,k", "move(0, 1)", "↑", show=False, id="saturation.up"),
         Binding("down,j", "move(0, -1)", "↓", show=False, id="saturation.down"),
         Binding("tab", "next_plot", "Next plot", id="saturation.next"),
         Binding("enter", "choose", "Select unit", id="saturation.choose"),
+        Binding("question_mark", "help", "Help", id="saturation.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Gate saturation keys")
 
     def __init__(self, analysis: Analysis, on_select: SelectUnit) -> None:
         super().__init__()

@@ -29,6 +29,7 @@ from ...analysis.side_by_side import SideBySide
 from ...core.safe import glyph, safe_text
 from ...core.text import unescape
 from .dialogs import TextPrompt
+from .help import show_help
 
 BARS = "▁▂▃▄▅▆▇█"
 MAX_BITS = 8.0
@@ -62,11 +63,15 @@ class SideBySideScreen(ModalScreen):
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="sbs.close"),
         Binding("space", "play", "Play/pause", id="sbs.play"),
-        Binding("right,l", "step", "Step", id="sbs.step"),
-        Binding("left,h", "back", "Back one", id="sbs.back"),
+        Binding("right", "step", "Step", id="sbs.step"),
+        Binding("left", "back", "Back one", id="sbs.back"),
         Binding("f", "force", "Force", id="sbs.force", tooltip="the next key typed goes into every model"),
         Binding("p", "prime", "Prime", id="sbs.prime", tooltip="teacher-force a text into every model"),
+        Binding("question_mark", "help", "Help", id="sbs.help"),
     ]
+
+    def action_help(self) -> None:
+        show_help(self, "Side by side keys")
 
     def __init__(self, sbs: SideBySide) -> None:
         super().__init__()
