@@ -146,7 +146,7 @@ def stream_logits(model: CharTransformer, ids: torch.Tensor) -> torch.Tensor:
     """Logits (T, V) after each character of one stream from an empty window, by the viewer's window rule."""
     was_training = model.training
     model.eval()
-    out = torch.empty(len(ids), model.head.out_features)
+    out = torch.empty(len(ids), model.head.out_features, dtype=model.head.weight.dtype)
     for start, stop, first in windows(len(ids), model.context):
         out[first:stop] = model(ids[start:stop].view(1, -1))[0, first - start :]
     model.train(was_training)

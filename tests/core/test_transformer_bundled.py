@@ -25,6 +25,9 @@ def bundled():
 
 
 def test_numpy_logits_match_torch_on_held_out_text(bundled):
+    """Within float32's own rounding: on this model's logits (up to ~18) torch in float32 is itself
+    2.5e-5 from the float64 forward, so the bound is 3e-5 against torch, and numpy must be at least
+    as close to the float64 forward as torch's float32 is."""
     torch = pytest.importorskip("torch")
     from rnn_tui.train.transformer import CharTransformer, stream_logits
 
@@ -33,14 +36,17 @@ def test_numpy_logits_match_torch_on_held_out_text(bundled):
     net = CharTransformer(c.vocab_size, c.layers, c.hidden, c.heads, c.context, c.hidden)
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ckpt.tensors.items()})
     want = stream_logits(net, torch.from_numpy(ids)).numpy()
+    exact = stream_logits(net.double(), torch.from_numpy(ids)).numpy()
     _, got, _ = ckpt.model().forward(ids)
-    assert np.abs(got - want).max() <= 1e-5
+    assert np.abs(got - want).max() <= 3e-5
+    assert np.abs(got - exact).max() <= np.abs(want - exact).max()
 
 
 def test_the_cached_step_equals_the_batched_forward(bundled):
+    """To float32's rounding at these logits' size, as above (one-row products against batched ones)."""
     ckpt, ids = bundled
     model = ckpt.model()
     _, stepped, acts_stepped = model.run(ids)
     _, batched, acts_batched = model.forward(ids, capture=True)
-    assert np.abs(stepped - batched).max() <= 1e-5
+    assert np.abs(stepped - batched).max() <= 3e-5
     assert np.abs(acts_stepped - acts_batched).max() <= 1e-4 * max(1.0, float(np.abs(acts_batched).max()))
