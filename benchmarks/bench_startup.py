@@ -6,7 +6,10 @@ complete first screen (the viewer's comes in bursts after the status line; the
 end is the last byte before 0.3 s of silence). The opening unit (the largest
 variance over a built-in passage, with every unit's range) in <= 50 ms.
 
-    python benchmarks/bench_startup.py [--baseline DIR]
+`--also NAME` measures the first frame of another bundled model in the same
+interleaved runs (a transformer against the default LSTM).
+
+    python benchmarks/bench_startup.py [--baseline DIR] [--also shakespeare-transformer]
 """
 
 from __future__ import annotations
@@ -51,26 +54,34 @@ def opening_unit_ms() -> list[float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout, measured in the same run")
+    ap.add_argument("--also", action="append", default=[], help="another bundled model, measured in the same run")
     args = ap.parse_args()
     print(machine())
     bare, app, base = [], [], []
+    also: dict[str, list[float]] = {name: [] for name in args.also}
     for _ in range(RUNS):  # interleaved, so a busy moment hits all of them alike
         bare.append(first_frame([sys.executable, str(HERE / "bare_app.py")], b"bare-app-ready"))
         # the status bar names the model once the whole first frame is composed
         app.append(first_frame([sys.executable, "-m", "rnn_tui"], b"shakespeare-lstm", HERE.parent))
         if args.baseline:
             base.append(first_frame([sys.executable, "-m", "rnn_tui"], b"shakespeare-lstm", args.baseline))
+        for name, times in also.items():
+            times.append(first_frame([sys.executable, "-m", "rnn_tui", name], name.encode(), HERE.parent))
     unit = opening_unit_ms()
     rows = [("bare Textual app", f"{statistics.median(bare):.3f}", f"{min(bare):.3f}", f"{max(bare):.3f}"),
             ("rnn-tui, default model", f"{statistics.median(app):.3f}", f"{min(app):.3f}", f"{max(app):.3f}")]
     if base:
         rows.append(("baseline checkout, default model", f"{statistics.median(base):.3f}", f"{min(base):.3f}",
                      f"{max(base):.3f}"))
+    for name, times in also.items():
+        rows.append((f"rnn-tui {name}", f"{statistics.median(times):.3f}", f"{min(times):.3f}", f"{max(times):.3f}"))
     rows.append(("opening unit (passage stats), s", f"{statistics.median(unit) / 1e3:.3f}",
                  f"{min(unit) / 1e3:.3f}", f"{max(unit) / 1e3:.3f}"))
     print(table(rows, ("first frame through a pty", f"median s of {RUNS}", "best s", "worst s")))
     b, a, u = statistics.median(bare), statistics.median(app), statistics.median(unit)
     ok = a <= 0.6 and a / b <= 1.5 and u <= 50
+    for name, times in also.items():
+        print(f"{name}: {statistics.median(times) / a:.2f}x the default model's first frame")
     print(f"ratio {a / b:.2f}x the bare app; opening unit {u:.0f} ms; targets <= 0.6 s, <= 1.5x, <= 50 ms: "
           f"{'met' if ok else 'NOT met'}; load {open('/proc/loadavg').read().strip()}")
     return verdict(ok)

@@ -68,6 +68,17 @@ def make_checkpoint(tmp_path_factory) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
+def transformer_checkpoint(tmp_path_factory) -> Path:
+    """A random 2-layer transformer, width 32, 4 heads, a window of 64 characters, over ASCII_CHARS."""
+    from rnn_tui.core.transformer import TransformerConfig
+
+    vocab = Vocab(ASCII_CHARS)
+    config = TransformerConfig("transformer", 2, 32, len(vocab), 4, 64)
+    path = tmp_path_factory.mktemp("transformer") / "transformer-2x32.safetensors"
+    return save(path, config, vocab, normal_tensors(config, 0, 0.3), {"corpus": "random weights", "seed": 0})
+
+
+@pytest.fixture(scope="session")
 def lstm_checkpoint(make_checkpoint) -> Path:
     return make_checkpoint("lstm")
 

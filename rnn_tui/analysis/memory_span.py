@@ -89,7 +89,7 @@ def bundled_per_cell(text: str, corpus: str | None = None) -> dict[str, Checkpoi
         same = corpus is not None and ckpt.provenance.get("corpus") == corpus
         if cell not in found or (same and found[cell].provenance.get("corpus") != corpus):
             found[cell] = ckpt
-    return {cell: found[cell] for cell in CELLS if cell in found}
+    return {cell: found[cell] for cell in (*CELLS, "transformer") if cell in found}
 
 
 def random_replacements(originals: np.ndarray, vocab_size: int, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -135,20 +135,14 @@ def memory_span(model: Model, ids: Sequence[int] | np.ndarray, positions: Sequen
         repl = np.full((P, K, 1), chosen, dtype=np.int64)
     else:
         repl = random_replacements(originals.reshape(-1), V, replacements, rng).reshape(P, K, replacements)
-    edges = group_edges(lags_)
-    starts = {int(t - e) for t in positions for e in np.unique(edges)}  # reruns begin after these positions
-    states, base_logits = _states_and_logits(model, ids, sorted(starts), positions, state)
-    base = log_softmax(base_logits)  # (P, V)
     R = repl.shape[2]
-    chunk = max(1, MAX_STREAMS // (K * R))
     kl = np.empty((P, K, R), dtype=np.float64)
-    for i in range(0, P, chunk):
-        pos = positions[i : i + chunk]
-        logits = _perturbed_logits(model, ids, pos, lags_, edges, repl[i : i + chunk], states)
-        pert = log_softmax(logits)  # (K, p, R, V), lags descending
-        b = base[i : i + chunk]
-        kl[i : i + chunk] = (np.exp(b)[:, None, None] * (b[:, None, None] - pert.transpose(1, 0, 2, 3)))[
-            :, ::-1].sum(-1)
+    if hasattr(model, "replaced_logits"):  # a model that reads a window reruns only what a replacement changes
+        logits, base_logits = model.replaced_logits(ids, positions, lags_, repl, state)
+        b = log_softmax(base_logits)
+        kl[:] = (np.exp(b)[:, None, None] * (b[:, None, None] - log_softmax(logits))).sum(-1)
+    else:
+        _recurrent_kl(model, ids, positions, lags_, repl, state, kl)
     kl = np.maximum(kl, 0.0)  # rounding can leave an unchanged distribution a hair below zero
     same = repl == originals[:, :, None]  # a chosen character equal to the original tells nothing
     if same.any():
@@ -159,6 +153,24 @@ def memory_span(model: Model, ids: Sequence[int] | np.ndarray, positions: Sequen
     else:
         mean = kl.mean(axis=2)
     return SpanCurve(lags_, mean, positions, int(asked.max()))
+
+
+def _recurrent_kl(model: Model, ids: np.ndarray, positions: np.ndarray, lags: np.ndarray, repl: np.ndarray,
+                  state: np.ndarray | None, kl: np.ndarray) -> None:
+    """kl[p, j, r] for a recurrent model: reruns batched in segments (see the module's docstring)."""
+    P, K, R = repl.shape
+    edges = group_edges(lags)
+    starts = {int(t - e) for t in positions for e in np.unique(edges)}  # reruns begin after these positions
+    states, base_logits = _states_and_logits(model, ids, sorted(starts), positions, state)
+    base = log_softmax(base_logits)  # (P, V)
+    chunk = max(1, MAX_STREAMS // (K * R))
+    for i in range(0, P, chunk):
+        pos = positions[i : i + chunk]
+        logits = _perturbed_logits(model, ids, pos, lags, edges, repl[i : i + chunk], states)
+        pert = log_softmax(logits)  # (K, p, R, V), lags descending
+        b = base[i : i + chunk]
+        kl[i : i + chunk] = (np.exp(b)[:, None, None] * (b[:, None, None] - pert.transpose(1, 0, 2, 3)))[
+            :, ::-1].sum(-1)
 
 
 def _states_and_logits(model: Model, ids: np.ndarray, starts: list[int], positions: np.ndarray,

@@ -1,4 +1,4 @@
-"""Two or three models read the same characters; compare what each expected, character by character.
+"""Two to four models read the same characters; compare what each expected, character by character.
 
 All models are fed every character (a prime, a text to analyse, a forced
 character, or one the leader samples), so their rows line up position by
@@ -21,7 +21,7 @@ from ..core.safe import glyph, safe_text
 from ..core.sampling import Sampler, softmax
 from ..core.vocab import Vocab
 
-MAX_MODELS = 3  # three columns of top-5 fit 80 columns; more would not be readable
+MAX_MODELS = 4  # four columns of top-5 fit 80 columns (the RNN, GRU, LSTM and transformer); more would not
 LN2 = float(np.log(2))
 
 

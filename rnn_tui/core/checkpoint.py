@@ -27,6 +27,7 @@ from .cells.model import transposed
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
+from .transformer import TransformerConfig
 from .vocab import Vocab
 
 Progress = Callable[[int, int], None]  # (bytes read, bytes in all)
@@ -46,8 +47,9 @@ MAX_HEADER_BYTES = 16 << 20  # the safetensors header: the tensor table and the 
 MAX_DOCUMENT_BYTES = 4 << 20  # the rnn_tui document (JSON limits in `bounded_json`: depth, digits, strings)
 MAX_VOCAB = 65_536  # characters
 MAX_LAYERS, MAX_HIDDEN = 8, 8192
-# tensors in one file: the largest model has 35 (8 LSTM layers of 4, an embedding, a head of 2); the rest
-# of the room is for extra arrays a converter kept, which are ignored
+MAX_CONTEXT = 4096  # a transformer's window, characters
+# tensors in one file: the largest recurrent model has 35 (8 LSTM layers of 4, an embedding, a head of 2), a
+# transformer of 8 blocks 102; the rest of the room is for extra arrays a converter kept, which are ignored
 MAX_TENSORS = 256
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
 _CHUNK = 16 << 20  # bytes read (and converted) at a time: progress, and no second copy of a big tensor
@@ -69,7 +71,7 @@ class Checkpoint:
         return self.path.name.removesuffix(".safetensors")
 
     def model(self) -> Model:
-        return Model(self.config, self.tensors)
+        return self.config.build(self.tensors)
 
 
 
@@ -105,6 +107,8 @@ def document(config: Config, vocab: Vocab, provenance: dict[str, Any] | None = N
         "vocab": list(vocab.chars),
         "provenance": prov,
     }
+    if isinstance(config, TransformerConfig):
+        doc.update(heads=config.heads, context=config.context, mlp=config.hidden)
     if analysis:
         doc["analysis"] = analysis
     return doc
@@ -341,8 +345,8 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
         raise bad(f"format version {_shown(version)} is not supported (this rnn-tui reads version {VERSION}); "
                   "upgrade rnn-tui or re-export the model")
     cell = doc.get("cell")
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)})")
+    if not isinstance(cell, str) or (cell not in CELLS and cell != "transformer"):
+        raise bad(f"unknown cell {_shown(cell)} (expected one of {', '.join(CELLS)}, transformer)")
     layers, hidden = doc.get("layers"), doc.get("hidden")
     if not json_int(layers, 1, MAX_LAYERS):
         raise bad(f"layers must be an integer from 1 to {MAX_LAYERS}, got {_shown(layers)}")
@@ -369,7 +373,24 @@ def parse_document(path: Path, doc: Any) -> tuple[Config, Vocab, dict[str, Any]]
     provenance = doc.get("provenance") or {}
     if not isinstance(provenance, dict):
         raise bad("provenance must be a JSON object")
+    if cell == "transformer":
+        return _transformer_config(doc, layers, hidden, len(vocab), bad), vocab, provenance
     return Config(cell, layers, hidden, len(vocab), embed_dim), vocab, provenance
+
+
+def _transformer_config(doc: dict[str, Any], layers: int, hidden: int, vocab_size: int,
+                        bad: Callable[[str], CheckpointError]) -> TransformerConfig:
+    """A transformer's document adds its heads, its context and its MLP's width (that of the residual stream)."""
+    heads, context, mlp = doc.get("heads"), doc.get("context"), doc.get("mlp")
+    if not json_int(heads, 1, hidden) or hidden % heads:
+        raise bad(f"heads must be an integer from 1 to {hidden} that divides hidden, got {_shown(heads)}")
+    if not json_int(context, 1, MAX_CONTEXT):
+        raise bad(f"context must be an integer from 1 to {MAX_CONTEXT}, got {_shown(context)}")
+    if mlp != hidden:
+        raise bad(f"a transformer's MLP must be as wide as its residual stream ({hidden}), got {_shown(mlp)}")
+    if doc.get("input") != "embedding" or doc.get("embed_dim") != hidden:
+        raise bad(f"a transformer's input is an embedding of width hidden ({hidden})")
+    return TransformerConfig("transformer", layers, hidden, vocab_size, heads, context)
 
 
 def check_tensors(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
@@ -399,7 +420,7 @@ def probe(path: Path, config: Config, tensors: dict[str, np.ndarray]) -> None:
     """
     ids = np.unique(np.linspace(0, config.vocab_size - 1, num=8).astype(np.int64))
     with np.errstate(all="ignore"):
-        model = Model(config, {k: tensors[k] for k in config.shapes()})
+        model = config.build({k: tensors[k] for k in config.shapes()})
         state, logits, _ = model.forward(np.stack([ids, ids[::-1]], axis=1))
         finite = np.isfinite(model.input_table).all() and np.isfinite(logits).all() and np.isfinite(state).all()
     if not finite:

@@ -77,6 +77,8 @@ class Session:
         self._ring_acts = np.empty((ring, c.layers, len(c.quantities), c.hidden), dtype=np.float32)
         self._ring_logits = np.empty((ring, c.vocab_size), dtype=np.float32)
         self._ring_at = np.full(ring, -1, dtype=np.int64)  # the position each ring slot holds
+        # a model whose state one step's activations do not give (a transformer's window) keeps it here
+        self._ring_states = None if model.rebuilds_state_from_acts else [None] * ring
         # changes whenever a position already seen may now hold another character
         # (a branch, a prime typed mid-way, a reset), so views know to drop caches
         self.revision = 0
@@ -279,12 +281,14 @@ class Session:
         if (p + 1) % self.interval == 0 and len(self._snapshots) == (p + 1) // self.interval:
             with self.lock:
                 self._snapshots.append(self.state)
-        self._remember(p, self.acts, self.logits)
+        self._remember(p, self.acts, self.logits, self.state)
 
-    def _remember(self, position: int, acts: np.ndarray, logits: np.ndarray) -> None:
+    def _remember(self, position: int, acts: np.ndarray, logits: np.ndarray, state: np.ndarray) -> None:
         """Keep an exact step in the ring, and tell the listeners."""
         slot = position % len(self._ring_at)
         self._ring_acts[slot], self._ring_logits[slot] = acts, logits
+        if self._ring_states is not None:
+            self._ring_states[slot] = state
         self._ring_at[slot] = position
         for listener in self.listeners:
             listener.stepped(position, acts, logits)
@@ -313,11 +317,13 @@ class Session:
         slot = position % len(self._ring_at)
         if self._ring_at[slot] == position:
             acts, logits = self._ring_acts[slot].copy(), self._ring_logits[slot].copy()
+            if self._ring_states is not None:
+                return self._ring_states[slot].copy(), logits, acts
             return self.model.state_from_acts(acts), logits, acts
         j = max(position - 1, 0) // self.interval
         state = self._snapshots[j]
         acts = logits = None
         for p in range(j * self.interval, position + 1):
             state, logits, acts = self._clamps[self._clamp_ids[p]][1].step(state, int(self._ids[p]))
-            self._remember(p, acts, logits)
+            self._remember(p, acts, logits, state)
         return state, logits, acts

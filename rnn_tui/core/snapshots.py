@@ -63,7 +63,7 @@ class Snapshots:
     items: list[Snapshot]
 
     def model(self, k: int) -> Model:
-        return Model(self.config, self.items[k].tensors)
+        return self.config.build(self.items[k].tensors)
 
     def __len__(self) -> int:
         return len(self.items)

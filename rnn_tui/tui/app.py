@@ -39,6 +39,7 @@ from .engine.frames import FrameLoop
 from .engine.view_state import move
 from .messages import Analysed, UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
+from .panels.attention import AttentionPanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
 from .screens.dialogs import ForceChar, PrimePrompt, TextPrompt
@@ -153,7 +154,7 @@ class RnnApp(LessonKeys, FrameLoop):
            tooltip="experiment: hold a unit or gate at a value, or zero (ablate)"),
         _b("X", "release", "Release clamps", "release", group=CLAMP, tooltip="experiment: undo clamping"),
         _b("M", "memory_span", "Memory span", "memory_span",
-           tooltip="experiment: how far back it remembers; compare RNN, GRU, LSTM"),
+           tooltip="experiment: how far back it remembers; compare RNN, GRU, LSTM, transformer"),
         _b("v", "side_by_side", "Side by side: cell types", "side_by_side",
            tooltip="experiment: compare cell types writing the same text"),
         _b("d", "sampling", "Sampling explained", "sampling",
@@ -173,7 +174,10 @@ class RnnApp(LessonKeys, FrameLoop):
             with Horizontal(id="top"):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
-            yield UnitEquationPanel(id="equation")
+            if hasattr(self.session.model, "attention"):  # a transformer: its heads, instead of gate equations
+                yield AttentionPanel(c.heads, v.glyphs, self.glyph_mode, id="equation", classes="-on")
+            else:
+                yield UnitEquationPanel(id="equation")
             yield HeatmapPanel(c.quantities, c.hidden, c.kind.signed, c.kind.state, c.kind.titles, id="heatmap")
             yield TimelinePanel(v.glyphs, c.hidden, id="timeline")
         yield Static(id="too-small")

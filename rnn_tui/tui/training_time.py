@@ -66,7 +66,7 @@ class TrainingTime:
     def model(self) -> Model:
         if self.position not in self._models:  # a few, small: keep them for stepping back and forth
             item = self.items[self.position]
-            self._models[self.position] = self.checkpoint.model() if item is None else Model(self.config, item.tensors)
+            self._models[self.position] = self.checkpoint.model() if item is None else self.config.build(item.tensors)
         return self._models[self.position]
 
     def era(self) -> str:

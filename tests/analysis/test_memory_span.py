@@ -110,6 +110,6 @@ def test_positions_for_a_median_are_spread_over_the_text_with_a_full_window_behi
 
 def test_one_bundled_model_per_cell_type_that_knows_the_text_prefers_the_same_corpus():
     found = bundled_per_cell("ROMEO:\nWhat, ho!", "shakespeare.txt")
-    assert set(found) <= {"rnn", "gru", "lstm"}
+    assert set(found) <= {"rnn", "gru", "lstm", "transformer"}
     assert all(not c.vocab.unknown("ROMEO:\nWhat, ho!") for c in found.values())
     assert all(c.provenance.get("corpus") == "shakespeare.txt" for c in found.values())

@@ -71,7 +71,7 @@ def test_different_vocabularies_are_aligned_on_the_shared_characters_with_a_note
 
 
 def test_more_models_than_fit_or_fewer_than_two_are_refused_with_a_reason():
-    with pytest.raises(ValueError, match=f"4 models do not fit side by side; choose at most {MAX_MODELS}"):
-        SideBySide([entry("rnn", seed=s) for s in range(4)])
+    with pytest.raises(ValueError, match=f"5 models do not fit side by side; choose at most {MAX_MODELS}"):
+        SideBySide([entry("rnn", seed=s) for s in range(5)])
     with pytest.raises(ValueError, match="at least two models"):
         SideBySide([entry("rnn")])

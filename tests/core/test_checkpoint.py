@@ -71,7 +71,7 @@ def bad_files(tmp_path):
     dup_vocab = ["a"] + list(doc["vocab"])[1:-1] + ["a"]
     yield "duplicate", write_raw(tmp_path / "dup.safetensors", tensors, {**doc, "vocab": dup_vocab})
     yield "version 99", write_raw(tmp_path / "ver.safetensors", tensors, {**doc, "version": 99})
-    yield "unknown cell", write_raw(tmp_path / "cell.safetensors", tensors, {**doc, "cell": "transformer"})
+    yield "unknown cell", write_raw(tmp_path / "cell.safetensors", tensors, {**doc, "cell": "mamba"})
     save_file(tensors, str(tmp_path / "plain.safetensors"))
     yield "not an rnn-tui checkpoint", tmp_path / "plain.safetensors"
 

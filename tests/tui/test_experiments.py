@@ -211,7 +211,7 @@ async def test_side_by_side_says_when_the_models_do_not_fit_or_share_a_vocabular
         await pilot.pause()
         text = "\n".join(lines_of(screen))
         assert "aligned on the" in text
-        assert "3 models need 72 columns side by side; this terminal has 60" in text
+        assert "3 models need 61 columns side by side; this terminal has 60" in text
         await pilot.press("f", "!")
         assert "not every model knows '!'" in "\n".join(lines_of(screen))
 

@@ -23,6 +23,7 @@ class LSTMCell(Cell):
     unbounded = frozenset({"c"})
     gates = 4
     state = ("h", "c")
+    unbounded = frozenset({"c"})
     descriptions = {
         "i": "input gate, 0…1: how much of the candidate enters the cell",
         "f": "forget gate, 0…1: how much of the old cell state is kept",

@@ -81,6 +81,10 @@ class Config:
     def parameters(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
+    def build(self, tensors: dict[str, np.ndarray]) -> Model:
+        """The model this configuration describes, on these weights (a transformer's config builds its own)."""
+        return Model(self, tensors)
+
 
 def transposed(config: Config) -> list[str]:
     """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
@@ -124,6 +128,8 @@ class Model:
         self.head_b = t["head.bias"]
         self.clamp: dict[int, Clamp] | None = None
         self._state_rows = [c.quantities.index(n) for n in cell.state]  # where h (and c) sit in a layer's acts
+
+    rebuilds_state_from_acts = True  # `state_from_acts` gives the state after a step; a transformer cannot
 
     def with_clamp(self, clamp: dict[int, Clamp] | None) -> Model:
         """The same weights (shared, not copied) under another clamp: each thread or timeline

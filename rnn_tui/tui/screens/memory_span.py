@@ -36,7 +36,7 @@ from ...analysis.memory_span import (
     memory_span,
     spread_positions,
 )
-from ...core.cells import CELLS, Model
+from ...core.cells import CELLS, Cell, Model
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
@@ -133,7 +133,7 @@ class MemorySpanScreen(ModalScreen):
                    f"every lag replaced by {r.vocab.glyphs[chosen]!r} (no value where it was that already)")
             note = how + (f"; only {len(curve.lags)} characters of history, so lags stop there"
                           if curve.clipped else "")
-            curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean)}
+            curves = {label: self._curve(label, safe_text(r.name), curve.lags, mean, kind=r.model.config.kind)}
             self.app.call_from_thread(self._update, curves, note, mean)
 
     @work(thread=True, exclusive=True, group="span")
@@ -144,19 +144,22 @@ class MemorySpanScreen(ModalScreen):
         if not models:
             self.app.call_from_thread(self._update, {}, "no bundled model knows every character of this text", None)
             return
+        # a transformer's window: lags run past it, to show where its memory ends
+        windows = [ckpt.config.context for ckpt in models.values() if hasattr(ckpt.config, "context")]
+        max_lag = max([DEFAULT_MAX_LAG, *(w + w // 8 for w in windows)])
         try:
-            positions = spread_positions(len(r.text), DEFAULT_MAX_LAG, MEDIAN_POSITIONS)
+            positions = spread_positions(len(r.text), max_lag, MEDIAN_POSITIONS)
         except ValueError as e:
             self.app.call_from_thread(self._update, {}, str(e), None)
             return
+        lags = np.unique([*lag_grid(max_lag), *(k for w in windows for k in (w // 2, w, w + 1))])
         curves: dict[str, Curve] = {}
         for k, (cell, ckpt) in enumerate(models.items()):
-            span = memory_span(ckpt.model(), ckpt.vocab.encode(r.text), positions=positions,
-                               lags=lag_grid(DEFAULT_MAX_LAG))
+            span = memory_span(ckpt.model(), ckpt.vocab.encode(r.text), positions=positions, lags=lags)
             if get_current_worker().is_cancelled:
                 return
-            curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median(), k)
-            note = f"bundled models on {r.source}, median over {len(positions)} positions"
+            curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median(), k, ckpt.config.kind)
+            note = f"bundled models on {r.source}, median over {len(positions)} positions" + _window_words(windows)
             self.app.call_from_thread(self._update, dict(curves), note, None)
 
     @work(thread=True, exclusive=True, group="span")
@@ -199,11 +202,13 @@ class MemorySpanScreen(ModalScreen):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray, k: int = 0) -> Curve:
-        """A cell type's curve in its own letter and colour (the cell class says which), else the k-th of
-        LINE_STYLES."""
-        if cell in CELLS:
-            marker, colour = CELLS[cell].marker
+    def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray, k: int = 0,
+               kind: Cell | None = None) -> Curve:
+        """A cell type's curve in its own letter and colour (the cell class, or the model's kind, says
+        which), else the k-th of LINE_STYLES."""
+        kind = kind or CELLS.get(cell)
+        if kind is not None:
+            marker, colour = kind.marker
             return Curve(name, marker, lags, values, Style(color=colour or None))
         return Curve(name, cell[:1].upper() or "*", lags, values, LINE_STYLES[k % len(LINE_STYLES)])
 
@@ -227,10 +232,11 @@ class MemorySpanScreen(ModalScreen):
         plot_widget = self.query_one("#span-plot", Static)
         size = plot_widget.size
         if curves:
-            lines = plot(curves, size.width or self.app.size.width, max(3, (size.height or 10) - 3))
-            legend = Text("   ").join(Text(f"─{c.marker} {c.label}" + _span_words(c), style=c.style)
-                                        for c in curves)
-            plot_widget.update(Text("\n").join([*lines, legend]))
+            width = size.width or self.app.size.width
+            legend = _legend([Text(f"─{c.marker} {c.label}" + _span_words(c), style=c.style) for c in curves],
+                             width)
+            lines = plot(curves, width, max(3, (size.height or 10) - 2 - len(legend)))
+            plot_widget.update(Text("\n").join([*lines, *legend]))
         else:
             plot_widget.update(Text("computing…", style="dim"))
         self.query_one("#span-text", Static).update(self._influence_text(self.app.size.width))
@@ -257,6 +263,26 @@ class MemorySpanScreen(ModalScreen):
             chars.append(g, Style(bgcolor=RAMP[level], color="#ffffff" if level < 4 else "#000000"))
             density.append(DENSITY[level * len(DENSITY) // len(RAMP)])
         return Text("\n").join([chars, density])
+
+
+def _legend(items: list[Text], width: int) -> list[Text]:
+    """The curves' names in lines of at most `width` (four models do not fit one line of 80)."""
+    lines: list[Text] = [Text()]
+    for item in items:
+        if lines[-1].cell_len and lines[-1].cell_len + 3 + item.cell_len > width:
+            lines.append(Text())
+        if lines[-1].cell_len:
+            lines[-1].append("   ")
+        lines[-1].append_text(item)
+    return lines
+
+
+def _window_words(windows: list[int]) -> str:
+    """What a transformer's flat-then-nothing curve means, said on the screen."""
+    if not windows:
+        return ""
+    w = windows[0]
+    return f"; T reads at most {w} characters back ({w // 2 + 1}-{w} after a restart), nothing further"
 
 
 def _span_words(curve: Curve) -> str:

@@ -35,6 +35,8 @@ BARS = "▁▂▃▄▅▆▇█"
 MAX_BITS = 8.0
 LABEL = 12  # the left column: model letters, row names
 MIN_COLUMN = 20  # "p 0.123  12.3 bits" and a top-5 row must fit
+# four models (the RNN, GRU, LSTM and transformer) fit 80 columns with a narrower left column and rows
+COMPACT_LABEL, COMPACT_COLUMN = 10, 17
 PLAY_HZ = 30.0
 SURPRISE = (Style(color="#56b4e9"), Style(color="#e6e6e6"), Style(color="#e69f00"), Style(color="#d55e00"))
 PLAIN, DIM, BOLD, ITALIC = Style(), Style(dim=True), Style(bold=True), Style(italic=True)
@@ -45,7 +47,15 @@ Line = list[Segment]
 
 
 def columns_fit(width: int, models: int) -> bool:
-    return (width - LABEL) // models >= MIN_COLUMN
+    return label_width(width, models) is not None
+
+
+def label_width(width: int, models: int) -> int | None:
+    """The left column's width for `models` columns in `width`, None if they do not fit."""
+    for label, column in ((LABEL, MIN_COLUMN), (COMPACT_LABEL, COMPACT_COLUMN)):
+        if (width - label) // models >= column:
+            return label
+    return None
 
 
 class SideBySideScreen(ModalScreen):
@@ -143,39 +153,43 @@ class SideBySideScreen(ModalScreen):
         lines: list[Line] = [[Segment(f"Side by side — {n} models read the same characters; "
                                       f"the first samples ({playing})", BOLD)]]
         lines += [[Segment(line, ITALIC)] for line in (self.sbs.note, self.message) if line]
-        if columns_fit(width, n):
-            lines += self._aligned_text(width) + [[]] + self._columns(width)
+        label = label_width(width, n)
+        if label is not None:
+            lines += self._aligned_text(width, label) + [[]] + self._columns(width, label)
         else:
-            lines.append([Segment(f"{n} models need {LABEL + n * MIN_COLUMN} columns side by side; this terminal "
+            need = COMPACT_LABEL + n * COMPACT_COLUMN
+            lines.append([Segment(f"{n} models need {need} columns side by side; this terminal "
                                   f"has {width}. Widen it, or compare fewer models.", BOLD)])
         self.query_one(LinesView).show(lines)
 
-    def _aligned_text(self, width: int) -> list[Line]:
+    def _aligned_text(self, width: int, label: int) -> list[Line]:
         """The last characters fed, and under each one a bar per model for its surprisal."""
-        text = self.sbs.text[-(width - LABEL) :]
-        lines = [[Segment(f"{'text':<{LABEL}}", DIM), Segment("".join(glyph(ch) for ch in text))]]
+        text = self.sbs.text[-(width - label) :]
+        lines = [[Segment(f"{'text':<{label}}", DIM), Segment("".join(glyph(ch) for ch in text))]]
         first = len(self.sbs.text) - len(text)  # position of the first character shown
         for k, e in enumerate(self.sbs.entries):
             shown = self.sbs.surprisal(k)[max(first - 1, 0) :]  # bits[j − 1] is character j's
             levels = np.minimum((shown * (len(BARS) / MAX_BITS)).astype(int), len(BARS) - 1)
             colours = np.minimum((shown / 2).astype(int), len(SURPRISE) - 1)
-            row = [Segment(f"{e.model.config.label:<{LABEL}}"[:LABEL], DIM), Segment(" " * (len(text) - len(shown)))]
+            row = [Segment(f"{e.model.config.label:<{label}}"[:label], DIM), Segment(" " * (len(text) - len(shown)))]
             row += [BAR_SEGMENTS[b][c] for b, c in zip(levels.tolist(), colours.tolist(), strict=True)]
             lines.append(row)
         return lines
 
-    def _columns(self, width: int) -> list[Line]:
+    def _columns(self, width: int, label_w: int) -> list[Line]:
         cols = self.sbs.columns()
-        w = (width - LABEL) // len(cols)
+        w = (width - label_w) // len(cols)
+        bits = " {:4.1f}" if w >= MIN_COLUMN else "{:.1f}"  # a narrow column drops the padding
         last = glyph(self.sbs.text[-1]) if self.sbs.text else ""
 
         def row(label: str, cells: list[str], style: Style = PLAIN) -> Line:
-            return [Segment(f"{label:<{LABEL}}"[:LABEL], DIM), Segment("".join(f"{c:<{w}}"[:w] for c in cells), style)]
+            cells_text = "".join(f"{c:<{w}}"[:w] for c in cells)
+            return [Segment(f"{label:<{label_w}}"[:label_w], DIM), Segment(cells_text, style)]
 
         lines = [
             row("", [safe_text(c.name) for c in cols], BOLD),
             row("", [c.label for c in cols]),
-            row(f"'{last}' came" if last else "", [f"p {c.p_actual:.3f}  {c.bits:4.1f} bits" if c.bits == c.bits
+            row(f"'{last}' came" if last else "", [f"p {c.p_actual:.3f} {bits.format(c.bits)} bits" if c.bits == c.bits
                                                    else "–" for c in cols]),
             row("loss", [f"{c.loss:.3f} bits/char" if c.loss == c.loss else "–" for c in cols]),
             row("next top-5", ["" for _ in cols]),
