@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from ....core.safe import safe_text
@@ -220,7 +221,11 @@ class LessonKeys:
         run = self.lesson_run
         if run is None or getattr(self, "replaying", False):  # a worker owns the session while it replays
             return
-        run.update(self.lesson_state())
+        try:
+            state = self.lesson_state()
+        except NoMatches:  # a tick that comes while the app is closing finds its panels gone
+            return
+        run.update(state)
         width = self.size.width - 2
         rows = (self.lesson_rows(self.size.height) if self.screen is self.main else 7) - 1
         nav = NAV if self.screen is self.main else "esc: back to the viewer"
