@@ -108,7 +108,6 @@ async def test_a_regex_that_backtracks_for_ever_is_one_line_and_the_screen_answe
         await pilot.press("slash", *SLOW)
         await pilot.pause()
         screen = app.screen
-        assert any(w.group == "regex" and not w.is_finished for w in app.workers)  # queued or running
         await pilot.press("ctrl+u", "a")  # typing goes on while it runs
         await pilot.pause()
         assert screen.query_one(Input).value == "a"
