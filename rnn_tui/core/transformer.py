@@ -431,21 +431,9 @@ class Transformer:
 
     def nll(self, ids: np.ndarray, streams: int = 16, chunk: int = 4096) -> float:
         """Mean negative log-likelihood (nats/char) of ids[1:], as `Model.nll` (same pieces, same rule)."""
-        from .cells.model import cross_entropy_sum
+        from .cells.model import streamed_nll
 
-        ids = np.asarray(ids, dtype=np.int64)
-        n = (len(ids) - 1) // streams
-        if n < 1:
-            streams, n = 1, len(ids) - 1
-        if n < 1:
-            raise ValueError("need at least two characters to score")
-        inp = ids[: streams * n].reshape(streams, n)
-        tgt = ids[1 : streams * n + 1].reshape(streams, n)
-        total, state = 0.0, None
-        for start in range(0, n, chunk):
-            state, logits, _ = self.forward(inp[:, start : start + chunk], state)
-            total += cross_entropy_sum(logits, tgt[:, start : start + chunk])
-        return total / (streams * n)
+        return streamed_nll(self.forward, ids, streams, chunk)
 
     # -- memory span: rerun only what a replaced character changes ------------------------
 

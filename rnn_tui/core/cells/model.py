@@ -254,19 +254,25 @@ class Model:
         from a zero state, as validation is done in training; `streams=1` is the
         exact single-stream figure, several times slower on a CPU.
         """
-        ids = np.asarray(ids, dtype=np.int64)
-        n = (len(ids) - 1) // streams
-        if n < 1:
-            streams, n = 1, len(ids) - 1
-        if n < 1:
-            raise ValueError("need at least two characters to score")
-        inp = ids[: streams * n].reshape(streams, n)
-        tgt = ids[1 : streams * n + 1].reshape(streams, n)
-        total, state = 0.0, None
-        for start in range(0, n, chunk):
-            state, logits, _ = self.forward(inp[:, start : start + chunk], state)
-            total += cross_entropy_sum(logits, tgt[:, start : start + chunk])
-        return total / (streams * n)
+        return streamed_nll(self.forward, ids, streams, chunk)
+
+
+def streamed_nll(forward, ids: np.ndarray, streams: int, chunk: int) -> float:
+    """Mean negative log-likelihood of ids[1:], the text cut into `streams` contiguous pieces run side by
+    side through `forward(ids, state) -> (state, logits, _)`, each from a zero state. Any model's `nll`."""
+    ids = np.asarray(ids, dtype=np.int64)
+    n = (len(ids) - 1) // streams
+    if n < 1:
+        streams, n = 1, len(ids) - 1
+    if n < 1:
+        raise ValueError("need at least two characters to score")
+    inp = ids[: streams * n].reshape(streams, n)
+    tgt = ids[1 : streams * n + 1].reshape(streams, n)
+    total, state = 0.0, None
+    for start in range(0, n, chunk):
+        state, logits, _ = forward(inp[:, start : start + chunk], state)
+        total += cross_entropy_sum(logits, tgt[:, start : start + chunk])
+    return total / (streams * n)
 
 
 def cross_entropy_sum(logits: np.ndarray, targets: np.ndarray) -> float:
