@@ -15,11 +15,16 @@ def steps(n: int) -> list[str]:
 
 
 async def settle(pilot) -> None:
-    """Wait until no worker is left: one that ends may post work that starts another (memory span's models)."""
-    for _ in range(100):
+    """Wait until no worker is left (one that ends may post work that starts another), and, on the memory-span
+    screen, until its curve has all its passes: under a loaded parallel run a snapshot once caught the first."""
+    from rnn_tui.tui.screens.memory_span import PASSES, MemorySpanScreen
+
+    for _ in range(400):
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(w.is_finished for w in pilot.app.workers):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        done = not isinstance(screen, MemorySpanScreen) or f"mean over {PASSES} random" in screen.note
+        if done and all(w.is_finished for w in pilot.app.workers):
             return
 
 

@@ -25,6 +25,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -75,6 +76,16 @@ class SpanRequest:
     candidates: Callable[[str, str | None], dict[str, Checkpoint]] = bundled_per_cell
 
 
+
+class PlotBox(Static):
+    """The plot's box: it tells its screen when it changes size, so the curves are redrawn to fit it."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
 class MemorySpanScreen(ModalScreen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")  # beside this file, also for subclasses elsewhere
     BINDINGS = [
@@ -100,7 +111,7 @@ class MemorySpanScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="span-title")
-        yield Static(id="span-plot")
+        yield PlotBox(id="span-plot")
         yield Static(id="span-text")
         yield Static(id="span-note")
         yield Footer()
@@ -114,6 +125,9 @@ class MemorySpanScreen(ModalScreen):
 
     def on_resize(self) -> None:
         self._draw()
+
+    def on_plot_box_resized(self, _message: PlotBox.Resized) -> None:
+        self._draw()  # the plot is drawn to its box's height, known only once the box is laid out
 
     # -- what each key computes, on a worker ------------------------------------------------
 
