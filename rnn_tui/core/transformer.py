@@ -159,6 +159,16 @@ def _layer_norm_1d(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return d * (np.float32(1.0) / np.sqrt(var + np.float32(LN_EPS))) * w + b
 
 
+def _after_attention(blk: dict, x: np.ndarray, y: np.ndarray, hold, norm) -> tuple[np.ndarray, ...]:
+    """The rest of a block once its heads have read (`y`): the attention output a, the MLP's units m and the
+    residual stream x, each through the clamp hook; the same for one step and for a batched pass."""
+    a = hold("a", y @ blk["proj"][0] + blk["proj"][1])
+    x = x + a
+    m = hold("m", gelu(norm(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1]))
+    x = hold("x", x + (m @ blk["out"][0] + blk["out"][1]))
+    return a, m, x
+
+
 def restart_start(t: int, context: int) -> int:
     """Where the window that predicts after position t (counted from a window's start) begins."""
     if t < context:
@@ -314,13 +324,7 @@ class Transformer:
             w = s / s.sum(axis=1, keepdims=True)
             att[k] = w
             y = (w[:, None, :] @ V).reshape(D)
-            a = y @ blk["proj"][0] + blk["proj"][1]
-            a = hold("a", a)
-            x = x + a
-            m = gelu(_layer_norm_1d(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
-            m = hold("m", m)
-            x = x + (m @ blk["out"][0] + blk["out"][1])
-            x = hold("x", x)
+            a, m, x = _after_attention(blk, x, y, hold, _layer_norm_1d)
             acts[k] = a, m, x
         logits = _layer_norm_1d(x, *self.ln_f) @ self.head_w + self.head_b
         return logits, acts, att
@@ -371,13 +375,7 @@ class Transformer:
             s = np.exp(s - s.max(axis=-1, keepdims=True))
             s /= s.sum(axis=-1, keepdims=True)
             y = (s @ vh).transpose(0, 2, 1, 3).reshape(B, T, D)
-            a = y @ blk["proj"][0] + blk["proj"][1]
-            a = hold("a", a)
-            x = x + a
-            m = gelu(layer_norm(x, *blk["ln2"]) @ blk["fc"][0] + blk["fc"][1])
-            m = hold("m", m)
-            x = x + (m @ blk["out"][0] + blk["out"][1])
-            x = hold("x", x)
+            a, m, x = _after_attention(blk, x, y, hold, layer_norm)
             if acts is not None:
                 acts[:, :, k, 0], acts[:, :, k, 1], acts[:, :, k, 2] = a, m, x
         logits = layer_norm(x, *self.ln_f) @ self.head_w + self.head_b
