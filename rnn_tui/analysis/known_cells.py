@@ -16,12 +16,14 @@ defensively: an entry that does not fit the model is dropped, never trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.bounded_json import json_int
 from ..core.checkpoint import Checkpoint
 from ..core.safe import safe_text
-from .finder import Hit, Ranking
+
+if TYPE_CHECKING:  # the finder (capture, features, regexes) loads only where a ranking is made or read
+    from .finder import Hit, Ranking
 
 MAX_PASSAGE_BYTES = 64 * 1024  # the checkpoint's metadata must stay small
 MAX_CELLS = 12
@@ -41,6 +43,8 @@ class KnownCell:
 
     def as_hit(self) -> Hit:
         """The finder's result this cell was stored from (its unit's flat index is not kept)."""
+        from .finder import Hit
+
         return Hit(self.feature, -1, self.layer, self.quantity, self.unit, self.metric, self.value, self.monotonic)
 
     def label(self) -> str:

@@ -19,7 +19,8 @@ from textual.app import App
 from textual.color import Color
 from textual.reactive import reactive
 
-from ...analysis.unit_stats import measure, opening_unit
+from ...analysis.stats_cache import measure_cached
+from ...analysis.unit_stats import opening_unit
 from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.sampling import Sampler
@@ -60,7 +61,7 @@ class FrameLoop(App):
         self.session = Session(model, self.vocab, prime=prime,
                                sampler=Sampler(temperature=temperature, mode=mode, seed=seed))
         self.cache = DisplayCache.following(self.session)
-        self.stats = measure(model, self.vocab)
+        self.stats = measure_cached(checkpoint, model)
         self.player = Player(fps, speed, max_kbps)
         self.driver_class = metered(self.driver_class, self.player.meter)
         self.set_reactive(FrameLoop.view, ViewState(c.layers, len(c.quantities), c.hidden,
