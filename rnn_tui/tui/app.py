@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, work
@@ -31,21 +32,19 @@ from ..core.safe import safe_text
 from ..core.sampling import MODES
 from ..core.session import PICKED
 from ..core.text import unescape
-from ..lessons import Lesson
-from .command_palette import CommandPalette
 from .commands import BindingCommands
 from .engine.budget import DEFAULT_MAX_KBPS, DEFAULT_SPEED
 from .engine.frames import FrameLoop
 from .engine.view_state import move
 from .messages import Analysed, UnitClicked
 from .panels import HeatmapPanel, PredictionsPanel, StatusPanel, TextPanel, TimelinePanel
-from .panels.attention import AttentionPanel
 from .panels.predictions import top_ids
 from .panels.unit_equation import UnitEquationPanel
-from .screens.dialogs import ForceChar, PrimePrompt, TextPrompt
-from .screens.help import show_help
 from .screens.lesson.keys import LESSON_BINDINGS, LessonKeys
-from .training_time import TrainingTimeKeys
+
+if TYPE_CHECKING:  # the dialogs, screens and lessons load on first use: the first frame does not show them
+    from ..lessons import Lesson
+    from .training_time import TrainingTimeKeys
 
 TEMPERATURE_STEP = 0.2
 MAX_TEMPERATURE = 2.0
@@ -175,6 +174,8 @@ class RnnApp(LessonKeys, FrameLoop):
                 yield TextPanel(v.glyphs, v.index.get("\n"), v.index.get(" "), id="text")
                 yield PredictionsPanel(id="predictions")
             if hasattr(self.session.model, "attention"):  # a transformer: its heads, instead of gate equations
+                from .panels.attention import AttentionPanel
+
                 yield AttentionPanel(c.heads, v.glyphs, self.glyph_mode, id="equation", classes="-on")
             else:
                 yield UnitEquationPanel(id="equation")
@@ -216,6 +217,8 @@ class RnnApp(LessonKeys, FrameLoop):
 
     def action_command_palette(self) -> None:
         """Textual's palette, with a page key pressed before it is laid out ignored (see command_palette)."""
+        from .command_palette import CommandPalette
+
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette"))
 
@@ -248,6 +251,8 @@ class RnnApp(LessonKeys, FrameLoop):
     def action_training_time(self, delta: int) -> None:
         """The same prime and seed through the model at an earlier or later step of its training. Presses
         made while a replay runs are added up and taken when it ends."""
+        from .training_time import TrainingTimeKeys
+
         self.training_time = self.training_time or TrainingTimeKeys(self.checkpoint)
         self.time_moves += delta
         if not self.replaying:
@@ -304,6 +309,8 @@ class RnnApp(LessonKeys, FrameLoop):
             self.touch()
 
     def action_force(self) -> None:
+        from .screens.dialogs import ForceChar
+
         def done(ch: str | None) -> None:
             if ch is None:
                 return
@@ -316,6 +323,8 @@ class RnnApp(LessonKeys, FrameLoop):
         self.push_screen(ForceChar(), done)
 
     def action_prime(self) -> None:
+        from .screens.dialogs import PrimePrompt
+
         def done(answer: tuple[str, bool] | None) -> None:
             if not answer or not answer[0]:
                 return
@@ -368,6 +377,8 @@ class RnnApp(LessonKeys, FrameLoop):
         self.view = self.view.select(message.unit)
 
     def action_goto_unit(self) -> None:
+        from .screens.dialogs import TextPrompt
+
         hidden = self.config.hidden
 
         def done(raw: str | None) -> None:
@@ -489,6 +500,8 @@ class RnnApp(LessonKeys, FrameLoop):
         self.notify(f"saved {safe_text(path)}", markup=False)
 
     def action_help(self) -> None:
+        from .screens.help import show_help
+
         budget = "any number of KB/s" if not self.player.byte_budget else f"{self.player.max_kbps:g} KB/s"
         legend = ("Text: dim primed · bold picked · underlined forced · italic clamped · reversed newest."
                   " Gates 0…1; signed values blue…background…red on each unit's range (s: per grid)."

@@ -36,6 +36,7 @@ from .view_state import ViewState
 # In 16 colours Textual's default themes become bright red keys on grey and blue on blue: the ANSI
 # themes use the terminal's own colours, legible in whatever palette it has (a theme chosen by name stays)
 ANSI_THEMES = {"textual-dark": "ansi-dark", "textual-light": "ansi-light"}
+PREPARE_AT_START = 256  # positions (a prime) computed for display before the first frame: a few ms
 
 
 class FrameLoop(App):
@@ -61,6 +62,8 @@ class FrameLoop(App):
         self.session = Session(model, self.vocab, prime=prime,
                                sampler=Sampler(temperature=temperature, mode=mode, seed=seed))
         self.cache = DisplayCache.following(self.session)
+        if self.session.length <= PREPARE_AT_START:  # the first frame coloured at once, not by a worker after it
+            self.cache.prepare(0, self.session.length)
         self.stats = measure_cached(checkpoint, model)
         self.player = Player(fps, speed, max_kbps)
         self.driver_class = metered(self.driver_class, self.player.meter)
@@ -178,7 +181,7 @@ class FrameLoop(App):
         cells = 0
         for panel in self.panels():
             if scene.detail or not panel.DETAIL:
-                cells += panel.show(scene)
+                cells += panel.offer(scene)
             panel.follow(scene)
         wanted = self.cache.take_wanted()
         if wanted:

@@ -32,10 +32,39 @@ class Panel(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.shown_at: tuple[int, int] | None = None  # (revision, cursor) of the frame shown
+        self._unsized: Scene | None = None  # a frame offered before the first layout gave the panel a size
+        self._painting = False
 
     def show(self, scene: Scene) -> int:
         """Take the frame in `scene`; returns how many cells will be repainted."""
         raise NotImplementedError
+
+    def offer(self, scene: Scene) -> int:
+        """`show`, or, before the panel has a size, keep the frame for its first paint (`render_lines`)."""
+        if not self.size.area:
+            self._unsized = scene
+            return 0
+        self._unsized = None
+        return self.show(scene)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The first paint after the first layout shows the frame kept by `offer`, so that the first screen
+        is whole in one paint (otherwise it came empty, then again ~30 ms later once the resize's frame
+        arrived: two full screens, ~60 KB at 120×40). The panel is painted whole then, so the refreshes
+        `show` asks for are already being done."""
+        scene, self._unsized = self._unsized, None
+        if scene is not None and self.size.area:
+            self._painting = True
+            try:
+                self.show(scene)
+            finally:
+                self._painting = False
+        return super().render_lines(crop)
+
+    def refresh(self, *regions: Region, **kwargs) -> Panel:
+        if self._painting and not (kwargs.get("layout") or kwargs.get("recompose")):
+            return self  # a repaint asked for while being painted whole
+        return super().refresh(*regions, **kwargs)
 
     def follow(self, scene: Scene) -> None:
         """Every frame, shown or not: mark the panel stale while it is behind the session."""

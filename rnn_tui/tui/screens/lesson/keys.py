@@ -10,6 +10,7 @@ tooltips so a key map can move them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -18,10 +19,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from ....core.safe import safe_text
-from ....lessons import Lesson, LessonError, all_lessons
-from ....lessons.checks import ViewerState
-from ....lessons.run import LessonRun
-from .panel import NAV, LessonPanel, render
+
+if TYPE_CHECKING:  # the lessons and their panel load with the first lesson: the first frame has none
+    from ....lessons import Lesson
+    from ....lessons.checks import ViewerState
+    from ....lessons.run import LessonRun
 
 POLL_S = 0.25  # how often the lesson looks at the viewer's state
 TEXT_TAIL = 2000  # characters of the text the checks see (the end of it)
@@ -73,6 +75,9 @@ class LessonKeys:
 
     def start_lesson(self, lesson: Lesson) -> None:
         """Follow `lesson` from its first step (its prime, if it has one, restarts the text)."""
+        from ....lessons.run import LessonRun
+        from .panel import LessonPanel
+
         self.lesson_run = LessonRun(lesson)
         features = frozenset(dict(c.value)["feature"] for step in lesson.steps for c in step.checks
                              if c.kind == "unit_tracks")
@@ -108,6 +113,8 @@ class LessonKeys:
     def action_lesson_leave(self) -> None:
         if self.lesson_run is None:
             return
+        from .panel import LessonPanel
+
         self.lesson_run = None
         for screen in self.screen_stack:
             for panel in screen.query(LessonPanel):
@@ -121,6 +128,8 @@ class LessonKeys:
             self.lesson_poll(force=True)
 
     def action_lessons(self) -> None:
+        from ....lessons import LessonError, all_lessons
+
         try:
             lessons = all_lessons()
         except LessonError as e:
@@ -178,6 +187,8 @@ class LessonKeys:
     # -- following the student --------------------------------------------------------------
 
     def lesson_state(self) -> ViewerState:
+        from ....lessons.checks import ViewerState
+
         s, v, q = self.session, self.view, self.config.quantities
         tag = s.clamp_tag
         tt = getattr(self, "training_time", None)
@@ -221,6 +232,8 @@ class LessonKeys:
         run = self.lesson_run
         if run is None or getattr(self, "replaying", False):  # a worker owns the session while it replays
             return
+        from .panel import NAV, LessonPanel, render
+
         try:
             state = self.lesson_state()
         except NoMatches:  # a tick that comes while the app is closing finds its panels gone
@@ -239,6 +252,8 @@ class LessonKeys:
 
     def _lesson_screen(self, screen: Screen) -> None:
         """A screen opened or came back: give it a lesson panel of its own, so the lesson stays in view."""
+        from .panel import LessonPanel
+
         if self.lesson_run is None or screen is self.main or screen.query(LessonPanel):
             return
         if screen_name(screen, self.main) in ("lessons", "help"):
@@ -304,5 +319,7 @@ class LessonKeys:
 
     def lesson_text(self) -> Text:
         """The panel's words as plain text (tests read them)."""
+        from .panel import LessonPanel
+
         panels = self.screen.query(LessonPanel)
         return Text(str(panels.first().render())) if panels else Text("")
