@@ -1,6 +1,6 @@
 """Bytes written to the terminal and CPU used while playing, through a real pty.
 
-Targets: <= 40 KB/s at every speed setting, at 80×24 and 120×40, in 256 colours
+Targets: <= 40 KB/s over 10 s (the budget's window) at every speed setting, at 80×24 and 120×40, in 256 colours
 (COLORTERM unset, what an SSH session gets) and truecolor; <= 10 % of a core while
 playing at the default 5 steps/s at 120×40. Plays the default model at 30 fps from
 1 to 500 steps/s and counts what the app writes, the CPU time it uses (utime +
@@ -27,8 +27,12 @@ from pathlib import Path
 from _common import SMOKE, machine, table, verdict
 from _pty import PtyProgram
 
+from rnn_tui.tui.engine.budget import WINDOW
+
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # the viewer's settings (tui/budget.py)
-SECONDS = 0.3 if SMOKE else 3.0
+# The budget holds over any WINDOW seconds of play (tui/engine/budget.py): one repaint at 120×40 can be more
+# than a second's budget, so a shorter window measures where it falls more than the rate
+SECONDS = 0.3 if SMOKE else WINDOW
 TARGET = 40 * 1024
 CPU_TARGET = 0.10
 TERMINALS = {

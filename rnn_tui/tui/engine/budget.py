@@ -9,11 +9,17 @@ terminal receives is counted exactly once).
 
 The policy: the text and the status follow every frame. Every other panel (the
 maps, the strip, the predictions: ~80 % of the map cells change colour at every
-step) repaints only when the bytes measured so far have drained at the budget's
-rate (a leaky bucket), so over any stretch of play the bytes written stay within
-budget × time plus one frame. The text pane is held to the budget too: it
-scrolls by whole lines, and a frame that would scroll it waits, like the maps,
-while the bucket is over (`scroll_due`). Paused, every key repaints everything.
+step) repaints only when the bytes measured so far have drained (a leaky bucket).
+A bucket that drains at the budget lets any stretch of play write the budget × its
+length plus one repaint, and one repaint can be more than a second's budget
+(~70 KB at 120×40 in truecolor against 40 KB): measured over 3 s that was 42-48 KB/s.
+So the bucket drains at the budget less the last repaint spread over WINDOW
+seconds: the debt of a large repaint is carried into the next ones, and any
+WINDOW seconds of play write at most budget × WINDOW. Where repaints are small
+(80×24, 256 colours) that costs little and the maps still repaint about once a
+second or more. The text pane is held to the budget too: it scrolls by whole
+lines, and a frame that would scroll it waits, like the maps, while the bucket
+is over (`scroll_due`). Paused, every key repaints everything.
 """
 
 from __future__ import annotations
@@ -31,9 +37,8 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # steps per second while playing
 # line). Over SSH the budget, not the speed, sets how often the maps repaint; playing costs ~3 % of a core.
 DEFAULT_SPEED = 10
 DEFAULT_MAX_KBPS = 40.0
-# One map repaint is ~40 KB in truecolor: the bucket holds play to the budget × time plus one frame, so
-# over the few seconds anyone measures that frame would be ~10 % over; the bucket drains at 90 %.
-DRAIN = 0.9
+WINDOW = 10.0  # seconds: any this long of play writes at most the budget × WINDOW (see above)
+MIN_DRAIN = 0.5  # of the budget: however large a repaint, the maps still repaint every few seconds
 RATE_WINDOW = 2.0  # seconds over which the achieved steps/s is measured
 
 
@@ -96,6 +101,8 @@ class Player:
         self.playing = False
         self._carry = 0.0
         self._marks: list[tuple[float, int]] = []  # (time, steps) of recent frames, RATE_WINDOW long
+        self.repaint_bytes = 0  # what the last repaint of the costly panels wrote (with one text frame)
+        self._repaint_from: int | None = None  # the meter's total when that repaint was asked for
 
     @property
     def byte_budget(self) -> int:
@@ -105,6 +112,7 @@ class Player:
     def start(self) -> None:
         self.playing, self._carry = True, 0.0
         self._marks.clear()
+        self._repaint_from = None
         self.meter.forgive()
 
     def stop(self) -> None:
@@ -133,6 +141,22 @@ class Player:
         steps = sum(n for _, n in self._marks[1:])
         return steps / (self._marks[-1][0] - self._marks[0][0])
 
-    def detail_due(self) -> bool:
-        """Is there room in the budget for a repaint of the costly panels in this frame?"""
-        return not self.byte_budget or self.meter.debt(self.byte_budget * DRAIN) == 0.0
+    def detail_due(self, now: float | None = None) -> bool:
+        """Is there room in the budget for a repaint of the costly panels in this frame?
+
+        Asked once a frame: the bytes written since the last repaint was granted, at the next frame, are
+        that repaint's size (Textual writes it before then)."""
+        budget = self.byte_budget
+        if not budget:
+            return True
+        if self._repaint_from is not None:
+            self.repaint_bytes, self._repaint_from = self.meter.total - self._repaint_from, None
+        due = self.meter.debt(self.drain_rate(), now) == 0.0
+        if due:
+            self._repaint_from = self.meter.total
+        return due
+
+    def drain_rate(self) -> float:
+        """Bytes a second the bucket drains: the budget less the last repaint spread over WINDOW seconds."""
+        budget = self.byte_budget
+        return max(MIN_DRAIN * budget, budget - self.repaint_bytes / WINDOW)

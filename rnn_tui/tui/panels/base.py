@@ -69,6 +69,9 @@ class Panel(Widget):
     def follow(self, scene: Scene) -> None:
         """Every frame, shown or not: mark the panel stale while it is behind the session."""
         s = scene.session
+        if self._unsized is scene:  # it is shown at the panel's first paint
+            self.stale = False
+            return
         self.stale = self.DETAIL and self.shown_at != (s.revision, s.cursor)
 
     def watch_stale(self) -> None:
