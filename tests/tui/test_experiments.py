@@ -345,3 +345,24 @@ async def test_a_clamp_reports_its_cost_on_the_analysed_text_when_there_is_one(l
         # the whole analysed text is scored, and the note says how much
         assert any("h[3]=0, L2 h[4]=0: loss on the analysed text (held-out passage, all 120 characters)" in m
                    for m in messages), messages
+
+
+@pytest.mark.parametrize(("glyphs", "quantity"), [(False, "f"), (True, "f"), (True, "h")])
+@sync
+async def test_the_strip_draws_a_bar_at_every_step_of_a_unit_clamped_at_zero(lstm_checkpoint, glyphs, quantity):
+    """A gate held at 0 drew blank cells on the selected unit's strip (and so did a signed unit at 0 without
+    colour): the clamped steps' bars went missing, as if nothing had been computed there."""
+    from rnn_tui.tui.panels.timeline import MARGIN, TimelinePanel
+
+    app = app_for(lstm_checkpoint, glyphs=glyphs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.show_unit(1, quantity, 3)
+        await press(pilot, "x")
+        await pilot.press(*f"L2 {quantity} 3 0")
+        await press(pilot, "enter")
+        await press(pilot, "right", "right", "right", "right")
+        assert app.session.clamp_label == f"clamp L2 {quantity}[3]=0"
+        timeline = app.query_one(TimelinePanel)
+        row = "".join(seg.text for seg in timeline.render_line(1))
+        bars = row[MARGIN: MARGIN + len(timeline.frame.series)]
+        assert len(bars) >= 5 and " " not in bars

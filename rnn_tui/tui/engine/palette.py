@@ -222,5 +222,5 @@ SPARK = " ▁▂▃▄▅▆▇█"
 
 
 def spark_glyph(level: int) -> str:
-    """A bar whose height is the bucket (0 = empty, top = full)."""
-    return SPARK[min(8, (level * 9) // LEVELS)]
+    """A bar whose height is the bucket, from the lowest bar (never a blank: a value is there) to full."""
+    return SPARK[max(1, min(8, (level * 9) // LEVELS))]

@@ -23,7 +23,7 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ..engine.palette import LEVELS, MID, NULL, PAD, Maps, glyph_for, glyph_segments, quantise, spark_glyph
+from ..engine.palette import LEVELS, MID, NULL, PAD, Maps, glyph_segments, quantise, spark_glyph
 from ..engine.scene import Scene
 from ..messages import FrameWanted
 from .base import LinePanel
@@ -186,13 +186,16 @@ class TimelinePanel(LinePanel):
         return Strip(segs, MARGIN + len(f.series))
 
     def _spark_segment(self, level: int, signed: bool) -> Segment:
-        """A bar whose height is the value, coloured by sign, so it never fades into the background."""
+        """A bar whose height is the value, coloured by sign, so it never fades into the background. The
+        lowest value is the lowest bar, not a blank: a gate held at 0 (or, without colour, a signed unit at
+        0 drawn as a density glyph) left its steps empty, as if nothing had been computed there."""
+        bar = spark_glyph(level)
         if self.glyph_mode:
-            return Segment(glyph_for(level, signed) if signed else spark_glyph(level), NULL)
+            return Segment(bar, NULL)
         if not signed:
-            return Segment(spark_glyph(level), Style(color=self.maps.color(LEVELS - 1, False)))
+            return Segment(bar, Style(color=self.maps.color(LEVELS - 1, False)))
         end = 0 if level < MID else LEVELS - 1
-        return Segment(spark_glyph(level), Style(color=self.maps.color(end, True)))
+        return Segment(bar, Style(color=self.maps.color(end, True)))
 
     def _band_row(self, rows: np.ndarray, units: tuple[int, ...]) -> Strip:
         f = self.frame
