@@ -33,6 +33,7 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # the viewer's settings (tui/budg
 # The budget holds over any WINDOW seconds of play (tui/engine/budget.py): one repaint at 120×40 can be more
 # than a second's budget, so a shorter window measures where it falls more than the rate
 SECONDS = 0.3 if SMOKE else WINDOW
+SHORT = 3.0  # the worst this long a stretch is shown too
 TARGET = 40 * 1024
 CPU_TARGET = 0.10
 TERMINALS = {
@@ -91,10 +92,24 @@ def heatmap_repaints(chunks: list[tuple[float, bytes]], rows: set[int]) -> int:
                for f in frames)
 
 
+def worst_window(chunks: list[tuple[float, bytes]], seconds: float = SHORT) -> float:
+    """The most bytes a second written in any `seconds` of the run (where one repaint lands counts here)."""
+    times = [t for t, _ in chunks]
+    sizes = [len(c) for _, c in chunks]
+    best, total, lo = 0, 0, 0
+    for hi in range(len(chunks)):
+        total += sizes[hi]
+        while times[hi] - times[lo] > seconds:
+            total -= sizes[lo]
+            lo += 1
+        best = max(best, total)
+    return best / seconds
+
+
 def measure(src: Path, env: dict[str, str], size: tuple[int, int], extra: tuple[str, ...] = (),
             rates: tuple[int, ...] = SPEEDS) -> dict[str, tuple[float, float, float]]:
-    """{state: (bytes a second, fraction of a core, heatmap repaints a second)} for one program,
-    terminal and size."""
+    """{state: (bytes a second, fraction of a core, heatmap repaints a second, worst SHORT s in bytes a
+    second)} for one program, terminal and size."""
     # COLORTERM must be absent, not empty, for the 256-colour row: drop it from what the child inherits
     base = {k: v for k, v in os.environ.items() if k != "COLORTERM"}
     base["PYTHONPATH"] = str(src)
@@ -116,7 +131,7 @@ def measure(src: Path, env: dict[str, str], size: tuple[int, int], extra: tuple[
         rows = heatmap_rows(bytes(prog.output))
         c0 = cpu_seconds(prog.pid)
         idle = prog.read_for(1.5) / 1.5
-        out["paused"] = (idle, (cpu_seconds(prog.pid) - c0) / 1.5, 0.0)
+        out["paused"] = (idle, (cpu_seconds(prog.pid) - c0) / 1.5, 0.0, idle)
         prog.send(b" ")
         for rate in rates:
             prog.send(presses(speed, rate))
@@ -126,7 +141,7 @@ def measure(src: Path, env: dict[str, str], size: tuple[int, int], extra: tuple[
             prog.chunks.clear()
             n = prog.read_for(SECONDS) / SECONDS
             out[f"{rate}/s"] = (n, (cpu_seconds(prog.pid) - c0) / SECONDS,
-                                heatmap_repaints(prog.chunks, rows) / SECONDS)
+                                heatmap_repaints(prog.chunks, rows) / SECONDS, worst_window(prog.chunks))
     finally:
         prog.close()
     return out
@@ -150,16 +165,16 @@ def main() -> int:
         for label, env in list(TERMINALS.items())[: 1 if SMOKE else None]:
             for name, src in programs:
                 got = measure(src, env, size, rates=rates)
-                for state, (bps, cpu, maps) in got.items():
+                for state, (bps, cpu, maps, short) in got.items():
                     rows.append((name, f"{size[0]}×{size[1]}", label, state, f"{bps / 1024:.1f}", f"{cpu:.1%}",
-                                 f"{maps:.1f}"))
+                                 f"{maps:.1f}", f"{short / 1024:.1f}"))
                     worst.setdefault(name, []).append(bps)
     for name, src in programs[: 0 if SMOKE else None]:
         got = measure(src, TERMINALS["truecolor"], (120, 40), ("--max-kbps", "0"), (5, 50))
-        rows += [(name, "120×40", "truecolor, --max-kbps 0", state, f"{bps / 1024:.1f}", f"{cpu:.1%}", f"{maps:.1f}")
-                 for state, (bps, cpu, maps) in got.items() if state != "paused"]
-    print(table(rows, ("program", "size", "terminal", "state", "KB/s written", "CPU (of a core)",
-                       "heatmap repaints/s")))
+        rows += [(name, "120×40", "truecolor, --max-kbps 0", state, f"{bps / 1024:.1f}", f"{cpu:.1%}", f"{maps:.1f}",
+                  f"{short / 1024:.1f}") for state, (bps, cpu, maps, short) in got.items() if state != "paused"]
+    print(table(rows, ("program", "size", "terminal", "state", f"KB/s written ({SECONDS:g} s)", "CPU (of a core)",
+                       "heatmap repaints/s", f"KB/s, worst {SHORT:g} s")))
     cpu5 = [float(r[5].rstrip("%")) / 100 for r in rows if r[0] == "this" and r[1] == "120×40"
             and r[3] == "5/s" and "max-kbps" not in r[2]]
     ok = True

@@ -79,6 +79,11 @@ EIGHT_BIT: dict[tuple[bool, bool], tuple[int | None, ...]] = {
 }
 
 
+# Karpathy's view's guesses (Maps.guess): xterm greys from faint to the text's own brightness, per level
+GUESS_GREYS = {True: tuple(range(239, 239 + LEVELS)), False: tuple(range(249, 249 - LEVELS, -1))}
+LIKELY = LEVELS // 2  # from here (p >= 0.5) a guess is bold: without colour, the likely ones still stand out
+
+
 def xterm_rgb(n: int) -> RGB:
     """The RGB of xterm colour n (16…255): the 6×6×6 cube, then 24 greys."""
     if n >= 232:
@@ -178,6 +183,21 @@ class Maps:
         if style is None:
             style = self._text[key] = Style(color=self.contrast(level, signed), bgcolor=self.color(level, signed),
                                             **dict.fromkeys(attrs, True))
+        return style
+
+    def guess(self, level: int) -> Style:
+        """A guessed character (Karpathy's view, under the text) by its probability: grey text on the
+        background, brighter (darker on a light theme) and bold when likelier. No colour of its own, so the
+        text's colours, the unit's, are the only colours on the screen."""
+        key = ("guess", level)
+        style = self._text.get(key)
+        if style is None:
+            if self.standard:  # bright black, white, bright white (reversed on a light theme)
+                steps = (8, 7, 15) if self.dark else (7, 8, 0)
+                rgb = STANDARD_RGB[steps[min(2, level * 3 // LEVELS)]]
+            else:  # 17 neighbouring xterm greys: each level its own grey in 256 colours too
+                rgb = xterm_rgb(GUESS_GREYS[self.dark][level])
+            style = self._text[key] = Style(color=Color.from_rgb(*rgb), bold=level >= LIKELY)
         return style
 
     def half_block_segments(self, signed: bool) -> list[list[Segment]]:

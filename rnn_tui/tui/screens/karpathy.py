@@ -32,7 +32,7 @@ from ...core.safe import glyph, safe_text
 from ..engine import palette
 from ..messages import CursorMoved, SpanChosen
 from .help import show_help
-from .unit_view import SelectUnit, cell_style, unit_levels
+from .unit_view import SelectUnit, cell_style, guess_style, unit_levels
 
 GUESSES = 5
 EXPORT_CHARS = 1200
@@ -113,7 +113,7 @@ class KarpathyText(Widget):
                     out.append("\n")
                     for col in g:
                         ch, p = col[j] if j < len(col) else (" ", 0.0)
-                        out.append(glyph(ch), cell_style(self.app, round(p * (palette.LEVELS - 1)), False))
+                        out.append(glyph(ch), guess_style(self.app, round(p * (palette.LEVELS - 1))))
                 out.append("\n")
         return out
 
@@ -256,8 +256,9 @@ class KarpathyScreen(ModalScreen):
                 text.append(" ", cell_style(self.app, level, signed))
             text.append(" high" + (" (0 = background)" if signed else ""), style="dim")
         if self.view.guesses:
-            text.append(" · rows under a line: the 5 likeliest next characters, stronger = likelier (d hides)",
-                        style="dim")
+            text.append(" · under each line: the 5 likeliest next characters, ", style="dim")
+            text.append("brighter", guess_style(self.app, palette.LEVELS - 1))
+            text.append(" = likelier (d hides)", style="dim")
         return text
 
     def action_move(self, d: int) -> None:

@@ -35,6 +35,11 @@ def cell_style(app, level: int, signed: bool) -> Style:
     return getattr(app, "maps", _DEFAULT_MAPS).text_on(int(level), signed)
 
 
+def guess_style(app, level: int) -> Style:
+    """A guessed next character by its probability bucket (grey, brighter when likelier), from the app's maps."""
+    return getattr(app, "maps", _DEFAULT_MAPS).guess(int(level))
+
+
 def sparkline(values: np.ndarray, start: int, width: int) -> str:
     """One bar per character from `start` (a ramp shows its teeth, an on/off unit its step), on the unit's
     range over the whole text."""
