@@ -3,7 +3,10 @@
 The screen is rendered headless with the colour system forced, then every cell
 that shows a character (not a space, not a colour block of a map) is downgraded
 as a 16-colour terminal does and its contrast measured (WCAG's ratio) in two
-common palettes, which disagree on the ANSI colours.
+common palettes, which disagree on the ANSI colours. With NO_COLOR the screen
+goes through Textual's own filters first (they turn every colour into its grey),
+and the greys' contrast is measured: red text on a blue of the same lightness
+would vanish there.
 """
 
 from __future__ import annotations
@@ -38,14 +41,21 @@ def ratio(a, b) -> float:
 def shown(color: Color | None, palette, default) -> tuple[int, int, int]:
     if color is None or color.is_default:
         return default
+    if palette is None:  # as written (NO_COLOR's greys)
+        return tuple(color.get_truecolor())
     number = color.downgrade(ColorSystem.STANDARD).number
     return palette[number] if number is not None and number < 16 else tuple(color.get_truecolor())
 
 
-def worst_cells(app, palette) -> list[tuple[float, str, int, int]]:
-    """(contrast, character, x, y) of every visible character below MIN_CONTRAST."""
+def worst_cells(app, palette, filtered: bool = False) -> list[tuple[float, str, int, int]]:
+    """(contrast, character, x, y) of every visible character below MIN_CONTRAST (`filtered`: after the app's
+    line filters, as the terminal gets it; `palette` None: colours as written)."""
     bad = []
     strips = app.screen._compositor.render_strips()
+    if filtered:
+        background = app.screen.styles.background
+        for line_filter in app.get_line_filters():
+            strips = [strip.apply_filter(line_filter, background) for strip in strips]
     for y, strip in enumerate(strips):
         x = 0
         for seg in strip:
@@ -98,4 +108,16 @@ async def test_every_screen_is_legible_in_16_colours(lstm_checkpoint, monkeypatc
     async with app.run_test(size=(100, 30)) as pilot:
         await open_screen(app, pilot, SCREENS[name])
         bad = worst_cells(app, palette)
+        assert not bad, bad[:10]
+
+
+@pytest.mark.parametrize("name", SCREENS)
+@sync
+async def test_every_screen_is_legible_without_colour(lstm_checkpoint, monkeypatch, name):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(lstm_checkpoint, prime="First Citizen:\n", glyphs=None)  # glyphs follow NO_COLOR
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.no_color and app.glyph_mode
+        await open_screen(app, pilot, SCREENS[name])
+        bad = worst_cells(app, None, filtered=True)
         assert not bad, bad[:10]

@@ -59,6 +59,14 @@ class TextPrompt(Dialog):
         self.answer(event.value or self.placeholder)
 
 
+class Choice(RadioButton):
+    """A radio button whose state shows in its shape too (● on, ○ off), so it reads without colour."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual's name for the glyph)
+        return "●" if self.value else "○"
+
+
 class PrimePrompt(Dialog):
     """A prime, and where it goes: here, after the cursor (the default), or from the start, as a new text.
     Answers (text, from_start); Enter on an empty line takes the example, which comes from the model's
@@ -75,8 +83,8 @@ class PrimePrompt(Dialog):
                               "Tab: where it goes.", style="dim"))
             yield Input(placeholder=self.example, select_on_focus=False)
             with RadioSet():
-                yield RadioButton(Text(f"here, after “…{self.before}”"), value=True)
-                yield RadioButton("from the start: a new text")
+                yield Choice(Text(f"here, after “…{self.before}”"), value=True)
+                yield Choice("from the start: a new text")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
