@@ -9,6 +9,7 @@ anything unexpected one line and exit 1, with the traceback kept in a file.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -21,6 +22,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 from .commands import COMMANDS  # noqa: E402
 
 PREFIX = "rnn-tui: error: "
+VIEWERS = ("view", "lesson")  # the commands that open the viewer
 BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE, as `cat` would be
 
 
@@ -36,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         from functools import partial
         from importlib import import_module
 
+        if not argv or argv[0] in VIEWERS or argv[0] not in COMMANDS:
+            # The viewer's start allocates ~70,000 objects that live for good (numpy, Textual, the
+            # model), and the collector ran ~160 times over them, 30-70 ms of the first frame: it is
+            # off until the first screen is up (tui/engine/frames.py collects once then, and freezes)
+            gc.disable()
         if argv and argv[0] in COMMANDS:
             run, rest = import_module(f".commands.{COMMANDS[argv[0]][0]}", __package__).main, argv[1:]
         else:  # no command: the viewer, whose --help is the program's own
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         what = str(e) if hasattr(e, "report") else f"{type(e).__name__}: {e}"
         _say("rnn-tui: internal error: ", what + (f" (details in {where})" if where else ""))
         return 1
+    finally:
+        gc.enable()  # a viewer that never got to its first screen (an error, --help), or a caller's process
 
 
 def _run(command, argv: list[str]) -> int:

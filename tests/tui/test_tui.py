@@ -675,3 +675,32 @@ def test_a_space_candidate_is_shown_as_a_visible_mark():
 
     p = predict(np.array([0.7, 0.3]), (" ", "a"), 2, 0, np.array([0.7, 0.3]))
     assert p.candidates[0][0] == "␣" and p.taken == "␣"
+
+
+@sync
+async def test_a_start_with_the_collector_off_turns_it_on_once_the_first_screen_is_up(lstm_checkpoint):
+    """The entry point turns Python's collector off for the viewer's start; the app collects once and turns
+    it on again, so a long session is never left without it."""
+    import gc
+
+    from rnn_tui.tui.engine.frames import START_GC_AFTER
+
+    gc.disable()
+    try:
+        app = app_for(lstm_checkpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            assert not gc.isenabled()
+            await pilot.pause(START_GC_AFTER + 0.5)
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_the_entry_point_leaves_the_collector_on_when_the_viewer_stops_before_its_screen(tmp_path, capsys):
+    import gc
+
+    from rnn_tui.__main__ import main
+
+    assert main([str(tmp_path / "missing.safetensors")]) == 2
+    assert gc.isenabled()

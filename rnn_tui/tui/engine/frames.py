@@ -13,6 +13,8 @@ thread and the screen repaints once it is ready.
 
 from __future__ import annotations
 
+import gc
+
 import textual.constants
 from textual import work
 from textual.app import App
@@ -36,6 +38,7 @@ from .view_state import ViewState
 # In 16 colours Textual's default themes become bright red keys on grey and blue on blue: the ANSI
 # themes use the terminal's own colours, legible in whatever palette it has (a theme chosen by name stays)
 ANSI_THEMES = {"textual-dark": "ansi-dark", "textual-light": "ansi-light"}
+START_GC_AFTER = 1.0  # seconds after mounting: the first screen is whole by then
 PREPARE_AT_START = 256  # positions (a prime) computed for display before the first frame: a few ms
 
 
@@ -82,6 +85,8 @@ class FrameLoop(App):
         else:
             self.use_theme()
         self.mounted()
+        if not gc.isenabled():  # the entry point turned the collector off for the start (__main__.py)
+            self.set_timer(START_GC_AFTER, _collect_start_garbage)
 
     def mounted(self) -> None:
         """A subclass's own setting up, once the loop is mounted. (Textual runs every class's on_mount
@@ -195,3 +200,11 @@ class FrameLoop(App):
             self.call_from_thread(self.touch)
         except RuntimeError:  # the app closed while this ran: nothing left to colour
             pass
+
+
+def _collect_start_garbage() -> None:
+    """The one collection of the start's garbage, once the first screen is up; what is left lives for the
+    whole session, so it is frozen out of every later collection, and the collector runs again."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
