@@ -151,3 +151,20 @@ def test_16_colour_ramps_keep_their_lightness_order_in_common_terminal_palettes(
     for side in [away[zero:]] + ([away[:zero + 1][::-1]] if signed else []):
         assert (np.diff(side) >= 0).all(), (numbers, side)
     assert 3 not in numbers  # plain yellow: dark orange in some terminals, near white in others
+
+
+@pytest.mark.parametrize(("background", "dark"), [((18, 18, 18), True), ((224, 224, 224), False)])
+@pytest.mark.parametrize("eight_bit", [False, True])
+def test_karpathys_guesses_are_greys_that_grow_with_probability_and_stay_readable(background, dark, eight_bit):
+    """The top-5 rows under the text take no colour of their own (the unit's colours are the only ones on the
+    screen): greys, brighter on a dark theme (darker on a light one) as the guess is likelier, each still
+    readable on the background."""
+    from .test_contrast import ratio
+
+    maps = Maps(background, dark, eight_bit=eight_bit)
+    greys = [maps.guess(level).color.get_truecolor() for level in range(LEVELS)]
+    assert all(r == g == b for r, g, b in greys)
+    lightness = [r if dark else -r for r, _, _ in greys]
+    assert lightness == sorted(lightness)
+    assert min(ratio(tuple(g), background) for g in greys) >= 2.0
+    assert maps.guess(LEVELS - 1).bold and not maps.guess(0).bold

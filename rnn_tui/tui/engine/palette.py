@@ -79,8 +79,10 @@ EIGHT_BIT: dict[tuple[bool, bool], tuple[int | None, ...]] = {
 }
 
 
-# Karpathy's view's guesses (Maps.guess): xterm greys from faint to the text's own brightness, per level
-GUESS_GREYS = {True: tuple(range(239, 239 + LEVELS)), False: tuple(range(249, 249 - LEVELS, -1))}
+# Karpathy's view's guesses (Maps.guess): xterm greys from faint (still 2.5:1 on the theme's background) to
+# the text's own brightness, per level; a light theme has fewer dark greys than levels, so some repeat
+GUESS_GREYS = {True: tuple(range(239, 239 + LEVELS)),
+               False: tuple(round(245 - 13 * k / (LEVELS - 1)) for k in range(LEVELS))}
 LIKELY = LEVELS // 2  # from here (p >= 0.5) a guess is bold: without colour, the likely ones still stand out
 
 
