@@ -257,7 +257,8 @@ class KarpathyScreen(ModalScreen):
             text.append(" high" + (" (0 = background)" if signed else ""), style="dim")
         if self.view.guesses:
             text.append(" · under each line: the 5 likeliest next characters, ", style="dim")
-            text.append("brighter", guess_style(self.app, palette.LEVELS - 1))
+            dark = getattr(getattr(self.app, "maps", None), "dark", True)
+            text.append("brighter" if dark else "darker", guess_style(self.app, palette.LEVELS - 1))
             text.append(" = likelier (d hides)", style="dim")
         return text
 
