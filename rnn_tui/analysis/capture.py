@@ -36,6 +36,7 @@ from .guesses import Guesses, GuessWriter, Progress
 MAX_ANALYSIS_BYTES = 512 * 2**20
 SATURATION_LO, SATURATION_HI = 0.1, 0.9  # the paper's thresholds (Fig. 3)
 BYTES_PER_VALUE = 4
+WARMUP = 64  # characters each piece reads before its own, when the text is read as several streams
 
 
 @dataclass
@@ -57,7 +58,9 @@ class Capture:
     # per (layer, gate): counts of characters below SATURATION_LO and above SATURATION_HI, each (hidden,)
     saturation: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     guesses: Guesses | None = None  # the model's top guesses and surprisal, when read as one stream
-    _bins: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    # kept by the finder after its first ranking: each value's bin (K, T) uint8 and each unit's count of
+    # characters per bin (K, BINS), which bound the AUC of any later feature (see tally.py)
+    bins: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.text)
@@ -76,9 +79,7 @@ class Capture:
 
     def unit_name(self, index: int) -> tuple[int, str, int]:
         """(layer, quantity, unit) of a flat index."""
-        lq, unit = divmod(int(index), self.hidden)
-        layer, q = divmod(lq, len(self.quantities))
-        return layer, self.quantities[q], unit
+        return unit_name(index, self.quantities, self.hidden)
 
     def values(self, index: int) -> np.ndarray:
         """One unit's exact values over the text, float32 (T,)."""
@@ -87,28 +88,12 @@ class Capture:
             raise KeyError(f"unit {index} was not captured")
         return self.data[k]
 
-    def bins(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each value's bin among BINS equal bins over its unit's own range, (K, T) uint8, and each unit's
-        count of characters per bin, (K, BINS) float64. A higher bin means a surely higher value; the
-        finder bounds every unit's AUC with them before it sorts any. Computed once, then kept."""
-        if self._bins is None:
-            K, T = self.data.shape
-            codes = np.empty((K, T), np.uint8)
-            rows = max(1, 2**22 // max(T, 1))
-            for a in range(0, K, rows):  # float32 arithmetic: every step is monotone, which is all a bin needs
-                x = self.data[a : a + rows]
-                lo, hi = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
-                scale = np.float32(BINS) / np.where(hi > lo, hi - lo, np.float32(1))
-                y = (x - lo) * scale
-                np.minimum(y, np.float32(BINS - 1), out=y)
-                codes[a : a + rows] = y
-            offsets = (np.arange(K, dtype=np.int64) * BINS)[:, None]
-            every = np.bincount((codes + offsets).ravel(), minlength=K * BINS).reshape(K, BINS)
-            self._bins = (codes, every.astype(np.float64))
-        return self._bins
 
-
-BINS = 256  # the bins of Capture.bins: one byte a value
+def unit_name(index: int, quantities: tuple[str, ...], hidden: int) -> tuple[int, str, int]:
+    """(layer, quantity, unit) of a flat unit index."""
+    lq, unit = divmod(int(index), hidden)
+    layer, q = divmod(lq, len(quantities))
+    return layer, quantities[q], unit
 
 
 def unit_count(model: Model) -> int:
@@ -178,39 +163,32 @@ def layout(T: int, streams: int, warmup: int) -> Layout:
     return Layout(np.minimum(pos, T - 1), keep)
 
 
-def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup: int = 64, chunk: int = 64,
+def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup: int = WARMUP, chunk: int | None = None,
             units: np.ndarray | None = None, guesses: int = 0, progress: Progress | None = None) -> Capture:
     """Run the model teacher-forced over `text`, keeping the exact values of `units` (flat indices; default all).
     See the module docstring for `streams` and `warmup`. With `streams=1`, `guesses=k` also keeps the model's
-    top k guesses after each character (the same run, so they are exact)."""
+    top k guesses after each character (the same run, so they are exact). `chunk`: steps per forward call
+    (default 64, or 256 on one stream: a call's overhead is paid per step of every layer)."""
     c = model.config
     ids, oov = encode(vocab, text)
-    T, Q, H = len(ids), len(c.quantities), c.hidden
-    U = c.layers * Q * H
+    T, H = len(ids), c.hidden
+    U = unit_count(model)
     index = np.arange(U) if units is None else np.unique(np.asarray(units, dtype=np.int64))
     every = len(index) == U
     gates = frozenset(q for q in c.quantities if q not in c.kind.signed)
     lay = layout(T, streams, warmup)
     data = np.empty((len(index), T), np.float32)
     sat = _Saturation(c, gates)
-    grid = ids[lay.pos]
     writer = GuessWriter(ids, guesses) if guesses and lay.pos.shape[0] == 1 else None
-    state, done, told = None, 0, 0
-    if lay.pos.shape[0] == 1:
-        chunk *= 4  # one stream: fewer, longer calls (a call's overhead is paid per step of every layer)
-    for t0 in range(0, lay.span, chunk):
-        t1 = min(lay.span, t0 + chunk)
-        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # (B, t, L, Q, H)
-        if writer is not None:
-            writer.add(t0, logits[0])
-        keep = lay.keep[:, t0:t1]
+    done, told = 0, 0
+    if chunk is None:
+        chunk = 256 if lay.pos.shape[0] == 1 else 64
+    for acts, keep, pieces in run(model, ids, lay, chunk, writer):
         flat = acts.reshape(acts.shape[0], acts.shape[1], U)
-        for b in np.flatnonzero(keep.any(axis=1)):
-            steps = np.flatnonzero(keep[b])  # one run: a piece's kept steps are contiguous in the text
-            p0 = int(lay.pos[b, t0 + steps[0]])
-            kept = flat[b, steps[0] : steps[-1] + 1]
-            data[:, p0 : p0 + len(steps)] = (kept if every else kept[:, index]).T
-            done += len(steps)
+        for b, s0, s1, p0 in pieces:
+            kept = flat[b, s0:s1]
+            data[:, p0 : p0 + s1 - s0] = (kept if every else kept[:, index]).T
+            done += s1 - s0
         sat.add(acts, keep)
         if progress is not None and (done - told >= T // 100 or done == T) and done > told:
             told = done  # at most about a hundred reports: a viewer's progress bar waits on each
@@ -218,6 +196,28 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     return Capture(text, ids, oov, data, index, c.layers, c.quantities, H, gates, c.cell,
                    1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
                    writer.done() if writer is not None else None)
+
+
+Piece = tuple[int, int, int, int]  # (stream, first kept step, end step, where that step is in the text)
+
+
+def run(model: Model, ids: np.ndarray, lay: Layout, chunk: int, writer: GuessWriter | None = None):
+    """The model over the streams of `lay`, `chunk` steps at a time: yields each chunk's activations
+    (B, t, layers, quantities, hidden), which steps are kept (B, t), and the kept runs as Pieces (a piece's
+    kept steps are contiguous in the text)."""
+    grid = ids[lay.pos]
+    state = None
+    for t0 in range(0, lay.span, chunk):
+        t1 = min(lay.span, t0 + chunk)
+        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # (B, t, L, Q, H)
+        if writer is not None:
+            writer.add(t0, logits[0])
+        keep = lay.keep[:, t0:t1]
+        pieces = []
+        for b in np.flatnonzero(keep.any(axis=1)):
+            steps = np.flatnonzero(keep[b])
+            pieces.append((int(b), int(steps[0]), int(steps[-1]) + 1, int(lay.pos[b, t0 + steps[0]])))
+        yield acts, keep, pieces
 
 
 class _Saturation:
