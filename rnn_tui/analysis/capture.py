@@ -204,12 +204,14 @@ Piece = tuple[int, int, int, int]  # (stream, first kept step, end step, where t
 def run(model: Model, ids: np.ndarray, lay: Layout, chunk: int, writer: GuessWriter | None = None):
     """The model over the streams of `lay`, `chunk` steps at a time: yields each chunk's activations
     (B, t, layers, quantities, hidden), which steps are kept (B, t), and the kept runs as Pieces (a piece's
-    kept steps are contiguous in the text)."""
+    kept steps are contiguous in the text). The activations are one array, overwritten by the next chunk."""
     grid = ids[lay.pos]
-    state = None
+    state, buffer = None, None
     for t0 in range(0, lay.span, chunk):
         t1 = min(lay.span, t0 + chunk)
-        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # (B, t, L, Q, H)
+        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True,
+                                            out=None if buffer is None else buffer[:, : t1 - t0])
+        buffer = acts if buffer is None else buffer  # (B, t, layers, quantities, hidden), reused
         if writer is not None:
             writer.add(t0, logits[0])
         keep = lay.keep[:, t0:t1]

@@ -278,14 +278,17 @@ def _first_pass(model, ids: np.ndarray, lay, chunk: int, values: np.ndarray, ono
     """Every unit's sums over the text (`rank_text`'s first pass). The bins are set on the first SAMPLE
     characters read (with several streams, characters from all over the text), the blocks read until then
     held and counted once they are set; later values outside the range only widen the bounds."""
-    U, T = unit_count(model), lay.keep.sum()
+    U, T = unit_count(model), int(lay.keep.sum())
     tally: Tally | None = None
     held: list[tuple[np.ndarray, np.ndarray]] = []
+    spare: np.ndarray | None = None  # one block's array, reused once the bins are set
     done = 0
     for acts, _, pieces in run(model, ids, lay, chunk):
         flat = acts.reshape(acts.shape[0], acts.shape[1], U)
         n = sum(s1 - s0 for _, s0, s1, _ in pieces)
-        block, pos = np.empty((U, n), np.float32), np.empty(n, np.int64)
+        if spare is None or spare.shape[1] < n:
+            spare = np.empty((U, n), np.float32)
+        block, pos = spare[:, :n], np.empty(n, np.int64)
         at = 0
         for b, s0, s1, p0 in pieces:
             block[:, at : at + s1 - s0] = flat[b, s0:s1].T
@@ -294,18 +297,17 @@ def _first_pass(model, ids: np.ndarray, lay, chunk: int, values: np.ndarray, ono
         done += n
         if tally is None:
             held.append((block, pos))
+            spare = None
             if done < min(SAMPLE, T):
                 continue
-            sample = np.concatenate([h for h, _ in held], axis=1)
-            tally = Tally(values, onoff, U, Binning.around(sample))
-            del sample
+            tally = Tally(values, onoff, U, Binning.around(np.concatenate([h for h, _ in held], axis=1)))
             for h, p in held:
                 tally.add(h, p)
             held = []
         else:
             tally.add(block, pos)
         if progress is not None:
-            progress(int(done), 2 * int(T))
+            progress(done, 2 * T)
     assert tally is not None
     return tally
 

@@ -9,10 +9,8 @@
   pairs in different bins bounds the unit's AUC (`auc_bounds`), so that only
   the units whose bound reaches the list are sorted exactly.
 
-The histograms of all on/off features come from one count per block: each
-character's combination of on/off features is a pattern (a few dozen occur in a
-text), the count is per (unit, pattern, bin), and each feature's histogram is
-the sum over the patterns it is on in.
+Each feature is counted on its smaller side (where it is on, or where it is
+off), the other side being the unit's histogram over all characters less it.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 BINS = 256  # one byte a value
-MAX_PATTERNS = 64  # features combined in one count while their combinations stay this few
 CELLS = 2**18  # values per block of units counted at a time: its arrays stay in cache
 
 
@@ -107,9 +104,11 @@ class Tally:
         self.shift: np.ndarray | None = None
         on = values[:, self.onoff] > 0
         self.n1 = on.sum(axis=0)
-        self.counted = [j for j in range(on.shape[1]) if 0 < self.n1[j] < T]
-        self.groups = _groups(on, self.counted) if binning is not None else []
-        self.h_on = [np.zeros((K, len(cols), BINS), np.int32) for cols, _, _ in self.groups]
+        self.counted = [j for j in range(on.shape[1]) if 0 < self.n1[j] < T and binning is not None]
+        # each feature is counted on its smaller side (the other is `every` less it)
+        self.on_side = np.array([self.n1[j] <= T // 2 for j in self.counted], bool)
+        self.side = on[:, self.counted] == self.on_side[None, :]  # (T, counted)
+        self.h_side = np.zeros((len(self.counted), K, BINS), np.int32)
         self.every = np.zeros((K, BINS), np.int64)
 
     def add(self, block: np.ndarray, pos: np.ndarray | None = None) -> None:
@@ -120,7 +119,8 @@ class Tally:
         if self.shift is None:
             self.shift = block[:, 0].astype(np.float64)
         g = self.g if pos is None else self.g[pos]
-        patterns = [(p if pos is None else p[pos], m) for _, p, m in self.groups]
+        side = self.side if pos is None else self.side[pos]
+        sides = [np.flatnonzero(side[:, i]) for i in range(side.shape[1])]
         rows = max(1, CELLS // n)
         for a in range(0, K, rows):
             part = slice(a, min(K, a + rows))
@@ -134,23 +134,9 @@ class Tally:
                 c = self.binning.codes(x, part)
                 if self.codes_out is not None:
                     self.codes_out[part] = c
-                self._count(c, part, patterns)
-
-    def _count(self, c: np.ndarray, part: slice, patterns: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        b = c.shape[0]
-        if not patterns:
-            keys = c.astype(np.int32) + (np.arange(b, dtype=np.int32) * BINS)[:, None]
-            self.every[part] += np.bincount(keys.ravel(), minlength=b * BINS).reshape(b, BINS)
-            return
-        for k, (p, member) in enumerate(patterns):
-            P = len(member)
-            keys = c.astype(np.int32)
-            keys += (p * BINS)[None, :]
-            keys += (np.arange(b, dtype=np.int32) * (P * BINS))[:, None]
-            h = np.bincount(keys.ravel(), minlength=b * P * BINS).reshape(b, P, BINS)
-            if k == 0:
-                self.every[part] += h.sum(axis=1)
-            self.h_on[k][part] += np.matmul(member.T, h).astype(np.int32)  # (b, features, BINS)
+                self.every[part] += _histograms(c)
+                for i, idx in enumerate(sides):
+                    self.h_side[i, part] += _histograms(np.take(c, idx, axis=1))
 
     def r(self) -> np.ndarray:
         """Pearson's r (K, F) of every unit with each ramp; NaN for on/off features and units that never move."""
@@ -167,10 +153,17 @@ class Tally:
         nor everywhere."""
         columns = np.flatnonzero(self.onoff)
         out = {}
-        for (cols, _, _), h in zip(self.groups, self.h_on, strict=True):
-            for i, j in enumerate(cols):
-                out[int(columns[j])] = auc_bounds(h[:, i], self.every, int(self.n1[j]), self.T)
+        for i, j in enumerate(self.counted):
+            h_on = self.h_side[i] if self.on_side[i] else self.every - self.h_side[i]
+            out[int(columns[j])] = auc_bounds(h_on, self.every, int(self.n1[j]), self.T)
         return out
+
+
+def _histograms(c: np.ndarray) -> np.ndarray:
+    """Each row's count of values per bin, (rows, BINS)."""
+    keys = c.astype(np.int32)
+    keys += (np.arange(len(c), dtype=np.int32) * BINS)[:, None]
+    return np.bincount(keys.ravel(), minlength=len(c) * BINS).reshape(len(c), BINS)
 
 
 def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -182,34 +175,5 @@ def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.nda
     h = np.empty((K, BINS), np.int64)
     rows = max(1, CELLS // max(len(idx), 1))
     for a in range(0, K, rows):
-        c = np.take(codes[a : a + rows], idx, axis=1)
-        keys = c.astype(np.int32)
-        keys += (np.arange(len(c), dtype=np.int32) * BINS)[:, None]
-        h[a : a + len(c)] = np.bincount(keys.ravel(), minlength=len(c) * BINS).reshape(len(c), BINS)
+        h[a : a + rows] = _histograms(np.take(codes[a : a + rows], idx, axis=1))
     return h if side is on else every - h
-
-
-def _groups(on: np.ndarray, cols: list[int]) -> list[tuple[list[int], np.ndarray, np.ndarray]]:
-    """The on/off columns in groups whose combinations are at most MAX_PATTERNS: per group its columns, each
-    character's pattern (T,) int32, and which features each pattern has on (P, features) float64."""
-    out: list[tuple[list[int], np.ndarray, np.ndarray]] = []
-    group: list[int] = []
-    best: tuple[np.ndarray, np.ndarray] | None = None
-    for j in cols:
-        trial = group + [j]
-        bits = (on[:, trial].astype(np.int64) << np.arange(len(trial), dtype=np.int64)).sum(axis=1)
-        uniq, inverse = np.unique(bits, return_inverse=True)
-        if len(uniq) > MAX_PATTERNS and group:
-            out.append(_group(group, *best))
-            trial = [j]
-            bits = on[:, j].astype(np.int64)
-            uniq, inverse = np.unique(bits, return_inverse=True)
-        group, best = trial, (uniq, inverse)
-    if group:
-        out.append(_group(group, *best))
-    return out
-
-
-def _group(cols: list[int], uniq: np.ndarray, inverse: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
-    member = ((uniq[:, None] >> np.arange(len(cols))[None, :]) & 1).astype(np.float64)
-    return cols, inverse.astype(np.int32).ravel(), member

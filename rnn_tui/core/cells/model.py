@@ -188,7 +188,8 @@ class Model:
 
     # -- a whole text, teacher-forced ----------------------------------------------
 
-    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False):
+    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False,
+                out: np.ndarray | None = None):
         """Teacher-forced run over `ids` of shape (T,) or (B, T): B independent streams.
 
         Time goes in blocks (BLOCK_ROWS), and within a block one layer at a
@@ -198,7 +199,9 @@ class Model:
         intermediate array in cache, whatever the length of the text. Returns
         (final state, logits (..., T, V), activations (..., T, layers,
         quantities, hidden) if `capture` else None). Agrees with `step` to
-        rounding, not bit for bit.
+        rounding, not bit for bit. `out`, if given, receives the activations
+        (a caller that runs chunk after chunk reuses one array: a fresh one
+        costs its pages' first touch).
         """
         c = self.config
         ids = np.asarray(ids, dtype=np.int64)
@@ -209,7 +212,9 @@ class Model:
             state = np.zeros((B, c.layers, c.state_size, c.hidden), dtype=np.float32)
         else:
             state = (state[None] if single else state).copy()
-        acts = np.empty((B, T, c.layers, len(c.quantities), c.hidden), dtype=np.float32) if capture else None
+        acts = None
+        if capture:
+            acts = out if out is not None else np.empty((B, T, c.layers, len(c.quantities), c.hidden), np.float32)
         logits = np.empty((B, T, c.vocab_size), dtype=np.float32)
         block = max(1, BLOCK_ROWS // B)
         for t0 in range(0, T, block):
