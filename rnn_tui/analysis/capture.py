@@ -250,13 +250,16 @@ def doubled_midranks(data: np.ndarray, cells: int = 2**22) -> np.ndarray:
     mean of their ranks), as integers (uint16 when they fit, else uint32).
 
     A row is sorted as 64-bit keys (the value's sortable bits, then its position), which numpy sorts several
-    times faster than an argsort of floats; the position comes back from the low bits. Runs of equal values
-    are found in the flattened block at once (saturated gates have long ones)."""
+    times faster than an argsort of floats; the position comes back from the low bits. A value at sorted
+    place i (from 0) has doubled rank 2i + 2 unless it ties; only the runs of equal values (saturated gates
+    have long ones) are then found and given 2s + L + 1 (the run from place s, L long)."""
     K, T = data.shape
-    out = np.empty((K, T), np.uint16 if 2 * T + 1 < 2**16 else np.uint32)
+    dtype = np.uint16 if 2 * T + 1 < 2**16 else np.uint32
+    out = np.empty((K, T), dtype)
     if T == 0:
         return out
     pos = np.arange(T, dtype=np.uint64)
+    plain = np.arange(2, 2 * T + 2, 2, dtype=dtype)
     block = max(1, cells // T)  # rows sorted at a time
     for a in range(0, K, block):
         keys = sortable(data[a : a + block]).astype(np.uint64) << np.uint64(32)
@@ -264,13 +267,17 @@ def doubled_midranks(data: np.ndarray, cells: int = 2**22) -> np.ndarray:
         keys.sort(axis=1)
         n = keys.shape[0]
         halves = keys.view(np.uint32).reshape(n, T, 2)  # little-endian: [..., 0] position, [..., 1] value
-        v = halves[..., 1].ravel()
-        new = np.empty(n * T, bool)
-        new[0] = True
-        np.not_equal(v[1:], v[:-1], out=new[1:])
-        new[::T] = True  # each row starts a run
-        starts = np.flatnonzero(new)
-        length = np.diff(starts, append=n * T)
-        doubled = np.repeat(2 * (starts % T) + length + 1, length)  # run from s, length L: ranks s+1 … s+L
-        np.put_along_axis(out[a : a + n], halves[..., 0].astype(np.intp), doubled.reshape(n, T), axis=1)
+        doubled = np.empty((n, T), dtype)
+        doubled[:] = plain
+        v = halves[..., 1]
+        row, col = np.nonzero(v[:, 1:] == v[:, :-1])  # places equal to the next one
+        if len(row):
+            flat = row * T + col
+            first = np.flatnonzero(np.diff(flat, prepend=-2) != 1)  # where each run of ties begins
+            length = np.diff(first, append=len(flat)) + 1  # its values: its pairs, plus one
+            value = 2 * col[first] + length + 1
+            each = np.repeat(value, length - 1)
+            doubled[row, col] = each  # every place but a run's last ...
+            doubled[row[first], col[first] + length - 1] = value  # ... and its last
+        np.put_along_axis(out[a : a + n], halves[..., 0].astype(np.intp), doubled, axis=1)
     return out

@@ -115,13 +115,13 @@ def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, top: int) -> Sco
     if cap.bins is None:
         codes = np.empty((K, T), np.uint8)
         tally = Tally(values, onoff, K, Binning.over(cap.data.min(axis=1), cap.data.max(axis=1)), codes)
-        tally.add(cap.data)
+        tally.add(cap.data.T)
         cap.bins = (codes, tally.every)
         bounds = tally.auc_bounds()
     else:
         tally = Tally(values, onoff, K)
         if len(tally.ramps):
-            tally.add(cap.data)
+            tally.add(cap.data.T)
         codes, every = cap.bins
         bounds = {}
         for j in np.flatnonzero(onoff):
@@ -281,26 +281,21 @@ def _first_pass(model, ids: np.ndarray, lay, chunk: int, values: np.ndarray, ono
     U, T = unit_count(model), int(lay.keep.sum())
     tally: Tally | None = None
     held: list[tuple[np.ndarray, np.ndarray]] = []
-    spare: np.ndarray | None = None  # one block's array, reused once the bins are set
     done = 0
-    for acts, _, pieces in run(model, ids, lay, chunk):
-        flat = acts.reshape(acts.shape[0], acts.shape[1], U)
-        n = sum(s1 - s0 for _, s0, s1, _ in pieces)
-        if spare is None or spare.shape[1] < n:
-            spare = np.empty((U, n), np.float32)
-        block, pos = spare[:, :n], np.empty(n, np.int64)
-        at = 0
-        for b, s0, s1, p0 in pieces:
-            block[:, at : at + s1 - s0] = flat[b, s0:s1].T
-            pos[at : at + s1 - s0] = np.arange(p0, p0 + s1 - s0)
-            at += s1 - s0
-        done += n
-        if tally is None:
-            held.append((block, pos))
-            spare = None
+    for acts, keep, pieces in run(model, ids, lay, chunk):
+        if not pieces:
+            continue
+        B, t = keep.shape
+        rows = acts.reshape(B * t, U)  # (characters, units): the tally needs no transposing
+        kept = keep.ravel()
+        block = rows if kept.all() else rows[kept]
+        pos = np.concatenate([np.arange(p0, p0 + s1 - s0) for _, s0, s1, p0 in pieces])
+        done += len(pos)
+        if tally is None:  # the array is overwritten by the next chunk: hold a copy
+            held.append((block.copy() if block is rows else block, pos))
             if done < min(SAMPLE, T):
                 continue
-            tally = Tally(values, onoff, U, Binning.around(np.concatenate([h for h, _ in held], axis=1)))
+            tally = Tally(values, onoff, U, Binning.around(np.concatenate([h for h, _ in held])))
             for h, p in held:
                 tally.add(h, p)
             held = []

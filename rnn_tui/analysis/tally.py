@@ -30,28 +30,28 @@ class Binning:
     number, a clip), so a higher bin means a surely higher value, which is all the AUC bound needs; values
     outside the range only crowd the end bins, which widens a unit's bound and never breaks it."""
 
-    lo: np.ndarray  # (K, 1) float32
-    scale: np.ndarray  # (K, 1) float32, > 0
+    lo: np.ndarray  # (K,) float32
+    scale: np.ndarray  # (K,) float32, > 0
 
     @classmethod
     def over(cls, lo: np.ndarray, hi: np.ndarray) -> Binning:
         """Bins 1 … BINS−1 over [lo, hi] per unit."""
         width = hi.astype(np.float64) - lo.astype(np.float64)
         scale = np.where(width > 0, (BINS - 2) / np.where(width > 0, width, 1.0), 1.0)
-        return cls(np.asarray(lo, np.float32)[:, None], np.minimum(scale, 1e30).astype(np.float32)[:, None])
+        return cls(np.asarray(lo, np.float32), np.minimum(scale, 1e30).astype(np.float32))
 
     @classmethod
     def around(cls, sample: np.ndarray) -> Binning:
-        """Bins over the range of a sample (units, characters), widened by a sixteenth on each side: for a
+        """Bins over the range of a sample (characters, units), widened by a sixteenth on each side: for a
         text whose values are not all known yet."""
-        lo, hi = sample.min(axis=1), sample.max(axis=1)
+        lo, hi = sample.min(axis=0), sample.max(axis=0)
         pad = (hi.astype(np.float64) - lo) / 16
         return cls.over((lo - pad).astype(np.float32), (hi + pad).astype(np.float32))
 
-    def codes(self, x: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
-        """The bin of each value of x (units `rows`, characters), uint8."""
-        y = x - self.lo[rows]
-        y *= self.scale[rows]
+    def codes(self, x: np.ndarray, units: slice = slice(None)) -> np.ndarray:
+        """The bin of each value of x (characters, units `units`), uint8."""
+        y = x - self.lo[units]
+        y *= self.scale[units]
         y += np.float32(1)
         np.clip(y, 0, BINS - 1, out=y)
         return y.astype(np.uint8)
@@ -82,12 +82,13 @@ def candidates(lo: np.ndarray, hi: np.ndarray, top: int) -> np.ndarray:
 
 
 class Tally:
-    """Sums over a text, fed blocks of (units, characters) in any order, each character exactly once.
+    """Sums over a text, fed blocks of (characters, units) in any order, each character exactly once.
 
     `values` (T, F) are the features at every character, `onoff` (F,) which are on/off; `binning`, if given,
     turns on the histograms (and `every`, each unit's histogram over all characters); `codes`, if given with
     it, (K, T) uint8, receives every value's bin (for a capture kept in memory, so that later features are
-    bounded without recomputing them)."""
+    bounded without binning again). A block is worked through a few units at a time, which stay in cache,
+    whatever its memory layout: a capture's (K, T) values go in transposed, without a copy."""
 
     def __init__(self, values: np.ndarray, onoff: np.ndarray, units: int, binning: Binning | None = None,
                  codes: np.ndarray | None = None):
@@ -98,8 +99,8 @@ class Tally:
         f = values[:, self.ramps].astype(np.float64)
         fc = f - f.mean(axis=0)
         self.sf = np.sqrt((fc * fc).sum(axis=0))
-        self.g = np.concatenate([np.ones((T, 1)), fc], axis=1)  # Σx and each Σx·f in one product
-        self.sums = np.zeros((K, 1 + len(self.ramps)))
+        self.g = np.concatenate([np.ones((T, 1)), fc], axis=1).T.copy()  # Σx and each Σx·f in one product
+        self.sums = np.zeros((1 + len(self.ramps), K))
         self.squares = np.zeros(K)
         self.shift: np.ndarray | None = None
         on = values[:, self.onoff] > 0
@@ -112,40 +113,40 @@ class Tally:
         self.every = np.zeros((K, BINS), np.int64)
 
     def add(self, block: np.ndarray, pos: np.ndarray | None = None) -> None:
-        """Values (K, n) of every unit at the characters `pos` (n,); None: all T characters, in order."""
-        K, n = block.shape
+        """Values (n, K) of every unit at the characters `pos` (n,); None: all T characters, in order."""
+        n, K = block.shape
         if n == 0:
             return
         if self.shift is None:
-            self.shift = block[:, 0].astype(np.float64)
-        g = self.g if pos is None else self.g[pos]
+            self.shift = block[0].astype(np.float64)
+        g = self.g if pos is None else self.g[:, pos]
         side = self.side if pos is None else self.side[pos]
         sides = [np.flatnonzero(side[:, i]) for i in range(side.shape[1])]
-        rows = max(1, CELLS // n)
-        for a in range(0, K, rows):
-            part = slice(a, min(K, a + rows))
-            x = block[part]
+        width = max(1, CELLS // n)
+        for a in range(0, K, width):
+            part = slice(a, min(K, a + width))
+            x = block[:, part]
             if len(self.ramps):
                 d = x.astype(np.float64)
-                d -= self.shift[part, None]
-                self.sums[part] += d @ g
-                self.squares[part] += np.einsum("ij,ij->i", d, d)
+                d -= self.shift[part]
+                self.sums[:, part] += g @ d
+                self.squares[part] += np.einsum("ij,ij->j", d, d)
             if self.binning is not None:
                 c = self.binning.codes(x, part)
                 if self.codes_out is not None:
-                    self.codes_out[part] = c
+                    self.codes_out[part] = c.T
                 self.every[part] += _histograms(c)
                 for i, idx in enumerate(sides):
-                    self.h_side[i, part] += _histograms(np.take(c, idx, axis=1))
+                    self.h_side[i, part] += _histograms(np.take(c, idx, axis=0))
 
     def r(self) -> np.ndarray:
         """Pearson's r (K, F) of every unit with each ramp; NaN for on/off features and units that never move."""
         r = np.full((self.K, len(self.onoff)), np.nan)
         if len(self.ramps) and self.T:
-            s1 = self.sums[:, 0]
+            s1 = self.sums[0]
             sx = np.sqrt(np.maximum(self.squares - s1 * s1 / self.T, 0.0))
             with np.errstate(invalid="ignore", divide="ignore"):
-                r[:, self.ramps] = self.sums[:, 1:] / sx[:, None] / self.sf[None, :]
+                r[:, self.ramps] = self.sums[1:].T / sx[:, None] / self.sf[None, :]
         return np.clip(r, -1.0, 1.0)
 
     def auc_bounds(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -160,10 +161,10 @@ class Tally:
 
 
 def _histograms(c: np.ndarray) -> np.ndarray:
-    """Each row's count of values per bin, (rows, BINS)."""
+    """Each unit's count of values per bin, (units, BINS), from bins (characters, units) in any layout."""
     keys = c.astype(np.int32)
-    keys += (np.arange(len(c), dtype=np.int32) * BINS)[:, None]
-    return np.bincount(keys.ravel(), minlength=len(c) * BINS).reshape(len(c), BINS)
+    keys += np.arange(0, c.shape[1] * BINS, BINS, dtype=np.int32)
+    return np.bincount(keys.ravel(order="K"), minlength=c.shape[1] * BINS).reshape(c.shape[1], BINS)
 
 
 def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -175,5 +176,5 @@ def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.nda
     h = np.empty((K, BINS), np.int64)
     rows = max(1, CELLS // max(len(idx), 1))
     for a in range(0, K, rows):
-        h[a : a + rows] = _histograms(np.take(codes[a : a + rows], idx, axis=1))
+        h[a : a + rows] = _histograms(np.take(codes[a : a + rows], idx, axis=1).T)
     return h if side is on else every - h
