@@ -171,31 +171,41 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     (default 64, or 256 on one stream: a call's overhead is paid per step of every layer)."""
     c = model.config
     ids, oov = encode(vocab, text)
-    T, H = len(ids), c.hidden
     U = unit_count(model)
     index = np.arange(U) if units is None else np.unique(np.asarray(units, dtype=np.int64))
-    every = len(index) == U
     gates = frozenset(q for q in c.quantities if q not in c.kind.signed)
-    lay = layout(T, streams, warmup)
-    data = np.empty((len(index), T), np.float32)
+    lay = layout(len(ids), streams, warmup)
     sat = _Saturation(c, gates)
     writer = GuessWriter(ids, guesses) if guesses and lay.pos.shape[0] == 1 else None
-    done, told = 0, 0
     if chunk is None:
         chunk = 256 if lay.pos.shape[0] == 1 else 64
+    data = unit_values(model, ids, lay, chunk, index, writer=writer, saturation=sat, progress=progress)
+    return Capture(text, ids, oov, data, index, c.layers, c.quantities, c.hidden, gates, c.cell,
+                   1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
+                   writer.done() if writer is not None else None)
+
+
+def unit_values(model: Model, ids: np.ndarray, lay: Layout, chunk: int, index: np.ndarray, *,
+           writer: GuessWriter | None = None, saturation: _Saturation | None = None,
+           progress: Progress | None = None) -> np.ndarray:
+    """The exact values (len(index), T) of the units `index` (ascending flat indices) over the text `ids`
+    read as `lay` says, `chunk` steps per forward call."""
+    U, T = unit_count(model), len(ids)
+    every = len(index) == U
+    data = np.empty((len(index), T), np.float32)
+    done, told = 0, 0
     for acts, keep, pieces in run(model, ids, lay, chunk, writer):
         flat = acts.reshape(acts.shape[0], acts.shape[1], U)
         for b, s0, s1, p0 in pieces:
             kept = flat[b, s0:s1]
             data[:, p0 : p0 + s1 - s0] = (kept if every else kept[:, index]).T
             done += s1 - s0
-        sat.add(acts, keep)
+        if saturation is not None:
+            saturation.add(acts, keep)
         if progress is not None and (done - told >= T // 100 or done == T) and done > told:
             told = done  # at most about a hundred reports: a viewer's progress bar waits on each
             progress(done, T)
-    return Capture(text, ids, oov, data, index, c.layers, c.quantities, H, gates, c.cell,
-                   1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
-                   writer.done() if writer is not None else None)
+    return data
 
 
 Piece = tuple[int, int, int, int]  # (stream, first kept step, end step, where that step is in the text)

@@ -35,17 +35,18 @@ from .capture import (
     Capture,
     Progress,
     bytes_needed,
-    capture,
     check_content,
     doubled_midranks,
     encode,
     layout,
     run,
+    sortable,
     unit_count,
     unit_name,
+    unit_values,
 )
 from .features import ONOFF, Feature, line_ids
-from .tally import Binning, Tally, auc_bounds, candidates, histogram_on
+from .tally import Binning, Tally, auc_bounds, candidates, fine_bounds, histogram_on
 
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
 MIN_LINE = 5
@@ -132,12 +133,26 @@ def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, top: int) -> Sco
     auc = np.full((K, len(onoff)), np.nan)
     cols = list(bounds)
     units = _union([candidates(lo, hi, top) for lo, hi in bounds.values()])
-    auc[np.ix_(units, cols)] = exact_auc(cap.data, units, values[:, cols] > 0)
+    auc[np.ix_(units, cols)] = candidate_auc(cap.data, units, values[:, cols] > 0, top)
     return Scores(tally.r(), auc)
 
 
 def _union(parts: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
+
+
+def candidate_auc(data: np.ndarray, rows: np.ndarray, on: np.ndarray, top: int) -> np.ndarray:
+    """The AUC (len(rows), f) of the candidate rows `rows` of `data` with each column of `on` (T, f), exact
+    where the unit can still be among the `top`: a finer bound (`fine_bounds`) first rules out most of
+    them, then the rest are ranked exactly; NaN for the units ruled out."""
+    lo, hi = fine_bounds(data, rows, on)
+    best_lo, best_hi = np.maximum(lo, 1 - hi), np.maximum(hi, 1 - lo)
+    need = np.zeros(len(rows), bool)
+    for j in range(on.shape[1]):
+        need |= best_hi[:, j] >= (np.sort(best_lo[:, j])[-top] if len(rows) > top else -1) - 1e-6
+    out = np.full((len(rows), on.shape[1]), np.nan)
+    out[need] = exact_auc(data, rows[need], on)
+    return out
 
 
 def exact_auc(data: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -250,15 +265,14 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
             if progress is not None:
                 progress(T + (n * T + d) // len(parts), 2 * T)
 
-        cap = capture(model, vocab, text, streams=streams, chunk=chunk, units=part, progress=step)
+        data = unit_values(model, ids, lay, chunk, part, progress=step)
         mine = need_auc[np.isin(need_auc, part)]
-        auc[np.ix_(mine, cols)] = exact_auc(cap.data, np.searchsorted(part, mine), values[:, cols] > 0)
+        auc[np.ix_(mine, cols)] = candidate_auc(data, np.searchsorted(part, mine), values[:, cols] > 0, top)
         for j, best in need_mono.items():
             mine = best[np.isin(best, part)]
-            rows = np.searchsorted(part, mine)
-            got = _monotonic(cap.data[rows], np.sign(r[mine, j]), values[:, j], text)
+            got = _monotonic(data[np.searchsorted(part, mine)], np.sign(r[mine, j]), values[:, j], text)
             mono[j].update(zip(mine.tolist(), got.tolist(), strict=True))
-        del cap
+        del data
     if progress is not None:
         progress(2 * T, 2 * T)
     c = model.config
@@ -350,25 +364,29 @@ def _monotonic(rows: np.ndarray, signs: np.ndarray, ramp: np.ndarray, text: str)
         return np.zeros(len(rows))
     g = lid[keep]  # sorted
     first = np.searchsorted(g, g)  # where each character's line begins among the kept ones
-    ramp_rank = _midranks(g, ramp[keep].astype(np.float64), first)
+    line = g.astype(np.uint64) << np.uint64(32)
+    ramp_rank = _midranks(line, ramp[keep], first)
     lines, m = np.unique(g, return_counts=True)
     m = m.astype(np.float64)
     out = np.empty(len(rows))
     for j, row in enumerate(rows):
-        x = row[keep].astype(np.float64) * (1.0 if signs[j] >= 0 else -1.0)
-        d2 = np.bincount(g, weights=(_midranks(g, x, first) - ramp_rank) ** 2)[lines]
+        x = row[keep] if signs[j] >= 0 else -row[keep]  # negating a float32 is exact
+        d2 = np.bincount(g, weights=(_midranks(line, x, first) - ramp_rank) ** 2)[lines]
         rho = 1 - 6 * d2 / (m * (m * m - 1))
         out[j] = float((rho > 0.9).mean())
     return out
 
 
-def _midranks(g: np.ndarray, x: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Rank of x within its group g (sorted), from 0, ties given the mean of their ranks."""
-    order = np.lexsort((x, g))
-    gs, xs = g[order], x[order]
-    n = len(xs)
+def _midranks(line: np.ndarray, x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Rank of float32 x within its line, from 0, ties given the mean of their ranks. `line` is each
+    character's line number in the high 32 bits of a key (ascending); the value's sortable bits fill the
+    low ones, and one sort of the keys orders by line, then value (equal keys are ties)."""
+    keys = line | sortable(x)
+    order = np.argsort(keys)
+    ks = keys[order]
+    n = len(ks)
     new = np.ones(n, bool)
-    new[1:] = (gs[1:] != gs[:-1]) | (xs[1:] != xs[:-1])
+    new[1:] = ks[1:] != ks[:-1]
     idx = np.arange(n)
     run_start = np.maximum.accumulate(np.where(new, idx, 0))
     ends = np.where(np.append(new[1:], True), idx, n)

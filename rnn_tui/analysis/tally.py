@@ -32,13 +32,14 @@ class Binning:
 
     lo: np.ndarray  # (K,) float32
     scale: np.ndarray  # (K,) float32, > 0
+    bins: int = BINS
 
     @classmethod
-    def over(cls, lo: np.ndarray, hi: np.ndarray) -> Binning:
-        """Bins 1 … BINS−1 over [lo, hi] per unit."""
+    def over(cls, lo: np.ndarray, hi: np.ndarray, bins: int = BINS) -> Binning:
+        """Bins 1 … bins−1 over [lo, hi] per unit."""
         width = hi.astype(np.float64) - lo.astype(np.float64)
-        scale = np.where(width > 0, (BINS - 2) / np.where(width > 0, width, 1.0), 1.0)
-        return cls(np.asarray(lo, np.float32), np.minimum(scale, 1e30).astype(np.float32))
+        scale = np.where(width > 0, (bins - 2) / np.where(width > 0, width, 1.0), 1.0)
+        return cls(np.asarray(lo, np.float32), np.minimum(scale, 1e30).astype(np.float32), bins)
 
     @classmethod
     def around(cls, sample: np.ndarray) -> Binning:
@@ -49,12 +50,12 @@ class Binning:
         return cls.over((lo - pad).astype(np.float32), (hi + pad).astype(np.float32))
 
     def codes(self, x: np.ndarray, units: slice = slice(None)) -> np.ndarray:
-        """The bin of each value of x (characters, units `units`), uint8."""
+        """The bin of each value of x (characters, units `units`), uint8 (uint16 past 256 bins)."""
         y = x - self.lo[units]
         y *= self.scale[units]
         y += np.float32(1)
-        np.clip(y, 0, BINS - 1, out=y)
-        return y.astype(np.uint8)
+        np.clip(y, 0, self.bins - 1, out=y)
+        return y.astype(np.uint8 if self.bins <= 256 else np.uint16)
 
 
 def auc_bounds(h_on: np.ndarray, every: np.ndarray, n1: int, T: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,8 +110,9 @@ class Tally:
         # each feature is counted on its smaller side (the other is `every` less it)
         self.on_side = np.array([self.n1[j] <= T // 2 for j in self.counted], bool)
         self.side = on[:, self.counted] == self.on_side[None, :]  # (T, counted)
-        self.h_side = np.zeros((len(self.counted), K, BINS), np.int32)
-        self.every = np.zeros((K, BINS), np.int64)
+        bins = binning.bins if binning is not None else BINS
+        self.h_side = np.zeros((len(self.counted), K, bins), np.int32)
+        self.every = np.zeros((K, bins), np.int64)
 
     def add(self, block: np.ndarray, pos: np.ndarray | None = None) -> None:
         """Values (n, K) of every unit at the characters `pos` (n,); None: all T characters, in order."""
@@ -135,9 +137,9 @@ class Tally:
                 c = self.binning.codes(x, part)
                 if self.codes_out is not None:
                     self.codes_out[part] = c.T
-                self.every[part] += _histograms(c)
+                self.every[part] += _histograms(c, self.binning.bins)
                 for i, idx in enumerate(sides):
-                    self.h_side[i, part] += _histograms(np.take(c, idx, axis=0))
+                    self.h_side[i, part] += _histograms(_rows(c, idx), self.binning.bins)
 
     def r(self) -> np.ndarray:
         """Pearson's r (K, F) of every unit with each ramp; NaN for on/off features and units that never move."""
@@ -160,11 +162,18 @@ class Tally:
         return out
 
 
-def _histograms(c: np.ndarray) -> np.ndarray:
-    """Each unit's count of values per bin, (units, BINS), from bins (characters, units) in any layout."""
+def _rows(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """c[idx], gathered in c's own layout (numpy copies a transposed array to gather along its rows)."""
+    if c.flags.f_contiguous and not c.flags.c_contiguous:
+        return np.take(c.T, idx, axis=1).T
+    return np.take(c, idx, axis=0)
+
+
+def _histograms(c: np.ndarray, bins: int = BINS) -> np.ndarray:
+    """Each unit's count of values per bin, (units, bins), from bins (characters, units) in any layout."""
     keys = c.astype(np.int32)
-    keys += np.arange(0, c.shape[1] * BINS, BINS, dtype=np.int32)
-    return np.bincount(keys.ravel(order="K"), minlength=c.shape[1] * BINS).reshape(c.shape[1], BINS)
+    keys += np.arange(0, c.shape[1] * bins, bins, dtype=np.int32)
+    return np.bincount(keys.ravel(order="K"), minlength=c.shape[1] * bins).reshape(c.shape[1], bins)
 
 
 def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -178,3 +187,22 @@ def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.nda
     for a in range(0, K, rows):
         h[a : a + rows] = _histograms(np.take(codes[a : a + rows], idx, axis=1).T)
     return h if side is on else every - h
+
+
+FINE = 4096  # bins of `fine_bounds`
+
+
+def fine_bounds(data: np.ndarray, rows: np.ndarray, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi] (len(rows), f) of the AUC of rows `rows` of exact values `data` (K, T) with each column of
+    `on` (T, f), from FINE bins over each row's own range: a few times cheaper than sorting a row, and
+    tight enough to rule out most of the units a coarse bound kept."""
+    lo, hi = np.empty((len(rows), on.shape[1])), np.empty((len(rows), on.shape[1]))
+    onoff = np.ones(on.shape[1], bool)
+    step = max(1, 2**16 // FINE)  # units at a time: their histograms stay small
+    for a in range(0, len(rows), step):
+        x = data[rows[a : a + step]]
+        tally = Tally(on, onoff, len(x), Binning.over(x.min(axis=1), x.max(axis=1), FINE))
+        tally.add(x.T)
+        for j, (l, h) in tally.auc_bounds().items():
+            lo[a : a + step, j], hi[a : a + step, j] = l, h
+    return lo, hi
