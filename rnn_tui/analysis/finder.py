@@ -46,7 +46,7 @@ from .capture import (
     unit_values,
 )
 from .features import ONOFF, Feature, line_ids
-from .tally import Binning, Tally, auc_bounds, candidates, fine_bounds, histogram_on
+from .tally import BINS, Binning, Tally, auc_bounds, candidates, fine_bounds, histogram_on
 
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
 MIN_LINE = 5
@@ -115,7 +115,7 @@ def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, top: int) -> Sco
     K, T = cap.data.shape
     if cap.bins is None:
         codes = np.empty((K, T), np.uint8)
-        tally = Tally(values, onoff, K, Binning.over(cap.data.min(axis=1), cap.data.max(axis=1)), codes)
+        tally = Tally(values, onoff, K, BINS, codes)  # each unit binned over its own range
         tally.add(cap.data.T)
         cap.bins = (codes, tally.every)
         bounds = tally.auc_bounds()

@@ -86,12 +86,13 @@ class Tally:
     """Sums over a text, fed blocks of (characters, units) in any order, each character exactly once.
 
     `values` (T, F) are the features at every character, `onoff` (F,) which are on/off; `binning`, if given,
-    turns on the histograms (and `every`, each unit's histogram over all characters); `codes`, if given with
-    it, (K, T) uint8, receives every value's bin (for a capture kept in memory, so that later features are
-    bounded without binning again). A block is worked through a few units at a time, which stay in cache,
+    turns on the histograms (and `every`, each unit's histogram over all characters): a Binning, or a number
+    of bins over each unit's own range, found in the block itself (which must then hold every character);
+    `codes`, if given with it, (K, T) uint8, receives every value's bin (for a capture kept in memory, so
+    that later features are bounded without binning again). A block is worked through a few units at a time, which stay in cache,
     whatever its memory layout: a capture's (K, T) values go in transposed, without a copy."""
 
-    def __init__(self, values: np.ndarray, onoff: np.ndarray, units: int, binning: Binning | None = None,
+    def __init__(self, values: np.ndarray, onoff: np.ndarray, units: int, binning: Binning | int | None = None,
                  codes: np.ndarray | None = None):
         T, K = len(values), units
         self.T, self.K, self.binning, self.codes_out = T, K, binning, codes
@@ -110,7 +111,8 @@ class Tally:
         # each feature is counted on its smaller side (the other is `every` less it)
         self.on_side = np.array([self.n1[j] <= T // 2 for j in self.counted], bool)
         self.side = on[:, self.counted] == self.on_side[None, :]  # (T, counted)
-        bins = binning.bins if binning is not None else BINS
+        bins = binning.bins if isinstance(binning, Binning) else binning or BINS
+        self.bins = bins
         self.h_side = np.zeros((len(self.counted), K, bins), np.int32)
         self.every = np.zeros((K, bins), np.int64)
 
@@ -133,13 +135,17 @@ class Tally:
                 d -= self.shift[part]
                 self.sums[:, part] += g @ d
                 self.squares[part] += np.einsum("ij,ij->j", d, d)
-            if self.binning is not None:
+            if isinstance(self.binning, Binning):
                 c = self.binning.codes(x, part)
-                if self.codes_out is not None:
-                    self.codes_out[part] = c.T
-                self.every[part] += _histograms(c, self.binning.bins)
-                for i, idx in enumerate(sides):
-                    self.h_side[i, part] += _histograms(_rows(c, idx), self.binning.bins)
+            elif self.binning:
+                c = Binning.over(x.min(axis=0), x.max(axis=0), self.binning).codes(x)
+            else:
+                continue
+            if self.codes_out is not None:
+                self.codes_out[part] = c.T
+            self.every[part] += _histograms(c, self.bins)
+            for i, idx in enumerate(sides):
+                self.h_side[i, part] += _histograms(_rows(c, idx), self.bins)
 
     def r(self) -> np.ndarray:
         """Pearson's r (K, F) of every unit with each ramp; NaN for on/off features and units that never move."""
@@ -200,9 +206,8 @@ def fine_bounds(data: np.ndarray, rows: np.ndarray, on: np.ndarray) -> tuple[np.
     onoff = np.ones(on.shape[1], bool)
     step = max(1, 2**16 // FINE)  # units at a time: their histograms stay small
     for a in range(0, len(rows), step):
-        x = data[rows[a : a + step]]
-        tally = Tally(on, onoff, len(x), Binning.over(x.min(axis=1), x.max(axis=1), FINE))
-        tally.add(x.T)
+        tally = Tally(on, onoff, len(rows[a : a + step]), FINE)
+        tally.add(data[rows[a : a + step]].T)
         for j, (l, h) in tally.auc_bounds().items():
             lo[a : a + step, j], hi[a : a + step, j] = l, h
     return lo, hi
