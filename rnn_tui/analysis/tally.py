@@ -89,8 +89,9 @@ class Tally:
     turns on the histograms (and `every`, each unit's histogram over all characters): a Binning, or a number
     of bins over each unit's own range, found in the block itself (which must then hold every character);
     `codes`, if given with it, (K, T) uint8, receives every value's bin (for a capture kept in memory, so
-    that later features are bounded without binning again). A block is worked through a few units at a time, which stay in cache,
-    whatever its memory layout: a capture's (K, T) values go in transposed, without a copy."""
+    that later features are bounded without binning again). A block is worked through a few units at a
+    time, which stay in cache, whatever its memory layout: a capture's (K, T) values go in transposed,
+    without a copy."""
 
     def __init__(self, values: np.ndarray, onoff: np.ndarray, units: int, binning: Binning | int | None = None,
                  codes: np.ndarray | None = None):
