@@ -144,9 +144,10 @@ class Tally:
                 continue
             if self.codes_out is not None:
                 self.codes_out[part] = c.T
-            self.every[part] += _histograms(c, self.bins)
+            keys = _keys(c, self.bins)
+            _count(self.every[part], keys.ravel(order="K"))
             for i, idx in enumerate(sides):
-                self.h_side[i, part] += _histograms(_rows(c, idx), self.bins)
+                _count(self.h_side[i, part], _rows(keys, idx).ravel(order="K"))
 
     def r(self) -> np.ndarray:
         """Pearson's r (K, F) of every unit with each ramp; NaN for on/off features and units that never move."""
@@ -176,11 +177,20 @@ def _rows(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.take(c, idx, axis=0)
 
 
-def _histograms(c: np.ndarray, bins: int = BINS) -> np.ndarray:
-    """Each unit's count of values per bin, (units, bins), from bins (characters, units) in any layout."""
-    keys = c.astype(np.int32)
-    keys += np.arange(0, c.shape[1] * bins, bins, dtype=np.int32)
-    return np.bincount(keys.ravel(order="K"), minlength=c.shape[1] * bins).reshape(c.shape[1], bins)
+def _keys(c: np.ndarray, bins: int) -> np.ndarray:
+    """Where each value of c (characters, units), in any layout, counts in its units' histograms
+    (units, bins) laid out flat: unit · bins + its bin."""
+    keys = c.astype(np.intp)
+    keys += np.arange(0, c.shape[1] * bins, bins, dtype=np.intp)
+    return keys
+
+
+def _count(histograms: np.ndarray, keys: np.ndarray) -> None:
+    """Adds one at each of `keys` in `histograms` (units, bins), a block of rows of a C-ordered array, in
+    place (numpy's add.at is faster than a bincount added afterwards, and allocates nothing)."""
+    flat = histograms.reshape(-1)
+    assert np.shares_memory(flat, histograms)
+    np.add.at(flat, keys, flat.dtype.type(1))  # a typed one: a Python int takes a slow path
 
 
 def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -189,10 +199,10 @@ def histogram_on(codes: np.ndarray, every: np.ndarray, on: np.ndarray) -> np.nda
     K, T = codes.shape
     side = on if on.sum() <= T // 2 else ~on
     idx = np.flatnonzero(side)
-    h = np.empty((K, BINS), np.int64)
+    h = np.zeros((K, BINS), np.int64)
     rows = max(1, CELLS // max(len(idx), 1))
     for a in range(0, K, rows):
-        h[a : a + rows] = _histograms(np.take(codes[a : a + rows], idx, axis=1).T)
+        _count(h[a : a + rows], _keys(np.take(codes[a : a + rows], idx, axis=1).T, BINS).ravel(order="K"))
     return h if side is on else every - h
 
 
