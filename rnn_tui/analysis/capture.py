@@ -4,8 +4,8 @@ What the finder, Karpathy's view and select & match read. Nothing is rounded
 or clipped: an LSTM's cell state is not bounded (some units integrate over
 the whole text and reach thousands), and the finder ranks on the values
 themselves. Memory is 4 bytes per unit per character (`bytes_needed`); a text
-too long for MAX_ANALYSIS_BYTES is ranked by `finder.rank_text` in blocks of
-units, one pass over the text per block, so any length fits.
+too long for MAX_ANALYSIS_BYTES is ranked by `finder.rank_text`, which keeps
+per-unit sums and the values of only a few units, so any length fits.
 
 How the text is read. With `streams=1` the model reads it from its start as
 one continuous stream: exactly what `rnn-tui export` computes. With several

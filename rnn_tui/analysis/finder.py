@@ -2,8 +2,9 @@
 
 Every unit is scored on its exact float32 values over every character (what
 the capture holds; see capture.py for how the text is read). Nothing is
-rounded or clipped; the only prefilter is a provable bound (`auc_candidates`),
-which sorts only the units whose AUC can reach the list.
+rounded or clipped; the only prefilters are provable bounds (tally.py: 256
+bins per unit, then 4096 for the units those keep), so only the units whose AUC
+can reach the list are sorted.
 
 - A ramp (position in line, indentation …) is scored by Pearson's r, summed in
   float64 over centred values.
@@ -21,7 +22,8 @@ lower index goes first (`strongest_first`), so the order is the same on every
 CPU. A feature that does not occur in the text, occurs fewer than MIN_RUNS
 times, or is the same everywhere is not ranked: `Ranking.note` says so, rather
 than listing the noise that would top it. `rank_text` ranks a text of any
-length in bounded memory, a block of units per pass over the text.
+length in bounded memory, in two passes over it: every unit's sums, then the
+values of the units the bounds keep.
 """
 
 from __future__ import annotations
