@@ -122,6 +122,8 @@ class Tally:
         n, K = block.shape
         if n == 0:
             return
+        if self.binning and not isinstance(self.binning, Binning) and (pos is not None or n != self.T):
+            raise ValueError("bins over each unit's own range need every character in one block")
         if self.shift is None:
             self.shift = block[0].astype(np.float64)
         g = self.g if pos is None else self.g[:, pos]
