@@ -186,8 +186,8 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
 
 
 def unit_values(model: Model, ids: np.ndarray, lay: Layout, chunk: int, index: np.ndarray, *,
-           writer: GuessWriter | None = None, saturation: _Saturation | None = None,
-           progress: Progress | None = None) -> np.ndarray:
+                writer: GuessWriter | None = None, saturation: _Saturation | None = None,
+                progress: Progress | None = None) -> np.ndarray:
     """The exact values (len(index), T) of the units `index` (ascending flat indices) over the text `ids`
     read as `lay` says, `chunk` steps per forward call."""
     U, T = unit_count(model), len(ids)
@@ -225,7 +225,7 @@ def run(model: Model, ids: np.ndarray, lay: Layout, chunk: int, writer: GuessWri
         if writer is not None:
             writer.add(t0, logits[0])
         keep = lay.keep[:, t0:t1]
-        pieces = []
+        pieces: list[Piece] = []
         for b in np.flatnonzero(keep.any(axis=1)):
             steps = np.flatnonzero(keep[b])
             pieces.append((int(b), int(steps[0]), int(steps[-1]) + 1, int(lay.pos[b, t0 + steps[0]])))
