@@ -20,6 +20,7 @@ from . import _config, _terminal
 from ._args import OneLineParser
 from ._config import parse_kbps
 from ._inputs import add_model_options, model_name, open_model
+from ._loading import working
 
 
 def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
@@ -108,8 +109,9 @@ def launch(args: argparse.Namespace, zoom: int | None = None) -> int:
 
     with _terminal.drawing_on_terminal():  # around the build too: Textual looks for its terminal there
         while True:
-            app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps,
-                            max_kbps=max_kbps, lesson=lesson, zoom=zoom or 0)
+            with working(f"preparing {safe_text(ckpt.name, 40)}: a first pass over a passage"):
+                app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps,
+                                max_kbps=max_kbps, lesson=lesson, zoom=zoom or 0)
             theme = args.theme or os.environ.get("TEXTUAL_THEME")
             if theme:
                 source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"
