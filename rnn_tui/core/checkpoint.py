@@ -390,18 +390,23 @@ def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: i
 def _largest_magnitude(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int,
                        advanced: Callable[[int], None]) -> float:
     """The largest |value| of one tensor as float32 would hold it, read a chunk at a time and kept nowhere;
-    inf if any value is NaN or infinite there (a float64 past float32's range included)."""
-    largest = 0.0
+    inf if any value is NaN or infinite there (a float64 past float32's range included).
+
+    A float's magnitude orders as its bits do once the sign bit is cleared, and an exponent of all ones
+    (infinity, NaN) sorts above every finite value: one integer maximum per chunk, cleared in place in
+    the reading buffer, answers both (numpy's float16 comparisons are several times slower)."""
+    bits = np.dtype(f"<u{dtype.itemsize}")
+    no_sign = np.array(np.iinfo(bits).max >> 1, bits)
+    top = 0
     for chunk in _chunks(f, dtype, math.prod(shape), offset, _CHUNK // dtype.itemsize, advanced):
-        for a in range(0, len(chunk), 1 << 20):  # bfloat16 is widened to float32 a piece at a time
-            piece = chunk[a : a + (1 << 20)]
-            if dtype == _BF16:
-                piece = (piece.astype(np.uint32) << 16).view(np.float32)
-            hi, lo = float(piece.max()), float(piece.min())  # NaN anywhere makes them NaN: no mask needed
-            if not (math.isfinite(hi) and math.isfinite(lo)):
-                return math.inf
-            largest = max(largest, hi, -lo)
-    return largest if largest <= _F32_MAX else math.inf
+        unsigned = chunk.view(bits)
+        np.bitwise_and(unsigned, no_sign, out=unsigned)
+        top = max(top, int(unsigned.max()))
+    if dtype == _BF16:
+        largest = float(np.array(top << 16, np.uint32).view(np.float32))
+    else:
+        largest = float(np.array(top, bits).view(dtype))
+    return largest if largest <= _F32_MAX else math.inf  # NaN fails the comparison too
 
 
 def described(config: Config) -> str:

@@ -187,3 +187,26 @@ def test_work_with_no_measure_of_its_own_shows_a_line_with_the_seconds_then_clea
         assert err.written.wait(30)  # the body outlasts SHOW_AFTER: the line is up while it runs
     shown = err.getvalue()
     assert shown.startswith("\r\x1b[2Kpreparing m: a first pass… ") and " s" in shown and shown.endswith("\r\x1b[2K")
+
+
+@pytest.mark.parametrize("code", ["F16", "BF16", "F32", "F64"])
+def test_the_largest_magnitude_read_from_the_bits_is_numpys_and_finds_every_nan_and_infinity(code):
+    from rnn_tui.core import checkpoint
+
+    dtype = checkpoint._DTYPES[code]
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.standard_normal(5000) * 10.0 ** rng.integers(-8, 4, 5000),
+                             [-0.0, 0.0, 1e-40, -1e-45, -123.5]]).astype(np.float32)
+
+    def magnitude(v: np.ndarray) -> float:
+        raw = (v.view("<u4") >> 16).astype("<u2") if code == "BF16" else v.astype(dtype)
+        f = io.BytesIO(b"\0" * 3 + raw.tobytes())
+        return checkpoint._largest_magnitude(f, dtype, v.shape, 3, lambda n: None)
+
+    widened = (values.view("<u4") >> 16 << 16).view(np.float32) if code == "BF16" else values.astype(dtype)
+    assert magnitude(values) == float(np.abs(widened.astype(np.float64)).max())
+    for bad in (np.nan, -np.nan, np.inf, -np.inf):
+        spoiled = values.copy()
+        spoiled[1234] = bad
+        assert magnitude(spoiled) == np.inf, bad
+    assert magnitude(-values) == magnitude(values)
