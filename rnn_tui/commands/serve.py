@@ -74,8 +74,10 @@ def main(argv: list[str]) -> int:
     if not 1 <= args.max_tabs <= MAX_TABS:
         raise UserError(f"--max-tabs must be between 1 and {MAX_TABS}, got {args.max_tabs}")
     token = choose_token(args.token)
-    if args.max_kbps is not None:
-        _config.parse_kbps(str(args.max_kbps))  # the viewer would refuse it in every tab: refuse it once, here
+    if args.max_kbps is not None:  # the viewer would refuse these in every tab: refuse them once, here
+        _config.parse_kbps(str(args.max_kbps))
+    if args.temperature is not None:
+        _config.check_temperature(args.temperature)
     try:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
