@@ -213,3 +213,15 @@ def test_a_lone_surrogate_in_a_vocabulary_is_one_line_for_every_command(tmp_path
                  ["eval", path, str(text)]):
         status, out, err = run(capsys, *argv)
         assert status == 2 and "lone surrogate" in err, argv
+
+
+def test_no_payload_in_a_text_its_name_or_the_output_name_reaches_the_terminal_from_a_training_run(tmp_path, capsys):
+    """The log a training run prints names its text and its output file and shows samples of what it learned."""
+    pytest.importorskip("torch")
+    payload = "".join(PAYLOADS.values()).replace("\x00", "").replace("/", "")
+    text = tmp_path / f"t{payload}.txt"
+    text.write_text(("abc def " + payload + "\n") * 100)
+    out = tmp_path / f"o{payload}.safetensors"
+    status, log, _ = run(capsys, "train", str(text), "--out", str(out), "--max-steps", "2", "--hidden", "8",
+                         "--layers", "1", "--seq-len", "8", "--batch", "2", "--eval-every", "1", "--sample-every", "1")
+    assert status == 0 and out.exists() and "sample: " in log and log.count("\n") >= 4
