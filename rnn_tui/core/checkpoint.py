@@ -23,7 +23,6 @@ from . import bounded_json
 from .atomic import atomic_write_bytes
 from .bounded_json import json_int
 from .cells import CELLS, Config, Model
-from .cells.model import transposed
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
@@ -141,14 +140,14 @@ def load(path: str | os.PathLike, progress: Progress | None = None) -> Checkpoin
     kind and size, the header's length and JSON, the document, and every
     tensor's dtype, shape and byte range. Only then are the bytes read, in
     chunks (`progress(bytes read, bytes in all)` after each), the matrices the
-    model multiplies by laid out as it wants them (cells.model.transposed), so
+    model multiplies by laid out as it wants them (Config.transposed_weights), so
     that the weights are held once: about the file's size for float32.
     """
     path = Path(path)
     with open_checked(path, "checkpoint file", MAX_FILE_BYTES) as f:
         doc = f.document(META_KEY, "an rnn-tui checkpoint")
         config, vocab, provenance = parse_document(path, doc)
-        tensors = f.tensors(config.shapes(), described(config), progress, transposed(config))
+        tensors = f.tensors(config.shapes(), described(config), progress, config.transposed_weights())
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
@@ -360,7 +359,7 @@ def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: i
     size and one chunk of the file.
 
     `transpose` (a matrix): stored as the view of its transposed contiguous copy, the layout the model
-    multiplies by (see cells.model.transposed), built as it is read rather than copied afterwards."""
+    multiplies by (see Config.transposed_weights), built as it is read rather than copied afterwards."""
     count = math.prod(shape)
     rows = shape[0] if transpose and len(shape) == 2 and count and shape[0] > 1 else 1
     cols = count // rows

@@ -210,3 +210,19 @@ def test_the_largest_magnitude_read_from_the_bits_is_numpys_and_finds_every_nan_
         spoiled[1234] = bad
         assert magnitude(spoiled) == np.inf, bad
     assert magnitude(-values) == magnitude(values)
+
+
+def test_a_transformers_matrices_are_held_once_too(tmp_path):
+    """Its Transformer multiplies by the transposes: the loader lays them out so, and building it copies none."""
+    from rnn_tui.core.transformer import TransformerConfig
+
+    config = TransformerConfig("transformer", 2, 16, len(ASCII_VOCAB), 2, 32)
+    rng = np.random.default_rng(8)
+    tensors = {k: (rng.standard_normal(s) * 0.1).astype(np.float32) for k, s in config.shapes().items()}
+    ckpt = load(save(tmp_path / "t.safetensors", config, ASCII_VOCAB, tensors))
+    model = ckpt.model()
+    for k, block in enumerate(model.blocks):
+        for key, name in (("qkv", "attn.qkv"), ("proj", "attn.proj"), ("fc", "mlp.fc"), ("out", "mlp.proj")):
+            assert np.shares_memory(block[key][0], ckpt.tensors[f"blocks.{k}.{name}.weight"]), (k, key)
+    assert np.shares_memory(model.head_w, ckpt.tensors["head.weight"])
+    assert all(np.array_equal(ckpt.tensors[k], t) for k, t in tensors.items())
