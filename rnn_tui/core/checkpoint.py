@@ -366,10 +366,10 @@ def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: i
     out = np.empty((cols, rows) if rows > 1 else count, np.float32)
     # bfloat16 is a float32's top half (numpy has no such type): its bits go in, shifted up in place
     target = out.view(np.uint32) if dtype == _BF16 else out
-    per = max(1, _CHUNK // (dtype.itemsize * cols)) * cols  # whole rows of a matrix laid out transposed
+    # elements a chunk: whole rows of a matrix laid out transposed
+    per = max(1, _CHUNK // (dtype.itemsize * cols)) * cols if rows > 1 else _CHUNK // dtype.itemsize
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
-        for k, chunk in enumerate(_chunks(f, dtype, count, offset, per if rows > 1 else _CHUNK // dtype.itemsize,
-                                          advanced)):
+        for k, chunk in enumerate(_chunks(f, dtype, count, offset, per, advanced)):
             if rows > 1:
                 block, first = chunk.reshape(-1, cols), k * (per // cols)
                 for r in range(0, len(block), 64):  # tiles that stay in the cache: a plain .T took 13 s for 1.9 GB
@@ -378,8 +378,7 @@ def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: i
                     if dtype == _BF16:
                         part <<= 16
             else:
-                start = k * (_CHUNK // dtype.itemsize)
-                part = target[start : start + len(chunk)]
+                part = target[k * per : k * per + len(chunk)]
                 part[...] = chunk
                 if dtype == _BF16:
                     part <<= 16
