@@ -8,8 +8,9 @@ stopped after 1.5 s. So a search runs in two tries:
 
 - here, with a CPU limit of QUICK seconds: nearly every pattern is done within it, at no extra cost;
 - if not, in a child process given what is left of the time on the wall, and killed when it is up. The
-  text goes to it once, on its stdin; it sends back the spans it matched. `python -I` keeps the current
-  folder (where a classmate may have left a `regex.py`) off its import path.
+  text goes to it once, on its stdin; it sends back the spans it matched. It takes the current folder
+  (where a classmate may have left a `regex.py`) off its import path before it imports anything (not
+  `python -I`, which would drop a `pip install --user`'s packages too).
 
 The whole search then takes the limit and a small margin (the first try's CPU limit, stretched by the
 load, is part of the limit, not added to it).
@@ -37,7 +38,9 @@ TIMED_OUT = 3  # the child's exit status when its own (CPU) limit stops it first
 # The child: the pattern's length, the pattern and the text on stdin; the matched spans (start, end),
 # adjacent ones joined, as int64 pairs on stdout. Its own limit is a backstop should this process die.
 CHILD = f"""
-import struct, sys, array, regex
+import sys
+del sys.path[0]  # `-c`'s entry: the current folder
+import struct, array, regex
 data = sys.stdin.buffer.read()
 n, seconds = struct.unpack_from("<Qd", data)
 pattern = data[16 : 16 + n].decode("utf-8", "surrogatepass")
@@ -93,7 +96,7 @@ def _in_child(text: str, pattern: str, deadline: float, seconds: float) -> np.nd
     it was (or its own limit stopped it)."""
     raw = pattern.encode("utf-8", "surrogatepass")
     payload = struct.pack("<Qd", len(raw), seconds) + raw + text.encode("utf-8", "surrogatepass")
-    child = subprocess.Popen([sys.executable, "-I", "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
     try:
         out, _ = child.communicate(payload, timeout=max(0.0, deadline - time.monotonic()))

@@ -94,3 +94,15 @@ def test_a_text_ranked_a_block_of_units_at_a_time_is_searched_once(monkeypatch):
     assert np.array_equal(first, again) and searches == [1]
     feature(text[:5])
     assert searches == [1, 1]
+
+
+def test_the_child_never_imports_a_module_planted_in_the_current_folder(tmp_path, monkeypatch):
+    """`python -c` puts the current folder first on the import path: a classmate's regex.py or struct.py there
+    would run as the student."""
+    monkeypatch.setattr(rf, "QUICK", 0.0)
+    monkeypatch.chdir(tmp_path)
+    for name in ("regex", "struct", "array"):
+        (tmp_path / f"{name}.py").write_text(f"open({str(tmp_path / ('ran-' + name))!r}, 'w').close()\n")
+    text = "to be or not to be"
+    assert np.array_equal(rf.match_mask(text, rf.compile_regex("be"), 30.0), reference(text, "be"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ran-")) == []
