@@ -114,10 +114,18 @@ def choose_token(given: str | None) -> str:
     return token
 
 
+# How each tab starts the viewer. Not `python -m rnn_tui`: that puts the current folder first on the import
+# path, so a numpy.py (or an rnn_tui folder) that a classmate left in a shared folder would run in every tab
+# as the student. The current folder goes, and the folder this package came from is searched last.
+LAUNCH = ("import sys; del sys.path[0]; sys.path.append({root!r}); import runpy; "
+          "runpy.run_module('rnn_tui', run_name='__main__', alter_sys=True)")
+
+
 def viewer_command(args: argparse.Namespace) -> str:
     """The shell command each browser tab runs: this Python, this package, the viewer's options."""
     # exec: the viewer is the server's own child, so that it can tell when the server is gone
-    words = [sys.executable, "-m", "rnn_tui", "view"]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    words = [sys.executable, "-c", LAUNCH.format(root=root), "view"]
     model = model_name(args, args.model)
     if model:
         words.append(model)
