@@ -98,6 +98,12 @@ class TransformerConfig:
     def parameters(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
+    def transposed_weights(self) -> list[str]:
+        """The matrices the transformer multiplies by on the right (see cells.model.Config.transposed_weights)."""
+        blocks = [f"blocks.{k}.{name}.weight" for k in range(self.layers)
+                  for name in ("attn.qkv", "attn.proj", "mlp.fc", "mlp.proj")]
+        return [*blocks, "head.weight"]
+
     def build(self, tensors: dict[str, np.ndarray]) -> Transformer:
         return Transformer(self, tensors)
 

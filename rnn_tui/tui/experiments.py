@@ -29,6 +29,7 @@ from .screens.sampling import SamplingScreen
 from .screens.side_by_side import SideBySideScreen
 
 LN2 = 0.6931471805599453
+SIDE_CONTEXT = 2000  # characters every model side by side reads before the cursor
 SCORED = 50_000  # at most this many characters of the text so far are scored (two single-stream passes)
 
 
@@ -59,7 +60,7 @@ def memory_span(s: Session, checkpoint: Checkpoint, name: str) -> MemorySpanScre
 
 def side_by_side(s: Session, checkpoint: Checkpoint, name: str) -> SideBySideScreen:
     """The viewer's model beside one bundled model of each other cell type, all fed the text so far."""
-    text = s.text(max(0, s.cursor + 1 - CONTEXT), s.cursor + 1)
+    text = s.text(max(0, s.cursor + 1 - SIDE_CONTEXT), s.cursor + 1)
     me = checkpoint.config.cell
     others = [c for cell, c in bundled_per_cell(text, checkpoint.provenance.get("corpus")).items()
               if cell != me and c.path != checkpoint.path]

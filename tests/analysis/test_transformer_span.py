@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_tui.analysis.memory_span import memory_span
-from rnn_tui.core.transformer import LN_EPS, Transformer, TransformerConfig
+from rnn_tui.analysis.memory_span import full_window_positions, memory_span
+from rnn_tui.core.transformer import LN_EPS, Transformer, TransformerConfig, restart_start
 
 V, C = 6, 16
 
@@ -82,3 +82,16 @@ def test_a_replacement_outside_the_window_changes_nothing():
     ids = np.random.default_rng(5).integers(0, V, 60)
     curve = memory_span(model, ids, positions=[59], lags=np.arange(1, 40))
     assert curve.kl[0, 20:].max() == 0.0  # the window at 59 holds at most 16 characters
+
+
+def test_full_window_positions_let_the_curve_reach_the_whole_window():
+    """At the positions the comparison takes, a reader of the window's oldest character (lag C) is
+    influenced there, and nothing one further back is; at a position just after a restart it is not."""
+    ids = np.random.default_rng(6).integers(0, V, 200)
+    positions = full_window_positions(len(ids), C + 1, 10, C)
+    assert len(positions) == 10
+    assert all(t - restart_start(int(t), C) + 1 == C for t in positions)
+    curve = memory_span(lag_reader(C), ids, positions=positions, lags=[C, C + 1], replacements=2)
+    assert curve.kl[:, 0].min() > 1.0 and curve.kl[:, 1].max() == 0.0
+    after_restart = int(positions[0]) + 1  # its window holds C/2 + 1 characters
+    assert memory_span(lag_reader(C), ids, positions=[after_restart], lags=[C]).kl.max() == 0.0

@@ -85,13 +85,12 @@ class Config:
         """The model this configuration describes, on these weights (a transformer's config builds its own)."""
         return Model(self, tensors)
 
-
-def transposed(config: Config) -> list[str]:
-    """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
-    that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
-    the weights are then held once, not twice."""
-    return ([f"rnn.weight_hh_l{k}" for k in range(config.layers)]
-            + [f"rnn.weight_ih_l{k}" for k in range(1, config.layers)] + ["head.weight"])
+    def transposed_weights(self) -> list[str]:
+        """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
+        that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
+        the weights are then held once, not twice."""
+        return ([f"rnn.weight_hh_l{k}" for k in range(self.layers)]
+                + [f"rnn.weight_ih_l{k}" for k in range(1, self.layers)] + ["head.weight"])
 
 
 # A teacher-forced run goes layer by layer through blocks of about this many (stream, step) rows:

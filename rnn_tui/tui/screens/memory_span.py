@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 from ...analysis.memory_span import (
     DEFAULT_MAX_LAG,
     bundled_per_cell,
+    full_window_positions,
     lag_grid,
     memory_span,
     spread_positions,
@@ -48,7 +49,14 @@ from .help import show_help
 
 PASSES = 3  # random replacements per lag, one pass each: the first curve comes quickly
 MEDIAN_POSITIONS = 32
-CONTEXT = 2000  # characters every compared model reads before the cursor
+# characters every compared model reads before the cursor: enough for MEDIAN_POSITIONS positions at
+# which a 256-character transformer's window is full (they come every 128 characters)
+CONTEXT = 4352
+MIN_FULL_WINDOWS = 8  # fewer full-window positions than this: spread positions instead, and say so
+# the comparison's lowest decade: the long tails (a transformer's 1e-6 up to its window, an LSTM's
+# 1e-7) lie far below the span's 1e-3, and float32 rounding (about 1e-12) far below them
+COMPARE_FLOOR = 1e-8
+CURSOR_FLOOR = 1e-4  # one position's curve: below this it is mostly noise
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # lines of cell types without a marker of their own (Okabe-Ito colours, apart for colour-blind eyes)
 LINE_STYLES = (Style(color="#d55e00"), Style(color="#0072b2"), Style(color="#f0e442"), Style(color="#999999"))
@@ -166,6 +174,11 @@ class MemorySpanScreen(ModalScreen):
         except ValueError as e:
             self.app.call_from_thread(self._update, {}, str(e), None)
             return
+        full = None
+        if windows:  # where every window is full, so the curve shows how far a window reaches
+            full = full_window_positions(len(r.text), max_lag, MEDIAN_POSITIONS, windows[0])
+            if len(full) >= MIN_FULL_WINDOWS and all(w == windows[0] for w in windows):
+                positions = full
         lags = np.unique([*lag_grid(max_lag), *(k for w in windows for k in (w // 2, w, w + 1))])
         curves: dict[str, Curve] = {}
         for k, (cell, ckpt) in enumerate(models.items()):
@@ -173,7 +186,8 @@ class MemorySpanScreen(ModalScreen):
             if get_current_worker().is_cancelled:
                 return
             curves[cell] = self._curve(cell, ckpt.config.label, span.lags, span.median(), k, ckpt.config.kind)
-            note = f"bundled models on {r.source}, median over {len(positions)} positions" + _window_words(windows)
+            note = (f"bundled models on {r.source}, median over {len(positions)} positions"
+                    + _window_words(windows, positions is full))
             self.app.call_from_thread(self._update, dict(curves), note, None)
 
     @work(thread=True, exclusive=True, group="span")
@@ -249,7 +263,8 @@ class MemorySpanScreen(ModalScreen):
             width = size.width or self.app.size.width
             legend = _legend([Text(f"─{c.marker} {c.label}" + _span_words(c), style=c.style) for c in curves],
                              width)
-            lines = plot(curves, width, max(3, (size.height or 10) - 2 - len(legend)))
+            floor = COMPARE_FLOOR if self.mode == "compare" else CURSOR_FLOOR
+            lines = plot(curves, width, max(3, (size.height or 10) - 2 - len(legend)), floor)
             plot_widget.update(Text("\n").join([*lines, *legend]))
         else:
             plot_widget.update(Text("computing…", style="dim"))
@@ -291,12 +306,15 @@ def _legend(items: list[Text], width: int) -> list[Text]:
     return lines
 
 
-def _window_words(windows: list[int]) -> str:
-    """What a transformer's flat-then-nothing curve means, said on the screen."""
+def _window_words(windows: list[int], full: bool) -> str:
+    """What a transformer's level-then-nothing curve means, said on the screen."""
     if not windows:
         return ""
     w = windows[0]
-    return f"; T reads at most {w} characters back ({w // 2 + 1}-{w} after a restart), nothing further"
+    if full:
+        return f" where T's window is full; T reads at most {w} characters back, nothing further"
+    return (f"; T reads at most {w} characters back ({w // 2 + 1}-{w} after a restart; too little text "
+            f"for full windows), nothing further")
 
 
 def _span_words(curve: Curve) -> str:
