@@ -5,7 +5,8 @@ exits 2, one line of at most 300 characters on stderr, nothing on stdout); the
 size checks come before any read, so a file that claims gigabytes costs no more
 memory than a good model. A well-formed 939 MiB float16 checkpoint (sparse, so
 cheap to build) loads, holding its weights once as float32 (about twice the
-file). A config file of 30,000 nested arrays is one line from `rnn-tui sample`.
+file), and `info` describes it in a chunk's memory. A config file of 30,000
+nested arrays is one line from `rnn-tui sample`.
 With torch installed, three `.pt` files too: a small zip whose members inflate
 past 1 GiB, a whole pickled module and a raw pickle. Each file is built here,
 in a temporary directory. Per file: the time the load (or the config reader)
@@ -59,6 +60,21 @@ print(outcome, ms, peak / 1024)
 """
 TIMED_LOAD = TIMED.format(imports="from rnn_tui.interop import load_model", call="load_model")
 TIMED_CONFIG = TIMED.format(imports="from rnn_tui.commands._config import load_config", call="load_config")
+TIMED_VIEW = TIMED.format(imports="from rnn_tui.interop import load_model\nfrom rnn_tui.tui.app import build_app",
+                          call="(lambda path: build_app(load_model(path)))")
+# the whole command, as `python -m rnn_tui` runs it, reporting its own time and peak RSS as it exits
+TIMED_COMMAND = """
+import atexit, runpy, sys, time
+t0, figures = time.perf_counter(), sys.argv[1]
+def report():
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    sys.__stdout__.flush()
+    with open(figures, "w") as f:
+        f.write(f"{(time.perf_counter() - t0) * 1e3} {peak / 1024}")
+atexit.register(report)
+sys.argv = ["rnn-tui", *sys.argv[2:]]
+runpy.run_module("rnn_tui", run_name="__main__", alter_sys=True)
+"""
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], doc: object, header_extra: dict | None = None) -> bytes:
@@ -217,11 +233,18 @@ def main() -> int:
             timed = TIMED_CONFIG if kind == "config" else TIMED_LOAD
             _, out, _ = run_child([sys.executable, "-c", timed, str(path)], tmp)
             outcome, ms, rss = out.split()
+            view = "–"
+            if kind == "load":
+                _, out, _ = run_child([sys.executable, "-c", TIMED_VIEW, str(path)], tmp)
+                view = "{:.0f} ms, {:.0f} MB".format(*map(float, out.split()[1:]))
             if kind == "config":  # a command that reads the config file, with this one as the user's
                 command, env = ["sample", "-n", "1"], {"XDG_CONFIG_HOME": str(path.parent.parent)}
             else:
                 command, env = ["info", str(path)], {}
-            status, info_out, info_err = run_child([sys.executable, "-m", "rnn_tui", *command], tmp, env)
+            figures = tmp / "figures.txt"
+            status, info_out, info_err = run_child([sys.executable, "-c", TIMED_COMMAND, str(figures), *command],
+                                                   tmp, env)
+            command_ms, command_rss = map(float, figures.read_text().split())
             lines = info_err.splitlines()
             if kind == "load":
                 right = outcome == "loaded" and status == 0
@@ -229,9 +252,11 @@ def main() -> int:
                 right = (outcome == "refused" and status == 2 and not info_out and len(lines) == 1
                          and len(lines[0]) <= 300)
             ok &= right
-            rows.append((label, outcome, f"{float(ms):.0f}", f"{float(rss):.1f}", f"rnn-tui {command[0]}",
+            rows.append((label, outcome, f"{float(ms):.0f}", f"{float(rss):.0f}", f"rnn-tui {command[0]}",
+                         f"{command_ms:.0f}", f"{command_rss:.0f}", view,
                          ("yes" if right else "NO") + f" (exit {status}, {len(lines)} line(s) on stderr)"))
-    print(table(rows, ("file", "outcome", "ms", "peak RSS MB", "command", "as expected")))
+    print(table(rows, ("file", "outcome", "load ms", "load peak MB", "command", "command ms", "command peak MB",
+                       "viewer built", "command as expected")))
     print("target: every hostile file refused in one line, the float16 file loaded: "
           f"{'met' if ok else 'NOT met'}")
     return verdict(ok)

@@ -4,8 +4,8 @@ What the finder, Karpathy's view and select & match read. Nothing is rounded
 or clipped: an LSTM's cell state is not bounded (some units integrate over
 the whole text and reach thousands), and the finder ranks on the values
 themselves. Memory is 4 bytes per unit per character (`bytes_needed`); a text
-too long for MAX_ANALYSIS_BYTES is ranked by `finder.rank_text` in blocks of
-units, one pass over the text per block, so any length fits.
+too long for MAX_ANALYSIS_BYTES is ranked by `finder.rank_text`, which keeps
+per-unit sums and the values of only a few units, so any length fits.
 
 How the text is read. With `streams=1` the model reads it from its start as
 one continuous stream: exactly what `rnn-tui export` computes. With several
@@ -36,6 +36,7 @@ from .guesses import Guesses, GuessWriter, Progress
 MAX_ANALYSIS_BYTES = 512 * 2**20
 SATURATION_LO, SATURATION_HI = 0.1, 0.9  # the paper's thresholds (Fig. 3)
 BYTES_PER_VALUE = 4
+WARMUP = 64  # characters each piece reads before its own, when the text is read as several streams
 
 
 @dataclass
@@ -57,7 +58,9 @@ class Capture:
     # per (layer, gate): counts of characters below SATURATION_LO and above SATURATION_HI, each (hidden,)
     saturation: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     guesses: Guesses | None = None  # the model's top guesses and surprisal, when read as one stream
-    _bins: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    # kept by the finder after its first ranking: each value's bin (K, T) uint8 and each unit's count of
+    # characters per bin (K, BINS), which bound the AUC of any later feature (see tally.py)
+    bins: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.text)
@@ -76,9 +79,7 @@ class Capture:
 
     def unit_name(self, index: int) -> tuple[int, str, int]:
         """(layer, quantity, unit) of a flat index."""
-        lq, unit = divmod(int(index), self.hidden)
-        layer, q = divmod(lq, len(self.quantities))
-        return layer, self.quantities[q], unit
+        return unit_name(index, self.quantities, self.hidden)
 
     def values(self, index: int) -> np.ndarray:
         """One unit's exact values over the text, float32 (T,)."""
@@ -87,28 +88,12 @@ class Capture:
             raise KeyError(f"unit {index} was not captured")
         return self.data[k]
 
-    def bins(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each value's bin among BINS equal bins over its unit's own range, (K, T) uint8, and each unit's
-        count of characters per bin, (K, BINS) float64. A higher bin means a surely higher value; the
-        finder bounds every unit's AUC with them before it sorts any. Computed once, then kept."""
-        if self._bins is None:
-            K, T = self.data.shape
-            codes = np.empty((K, T), np.uint8)
-            rows = max(1, 2**22 // max(T, 1))
-            for a in range(0, K, rows):  # float32 arithmetic: every step is monotone, which is all a bin needs
-                x = self.data[a : a + rows]
-                lo, hi = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
-                scale = np.float32(BINS) / np.where(hi > lo, hi - lo, np.float32(1))
-                y = (x - lo) * scale
-                np.minimum(y, np.float32(BINS - 1), out=y)
-                codes[a : a + rows] = y
-            offsets = (np.arange(K, dtype=np.int64) * BINS)[:, None]
-            every = np.bincount((codes + offsets).ravel(), minlength=K * BINS).reshape(K, BINS)
-            self._bins = (codes, every.astype(np.float64))
-        return self._bins
 
-
-BINS = 256  # the bins of Capture.bins: one byte a value
+def unit_name(index: int, quantities: tuple[str, ...], hidden: int) -> tuple[int, str, int]:
+    """(layer, quantity, unit) of a flat unit index."""
+    lq, unit = divmod(int(index), hidden)
+    layer, q = divmod(lq, len(quantities))
+    return layer, quantities[q], unit
 
 
 def unit_count(model: Model) -> int:
@@ -178,46 +163,73 @@ def layout(T: int, streams: int, warmup: int) -> Layout:
     return Layout(np.minimum(pos, T - 1), keep)
 
 
-def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup: int = 64, chunk: int = 64,
+def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup: int = WARMUP, chunk: int | None = None,
             units: np.ndarray | None = None, guesses: int = 0, progress: Progress | None = None) -> Capture:
     """Run the model teacher-forced over `text`, keeping the exact values of `units` (flat indices; default all).
     See the module docstring for `streams` and `warmup`. With `streams=1`, `guesses=k` also keeps the model's
-    top k guesses after each character (the same run, so they are exact)."""
+    top k guesses after each character (the same run, so they are exact). `chunk`: steps per forward call
+    (default 64, or 256 on one stream: a call's overhead is paid per step of every layer)."""
     c = model.config
     ids, oov = encode(vocab, text)
-    T, Q, H = len(ids), len(c.quantities), c.hidden
-    U = c.layers * Q * H
+    U = unit_count(model)
     index = np.arange(U) if units is None else np.unique(np.asarray(units, dtype=np.int64))
-    every = len(index) == U
     gates = frozenset(q for q in c.quantities if q not in c.kind.signed)
-    lay = layout(T, streams, warmup)
-    data = np.empty((len(index), T), np.float32)
+    lay = layout(len(ids), streams, warmup)
     sat = _Saturation(c, gates)
-    grid = ids[lay.pos]
     writer = GuessWriter(ids, guesses) if guesses and lay.pos.shape[0] == 1 else None
-    state, done, told = None, 0, 0
-    if lay.pos.shape[0] == 1:
-        chunk *= 4  # one stream: fewer, longer calls (a call's overhead is paid per step of every layer)
-    for t0 in range(0, lay.span, chunk):
-        t1 = min(lay.span, t0 + chunk)
-        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True)  # (B, t, L, Q, H)
-        if writer is not None:
-            writer.add(t0, logits[0])
-        keep = lay.keep[:, t0:t1]
+    if chunk is None:
+        chunk = 256 if lay.pos.shape[0] == 1 else 64
+    data = unit_values(model, ids, lay, chunk, index, writer=writer, saturation=sat, progress=progress)
+    return Capture(text, ids, oov, data, index, c.layers, c.quantities, c.hidden, gates, c.cell,
+                   1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
+                   writer.done() if writer is not None else None)
+
+
+def unit_values(model: Model, ids: np.ndarray, lay: Layout, chunk: int, index: np.ndarray, *,
+                writer: GuessWriter | None = None, saturation: _Saturation | None = None,
+                progress: Progress | None = None) -> np.ndarray:
+    """The exact values (len(index), T) of the units `index` (ascending flat indices) over the text `ids`
+    read as `lay` says, `chunk` steps per forward call."""
+    U, T = unit_count(model), len(ids)
+    every = len(index) == U
+    data = np.empty((len(index), T), np.float32)
+    done, told = 0, 0
+    for acts, keep, pieces in run(model, ids, lay, chunk, writer):
         flat = acts.reshape(acts.shape[0], acts.shape[1], U)
-        for b in np.flatnonzero(keep.any(axis=1)):
-            steps = np.flatnonzero(keep[b])  # one run: a piece's kept steps are contiguous in the text
-            p0 = int(lay.pos[b, t0 + steps[0]])
-            kept = flat[b, steps[0] : steps[-1] + 1]
-            data[:, p0 : p0 + len(steps)] = (kept if every else kept[:, index]).T
-            done += len(steps)
-        sat.add(acts, keep)
+        for b, s0, s1, p0 in pieces:
+            kept = flat[b, s0:s1]
+            data[:, p0 : p0 + s1 - s0] = (kept if every else kept[:, index]).T
+            done += s1 - s0
+        if saturation is not None:
+            saturation.add(acts, keep)
         if progress is not None and (done - told >= T // 100 or done == T) and done > told:
             told = done  # at most about a hundred reports: a viewer's progress bar waits on each
             progress(done, T)
-    return Capture(text, ids, oov, data, index, c.layers, c.quantities, H, gates, c.cell,
-                   1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
-                   writer.done() if writer is not None else None)
+    return data
+
+
+Piece = tuple[int, int, int, int]  # (stream, first kept step, end step, where that step is in the text)
+
+
+def run(model: Model, ids: np.ndarray, lay: Layout, chunk: int, writer: GuessWriter | None = None):
+    """The model over the streams of `lay`, `chunk` steps at a time: yields each chunk's activations
+    (B, t, layers, quantities, hidden), which steps are kept (B, t), and the kept runs as Pieces (a piece's
+    kept steps are contiguous in the text). The activations are one array, overwritten by the next chunk."""
+    grid = ids[lay.pos]
+    state, buffer = None, None
+    for t0 in range(0, lay.span, chunk):
+        t1 = min(lay.span, t0 + chunk)
+        state, logits, acts = model.forward(grid[:, t0:t1], state, capture=True,
+                                            out=None if buffer is None else buffer[:, : t1 - t0])
+        buffer = acts if buffer is None else buffer  # (B, t, layers, quantities, hidden), reused
+        if writer is not None:
+            writer.add(t0, logits[0])
+        keep = lay.keep[:, t0:t1]
+        pieces: list[Piece] = []
+        for b in np.flatnonzero(keep.any(axis=1)):
+            steps = np.flatnonzero(keep[b])
+            pieces.append((int(b), int(steps[0]), int(steps[-1]) + 1, int(lay.pos[b, t0 + steps[0]])))
+        yield acts, keep, pieces
 
 
 class _Saturation:
@@ -248,13 +260,16 @@ def doubled_midranks(data: np.ndarray, cells: int = 2**22) -> np.ndarray:
     mean of their ranks), as integers (uint16 when they fit, else uint32).
 
     A row is sorted as 64-bit keys (the value's sortable bits, then its position), which numpy sorts several
-    times faster than an argsort of floats; the position comes back from the low bits. Runs of equal values
-    are found in the flattened block at once (saturated gates have long ones)."""
+    times faster than an argsort of floats; the position comes back from the low bits. A value at sorted
+    place i (from 0) has doubled rank 2i + 2 unless it ties; only the runs of equal values (saturated gates
+    have long ones) are then found and given 2s + L + 1 (the run from place s, L long)."""
     K, T = data.shape
-    out = np.empty((K, T), np.uint16 if 2 * T + 1 < 2**16 else np.uint32)
+    dtype = np.uint16 if 2 * T + 1 < 2**16 else np.uint32
+    out = np.empty((K, T), dtype)
     if T == 0:
         return out
     pos = np.arange(T, dtype=np.uint64)
+    plain = np.arange(2, 2 * T + 2, 2, dtype=dtype)
     block = max(1, cells // T)  # rows sorted at a time
     for a in range(0, K, block):
         keys = sortable(data[a : a + block]).astype(np.uint64) << np.uint64(32)
@@ -262,13 +277,17 @@ def doubled_midranks(data: np.ndarray, cells: int = 2**22) -> np.ndarray:
         keys.sort(axis=1)
         n = keys.shape[0]
         halves = keys.view(np.uint32).reshape(n, T, 2)  # little-endian: [..., 0] position, [..., 1] value
-        v = halves[..., 1].ravel()
-        new = np.empty(n * T, bool)
-        new[0] = True
-        np.not_equal(v[1:], v[:-1], out=new[1:])
-        new[::T] = True  # each row starts a run
-        starts = np.flatnonzero(new)
-        length = np.diff(starts, append=n * T)
-        doubled = np.repeat(2 * (starts % T) + length + 1, length)  # run from s, length L: ranks s+1 … s+L
-        np.put_along_axis(out[a : a + n], halves[..., 0].astype(np.intp), doubled.reshape(n, T), axis=1)
+        doubled = np.empty((n, T), dtype)
+        doubled[:] = plain
+        v = halves[..., 1]
+        row, col = np.nonzero(v[:, 1:] == v[:, :-1])  # places equal to the next one
+        if len(row):
+            flat = row * T + col
+            first = np.flatnonzero(np.diff(flat, prepend=-2) != 1)  # where each run of ties begins
+            length = np.diff(first, append=len(flat)) + 1  # its values: its pairs, plus one
+            value = 2 * col[first] + length + 1
+            each = np.repeat(value, length - 1)
+            doubled[row, col] = each  # every place but a run's last ...
+            doubled[row[first], col[first] + length - 1] = value  # ... and its last
+        np.put_along_axis(out[a : a + n], halves[..., 0].astype(np.intp), doubled, axis=1)
     return out

@@ -218,4 +218,11 @@ def regex_feature(pattern: str, seconds: float | None = None) -> Feature:
     a time limit (see regex_feature), and an invalid pattern fails here, before any work."""
     rx = compile_regex(pattern)
     limit = TIME_LIMIT if seconds is None else seconds
-    return Feature("regex", f"/{safe_text(pattern)}/", ONOFF, lambda text: match_mask(text, rx, limit))
+    last: list = [None, None]  # (text, mask): a long text is ranked a block of units at a time, each asking
+
+    def compute(text: str) -> np.ndarray:
+        if last[0] is not text:  # one search of a text, within one time limit, however many blocks ask
+            last[:] = [text, match_mask(text, rx, limit)]
+        return last[1]
+
+    return Feature("regex", f"/{safe_text(pattern)}/", ONOFF, compute)

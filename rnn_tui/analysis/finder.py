@@ -2,8 +2,9 @@
 
 Every unit is scored on its exact float32 values over every character (what
 the capture holds; see capture.py for how the text is read). Nothing is
-rounded or clipped; the only prefilter is a provable bound (`auc_candidates`),
-which sorts only the units whose AUC can reach the list.
+rounded or clipped; the only prefilters are provable bounds (tally.py: 256
+bins per unit, then 4096 for the units those keep), so only the units whose AUC
+can reach the list are sorted.
 
 - A ramp (position in line, indentation …) is scored by Pearson's r, summed in
   float64 over centred values.
@@ -21,7 +22,8 @@ lower index goes first (`strongest_first`), so the order is the same on every
 CPU. A feature that does not occur in the text, occurs fewer than MIN_RUNS
 times, or is the same everywhere is not ranked: `Ranking.note` says so, rather
 than listing the noise that would top it. `rank_text` ranks a text of any
-length in bounded memory, a block of units per pass over the text.
+length in bounded memory, in two passes over it: every unit's sums, then the
+values of the units the bounds keep.
 """
 
 from __future__ import annotations
@@ -30,8 +32,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .capture import BINS, Capture, Progress, bytes_needed, capture, check_content, doubled_midranks, unit_count
+from .capture import (
+    WARMUP,
+    Capture,
+    Progress,
+    bytes_needed,
+    check_content,
+    doubled_midranks,
+    encode,
+    layout,
+    run,
+    sortable,
+    unit_count,
+    unit_name,
+    unit_values,
+)
 from .features import ONOFF, Feature, line_ids
+from .tally import BINS, Binning, Tally, auc_bounds, candidates, fine_bounds, histogram_on
 
 MIN_RUNS = 5  # an on/off feature seen fewer times than this is too rare to rank: any unit would fit it
 MIN_LINE = 5
@@ -95,91 +112,104 @@ class Scores:
 def scores(cap: Capture, values: np.ndarray, onoff: np.ndarray, top: int) -> Scores:
     """Pearson's r of every unit with each ramp column of `values` (T, k), and the exact AUC of every unit
     that can be among the `top` for each on/off column (`onoff`, (k,)); NaN for the units that provably
-    cannot (see `auc_candidates`)."""
+    cannot (see tally.py). The first ranking of a capture bins its values and keeps the bins
+    (`Capture.bins`), so that a later feature is bounded without binning again."""
     K, T = cap.data.shape
-    r = np.full((K, len(onoff)), np.nan)
+    if cap.bins is None:
+        codes = np.empty((K, T), np.uint8)
+        tally = Tally(values, onoff, K, BINS, codes)  # each unit binned over its own range
+        tally.add(cap.data.T)
+        cap.bins = (codes, tally.every)
+        bounds = tally.auc_bounds()
+    else:
+        tally = Tally(values, onoff, K)
+        if len(tally.ramps):
+            tally.add(cap.data.T)
+        codes, every = cap.bins
+        bounds = {}
+        for j in np.flatnonzero(onoff):
+            on = values[:, j] > 0
+            n1 = int(on.sum())
+            if 0 < n1 < T:
+                bounds[int(j)] = auc_bounds(histogram_on(codes, every, on), every, n1, T)
     auc = np.full((K, len(onoff)), np.nan)
-    rows = max(1, CELLS // max(T, 1))
-    ramps = np.flatnonzero(~onoff)
-    if len(ramps):
-        f = values[:, ramps].astype(np.float64)
-        fc = f - f.mean(axis=0)
-        sf = np.sqrt((fc * fc).sum(axis=0))
-        for a in range(0, K, rows):
-            x = cap.data[a : a + rows].astype(np.float64)
-            x -= x[:, :1]  # exact (float32 values in float64); a unit that sits near 1 keeps its wiggles
-            sx = np.sqrt(np.maximum((x * x).sum(axis=1) - x.sum(axis=1) ** 2 / T, 0.0))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                r[a : a + rows, ramps] = (x @ fc) / sx[:, None] / sf[None, :]
-    for j in np.flatnonzero(onoff):
-        on = values[:, j] > 0
-        n1 = int(on.sum())
-        if not 0 < n1 < T:
-            continue
-        cands = auc_candidates(cap, on, top)
-        for a in range(0, len(cands), rows):
-            units = cands[a : a + rows]
-            ranks = doubled_midranks(cap.data[units])
-            auc[units, j] = (_rank_sum(ranks, on) / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
-    return Scores(np.clip(r, -1.0, 1.0), auc)
+    cols = list(bounds)
+    units = _union([candidates(lo, hi, top) for lo, hi in bounds.values()])
+    auc[np.ix_(units, cols)] = candidate_auc(cap.data, units, values[:, cols] > 0, top)
+    return Scores(tally.r(), auc)
 
 
-def auc_candidates(cap: Capture, on: np.ndarray, top: int) -> np.ndarray:
-    """The units whose AUC can be among the `top` best, found without sorting any unit.
-
-    Each unit's values are cut into BINS bins over its own range (`Capture.bins`), so a character in a
-    higher bin is surely higher. Counting the on/off pairs in different bins bounds each unit's AUC to
-    [lo, hi], where hi − lo is the share of pairs that fall in the same bin; its score max(AUC, 1 − AUC)
-    then lies in [max(lo, 1 − hi), max(hi, 1 − lo)]. A unit whose upper bound is below the `top`-th best
-    lower bound cannot be listed, so only the others are ranked exactly. A saturated gate, whose values
-    crowd one bin, keeps a wide interval and is ranked exactly too."""
-    codes, every = cap.bins()
-    K, T = codes.shape
-    n1 = int(on.sum())
-    offsets = (np.arange(K, dtype=np.int64) * BINS)[:, None]
-    side = on if n1 <= T // 2 else ~on  # count the smaller side; the other is what is left
-    h_side = np.bincount((codes[:, side] + offsets).ravel(), minlength=K * BINS).reshape(K, BINS)
-    h_on, h_off = (h_side, every - h_side) if side is on else (every - h_side, h_side)
-    below = np.cumsum(h_off, axis=1) - h_off  # off characters in lower bins
-    pairs = float(n1) * float(T - n1)
-    lo = (h_on * below).sum(axis=1) / pairs
-    hi = lo + (h_on * h_off).sum(axis=1) / pairs
-    best_lo = np.maximum(lo, 1 - hi)
-    best_hi = np.maximum(hi, 1 - lo)
-    if K <= top:
-        return np.arange(K)
-    bar = np.partition(best_lo, K - top)[K - top]  # the top-th largest lower bound
-    return np.flatnonzero(best_hi >= bar - 1e-6)  # the margin covers strongest_first's rounding
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
 
 
-def _rank_sum(ranks: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """Σ over the characters where `on` of each unit's doubled mid-rank, exactly (int64), gathering the
-    smaller side (the doubled ranks of a unit sum to T·(T+1))."""
+def candidate_auc(data: np.ndarray, rows: np.ndarray, on: np.ndarray, top: int) -> np.ndarray:
+    """The AUC (len(rows), f) of the candidate rows `rows` of `data` with each column of `on` (T, f), exact
+    where the unit can still be among the `top`: a finer bound (`fine_bounds`) first rules out most of
+    them, then the rest are ranked exactly; NaN for the units ruled out."""
+    lo, hi = fine_bounds(data, rows, on)
+    best_lo, best_hi = np.maximum(lo, 1 - hi), np.maximum(hi, 1 - lo)
+    need = np.zeros(len(rows), bool)
+    for j in range(on.shape[1]):
+        need |= best_hi[:, j] >= (np.sort(best_lo[:, j])[-top] if len(rows) > top else -1) - 1e-6
+    out = np.full((len(rows), on.shape[1]), np.nan)
+    out[need] = exact_auc(data, rows[need], on)
+    return out
+
+
+def exact_auc(data: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """The AUC (len(rows), f) of rows `rows` of `data` (K, T) with each column of `on` (T, f) bool, from the
+    rows' exact integer mid-ranks: each row is sorted once for all the features, and its rank sums are one
+    matrix product (exact: integers far below 2**53)."""
     T = len(on)
-    side = on if on.sum() <= T // 2 else ~on
-    idx = np.flatnonzero(side)
-    rows = max(1, CELLS // max(len(idx), 1))
-    total = np.empty(ranks.shape[0], np.int64)
-    for a in range(0, ranks.shape[0], rows):
-        total[a : a + rows] = np.take(ranks[a : a + rows], idx, axis=1).sum(axis=1, dtype=np.int64)
-    return total if side is on else T * (T + 1) - total
+    n1 = on.sum(axis=0).astype(np.float64)
+    weights = on.astype(np.float64)
+    out = np.empty((len(rows), on.shape[1]))
+    block = max(1, CELLS // max(T, 1))
+    for a in range(0, len(rows), block):
+        sums = doubled_midranks(data[rows[a : a + block]]).astype(np.float64) @ weights
+        out[a : a + block] = (sums / 2 - n1 * (n1 + 1) / 2) / (n1 * (T - n1))
+    return out
+
+
+def _features(text: str, features) -> tuple[np.ndarray, np.ndarray]:
+    """Every feature at every character (T, F) float32, and which are on/off (F,)."""
+    values = np.stack([f(text).astype(np.float32) for f in features], axis=1)
+    return values, np.array([f.kind == ONOFF for f in features])
 
 
 def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int = 10) -> list[Ranking]:
     """One Ranking per feature, best units first (see the module docstring)."""
-    text = cap.text
-    out = [Ranking(f) for f in features]
     if not len(cap):
-        for rk in out:
-            rk.note = "the text is empty; nothing to rank"
-        return out
-    values = np.stack([f(text).astype(np.float32) for f in features], axis=1)
-    onoff = np.array([f.kind == ONOFF for f in features])
+        return _empty(features)
+    values, onoff = _features(cap.text, features)
     sc = scores(cap, values, onoff, top)
+
+    def monotonic(j: int, units: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return _monotonic(cap.data[units], np.sign(r[units]), values[:, j], cap.text)
+
+    def name(k: int) -> tuple[int, int, str, int]:
+        index = int(cap.index[k])
+        return (index, *cap.unit_name(index))
+
+    return _rankings(features, values, sc, top, monotonic, name)
+
+
+def _empty(features) -> list[Ranking]:
+    out = [Ranking(f) for f in features]
+    for rk in out:
+        rk.note = "the text is empty; nothing to rank"
+    return out
+
+
+def _rankings(features, values: np.ndarray, sc: Scores, top: int, monotonic, name) -> list[Ranking]:
+    """The Rankings from every unit's scores; `monotonic(j, units, r)` gives the per-line monotonicity of
+    the best units by r of ramp j, `name(k)` a scored row's (flat index, layer, quantity, unit)."""
+    out = [Ranking(f) for f in features]
     for j, (f, rk) in enumerate(zip(features, out, strict=True)):
         v = values[:, j]
         if f.kind == ONOFF:
-            _rank_onoff(cap, rk, v > 0, sc.auc[:, j], top)
+            _rank_onoff(rk, v > 0, sc.auc[:, j], top, name)
             continue
         r = sc.r[:, j]
         if not np.isfinite(r).any():
@@ -188,8 +218,8 @@ def rank(cap: Capture, features: list[Feature] | tuple[Feature, ...], top: int =
         rk.occurrences = int(np.count_nonzero(v))
         r = np.nan_to_num(r)  # a unit that never moves correlates with nothing
         best = strongest_first(np.abs(r))[:top]
-        mono = _monotonic(cap, best, r, v, text) if f.per_line else None
-        rk.hits = [_hit(cap, f, int(k), "r", float(r[k]), None if mono is None else float(mono[n]))
+        mono = monotonic(j, best, r) if f.per_line else None
+        rk.hits = [_hit(name(int(k)), f, "r", float(r[k]), None if mono is None else float(mono[n]))
                    for n, k in enumerate(best)]
     return out
 
@@ -205,47 +235,106 @@ def strongest_first(score: np.ndarray) -> np.ndarray:
 def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, ...], top: int = 10, *,
               streams: int = 64, max_bytes: int = 512 * 2**20, what: str = "text",
               progress: Progress | None = None) -> list[Ranking]:
-    """`rank` over a text of any length in bounded memory: the units are split into blocks that fit in
-    `max_bytes` (values and their ranks), each block captured in its own pass over the text and ranked
-    exactly, and the blocks' lists merged. One block (one pass) when the whole capture fits."""
+    """`rank` over a text of any length in bounded memory, in two passes over it.
+
+    The first sums, for every unit, what r and the AUC bounds need (tally.py), its bins set on the first
+    SAMPLE characters read; the second keeps the exact values of only the units the bounds cannot rule
+    out and of each per-line ramp's best units by r, in blocks of units that fit in `max_bytes` (one pass
+    each), and scores them exactly. Both passes read the text the same way, so the bounds hold for the
+    values scored. Progress counts two passes' characters."""
     check_content(text, what)
-    per_unit = bytes_needed(model, len(text), 1)  # the values (their ranks are made a few units at a time)
-    U = unit_count(model)
-    block = max(1, min(U, max_bytes // max(per_unit, 1)))
-    parts: list[list[Ranking]] = []
-    for a in range(0, U, block):
-        units = np.arange(a, min(U, a + block))
+    T = len(text)
+    ids, _ = encode(vocab, text)
+    values, onoff = _features(text, features)
+    lay = layout(T, streams, WARMUP)
+    chunk = 64 if lay.pos.shape[0] > 1 else 256
+    tally = _first_pass(model, ids, lay, chunk, values, onoff, progress)
+    r = tally.r()
+    bounds = tally.auc_bounds()
+    cols = list(bounds)
+    need_auc = _union([candidates(lo, hi, top) for lo, hi in bounds.values()])
+    need_mono = {j: strongest_first(np.abs(np.nan_to_num(r[:, j])))[:top] for j, f in enumerate(features)
+                 if f.kind != ONOFF and f.per_line and np.isfinite(r[:, j]).any()}
+    units = _union([need_auc, *need_mono.values()])
+    auc = np.full(r.shape, np.nan)
+    mono: dict[int, dict[int, float]] = {j: {} for j in need_mono}
+    block = max(1, max_bytes // max(bytes_needed(model, T, 1), 1))
+    parts = range(0, len(units), block)
+    for n, a in enumerate(parts):
+        part = units[a : a + block]
 
-        def step(d: int, t: int, a: int = a, n: int = len(units)) -> None:  # in unit-characters
+        def step(d: int, t: int, n: int = n) -> None:
             if progress is not None:
-                progress(a * t + d * n, U * t)
+                progress(T + (n * T + d) // len(parts), 2 * T)
 
-        cap = capture(model, vocab, text, streams=streams, units=units, progress=step)
-        parts.append(rank(cap, features, top))
-        del cap
-    return [merge([p[j] for p in parts], top) for j in range(len(features))]
+        data = unit_values(model, ids, lay, chunk, part, progress=step)
+        mine = need_auc[np.isin(need_auc, part)]
+        auc[np.ix_(mine, cols)] = candidate_auc(data, np.searchsorted(part, mine), values[:, cols] > 0, top)
+        for j, best in need_mono.items():
+            mine = best[np.isin(best, part)]
+            got = _monotonic(data[np.searchsorted(part, mine)], np.sign(r[mine, j]), values[:, j], text)
+            mono[j].update(zip(mine.tolist(), got.tolist(), strict=True))
+        del data
+    if progress is not None:
+        progress(2 * T, 2 * T)
+    c = model.config
+
+    def name(k: int) -> tuple[int, int, str, int]:
+        return (k, *unit_name(k, c.quantities, c.hidden))
+
+    return _rankings(features, values, Scores(r, auc), top,
+                     lambda j, best, r: np.array([mono[j][int(k)] for k in best]), name)
 
 
-def merge(parts: list[Ranking], top: int) -> Ranking:
-    """One feature's rankings over disjoint blocks of units, as one ranking (the same order `rank` gives)."""
-    first = parts[0]
-    hits = sorted((h for p in parts for h in p.hits), key=lambda h: h.index)
-    order = strongest_first(np.array([h.score for h in hits])) if hits else []
-    return Ranking(first.feature, [hits[i] for i in order[:top]], first.occurrences, first.first, first.note)
+SAMPLE = 4096  # characters whose values set the bins of a text read in two passes
+
+
+def _first_pass(model, ids: np.ndarray, lay, chunk: int, values: np.ndarray, onoff: np.ndarray,
+                progress: Progress | None) -> Tally:
+    """Every unit's sums over the text (`rank_text`'s first pass). The bins are set on the first SAMPLE
+    characters read (with several streams, characters from all over the text), the blocks read until then
+    held and counted once they are set; later values outside the range only widen the bounds."""
+    U, T = unit_count(model), int(lay.keep.sum())
+    tally: Tally | None = None
+    held: list[tuple[np.ndarray, np.ndarray]] = []
+    done = 0
+    for acts, keep, pieces in run(model, ids, lay, chunk):
+        if not pieces:
+            continue
+        B, t = keep.shape
+        rows = acts.reshape(B * t, U)  # (characters, units): the tally needs no transposing
+        kept = keep.ravel()
+        block = rows if kept.all() else rows[kept]
+        pos = np.concatenate([np.arange(p0, p0 + s1 - s0) for _, s0, s1, p0 in pieces])
+        done += len(pos)
+        if tally is None:  # the array is overwritten by the next chunk: hold a copy
+            held.append((block.copy() if block is rows else block, pos))
+            if done < min(SAMPLE, T):
+                continue
+            tally = Tally(values, onoff, U, Binning.around(np.concatenate([h for h, _ in held])))
+            for h, p in held:
+                tally.add(h, p)
+            held = []
+        else:
+            tally.add(block, pos)
+        if progress is not None:
+            progress(done, 2 * T)
+    assert tally is not None
+    return tally
 
 
 def rank_one(cap: Capture, feature: Feature, top: int = 10) -> Ranking:
     return rank(cap, [feature], top)[0]
 
 
-def _hit(cap: Capture, feature: Feature, k: int, metric: str, value: float, mono: float | None = None) -> Hit:
-    index = int(cap.index[k])
-    layer, q, unit = cap.unit_name(index)
+def _hit(name: tuple[int, int, str, int], feature: Feature, metric: str, value: float,
+         mono: float | None = None) -> Hit:
+    index, layer, q, unit = name
     return Hit(feature.name, index, layer, q, unit, metric, value, mono)
 
 
-def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, auc: np.ndarray, top: int) -> None:
-    T = len(cap)
+def _rank_onoff(ranking: Ranking, on: np.ndarray, auc: np.ndarray, top: int, name) -> None:
+    T = len(on)
     n1 = int(on.sum())
     ranking.occurrences = n1
     ranking.first = int(np.argmax(on))
@@ -260,41 +349,46 @@ def _rank_onoff(cap: Capture, ranking: Ranking, on: np.ndarray, auc: np.ndarray,
         ranking.note = "holds for every character of this text; nothing to rank"
         return
     order = strongest_first(np.maximum(auc, 1 - auc))[:top]
-    ranking.hits = [_hit(cap, ranking.feature, int(k), "AUC", float(auc[k])) for k in order]
+    ranking.hits = [_hit(name(int(k)), ranking.feature, "AUC", float(auc[k])) for k in order]
 
 
-def _monotonic(cap: Capture, units: np.ndarray, r: np.ndarray, ramp: np.ndarray, text: str) -> np.ndarray:
-    """Per unit: the fraction of lines (≥ MIN_LINE characters, newline excluded) on which the Spearman ρ
-    between the unit and the ramp, in the direction of r, exceeds 0.9 (tied values get their mid-rank)."""
+def _monotonic(rows: np.ndarray, signs: np.ndarray, ramp: np.ndarray, text: str) -> np.ndarray:
+    """Per row of exact values (n, T): the fraction of lines (≥ MIN_LINE characters, newline excluded) on
+    which the Spearman ρ between the unit and the ramp, in the direction of its sign (that of r), exceeds 0.9
+    (tied values get their mid-rank)."""
     lid = line_ids(text)
     body = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) != 10
     if not body.any():
-        return np.zeros(len(units))
+        return np.zeros(len(rows))
     sizes = np.bincount(lid[body], minlength=lid[-1] + 1)
     keep = body & (sizes[lid] >= MIN_LINE)
     if not keep.any():
-        return np.zeros(len(units))
+        return np.zeros(len(rows))
     g = lid[keep]  # sorted
     first = np.searchsorted(g, g)  # where each character's line begins among the kept ones
-    ramp_rank = _midranks(g, ramp[keep].astype(np.float64), first)
+    line = g.astype(np.uint64) << np.uint64(32)
+    ramp_rank = _midranks(line, ramp[keep], first)
     lines, m = np.unique(g, return_counts=True)
     m = m.astype(np.float64)
-    out = np.empty(len(units))
-    for j, u in enumerate(units):
-        x = cap.data[u, keep].astype(np.float64) * (1.0 if r[u] >= 0 else -1.0)
-        d2 = np.bincount(g, weights=(_midranks(g, x, first) - ramp_rank) ** 2)[lines]
+    out = np.empty(len(rows))
+    for j, row in enumerate(rows):
+        x = row[keep] if signs[j] >= 0 else -row[keep]  # negating a float32 is exact
+        d2 = np.bincount(g, weights=(_midranks(line, x, first) - ramp_rank) ** 2)[lines]
         rho = 1 - 6 * d2 / (m * (m * m - 1))
         out[j] = float((rho > 0.9).mean())
     return out
 
 
-def _midranks(g: np.ndarray, x: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Rank of x within its group g (sorted), from 0, ties given the mean of their ranks."""
-    order = np.lexsort((x, g))
-    gs, xs = g[order], x[order]
-    n = len(xs)
+def _midranks(line: np.ndarray, x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Rank of float32 x within its line, from 0, ties given the mean of their ranks. `line` is each
+    character's line number in the high 32 bits of a key (ascending); the value's sortable bits fill the
+    low ones, and one sort of the keys orders by line, then value (equal keys are ties)."""
+    keys = line | sortable(x)
+    order = np.argsort(keys)
+    ks = keys[order]
+    n = len(ks)
     new = np.ones(n, bool)
-    new[1:] = (gs[1:] != gs[:-1]) | (xs[1:] != xs[:-1])
+    new[1:] = ks[1:] != ks[:-1]
     idx = np.arange(n)
     run_start = np.maximum.accumulate(np.where(new, idx, 0))
     ends = np.where(np.append(new[1:], True), idx, n)

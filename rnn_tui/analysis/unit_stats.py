@@ -39,7 +39,11 @@ STREAMS = 8  # the passage runs as this many pieces side by side: one scan, eigh
 WARMUP = 4  # steps at the start of each piece left out: the state is still settling from zero
 ROBUST = 98  # the percentile of |value| that is a unit's range: one spike does not flatten the rest
 MIN_PASSAGE = 120
-
+# Steps (one character of each stream) times parameters that the pass may take: the whole passage and
+# 256 characters of its own for any model up to 1 M parameters (all the bundled ones), and MIN_STEPS for
+# a huge one (an LSTM 2×6400 took 27 s over the whole passage, before its first frame).
+WORK = 1 << 28
+MIN_STEPS = 4 * WARMUP
 
 @dataclass(frozen=True)
 class UnitStats:
@@ -59,24 +63,37 @@ class UnitStats:
         return tuple(int(u) for u in np.argsort(-values, kind="stable"))
 
 
+def affordable_steps(model: Model) -> int:
+    """How many steps in a row the pass may run on this model (see WORK)."""
+    return max(MIN_STEPS, WORK // max(model.config.parameters(), 1))
+
+
 def passage_ids(model: Model, vocab: Vocab) -> np.ndarray:
-    """The passage in the model's characters; a model that knows too few of them writes its own (seed 0)."""
+    """The passage in the model's characters; a model that knows too few of them writes its own (seed 0).
+    A huge model gets the part of it that it can run in WORK (see `pieces`)."""
+    steps = affordable_steps(model)
     ids = [vocab.index[ch] for ch in PASSAGE if ch in vocab]
     if len(ids) >= MIN_PASSAGE:
-        return np.array(ids, dtype=np.int64)
+        return np.array(ids[: STREAMS * steps], dtype=np.int64)
     sampler, state = Sampler(seed=0), model.initial_state()
     out = [ids[0] if ids else 0]
-    for t in range(OWN_TEXT):
+    for t in range(min(OWN_TEXT, steps)):
         state, logits, _ = model.step(state, out[-1])
         out.append(sampler.choose(logits, t))
     return np.array(out, dtype=np.int64)
 
 
+def pieces(ids: np.ndarray) -> np.ndarray:
+    """The passage as (streams, steps) run side by side: STREAMS of them, fewer where that would leave a
+    piece with less than WARMUP steps to measure after its own."""
+    streams = max(1, min(STREAMS, len(ids) // (2 * WARMUP)))
+    n = len(ids) // streams
+    return ids[: n * streams].reshape(streams, n)
+
+
 def measure(model: Model, vocab: Vocab) -> UnitStats:
-    ids = passage_ids(model, vocab)
-    n = len(ids) // STREAMS
-    _, _, acts = model.forward(ids[: n * STREAMS].reshape(STREAMS, n), capture=True)
-    acts = acts[:, WARMUP:].reshape(-1, *acts.shape[2:])  # (steps, layers, quantities, hidden)
+    _, _, acts = model.forward(pieces(passage_ids(model, vocab)), capture=True)
+    acts = acts[:, min(WARMUP, acts.shape[1] - 1):].reshape(-1, *acts.shape[2:])  # (steps, layers, quantities, hidden)
     signed = np.array([q in model.cell.signed for q in model.config.quantities])
     k = int(ROBUST / 100 * (len(acts) - 1))
     robust = np.partition(np.abs(acts), k, axis=0)[k]  # a partition, not a percentile: 2.5x faster

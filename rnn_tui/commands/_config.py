@@ -29,7 +29,8 @@ from ..core.safe import safe_text
 from ..core.user_dirs import config_dir
 
 MAX_CONFIG_BYTES = 64 << 10
-MAX_FPS = 240.0
+# a frame every 10 s at the slowest: below that, speed/fps and the frame timer overflow (1e-320 did)
+MIN_FPS, MAX_FPS = 0.1, 240.0
 MAX_TEMPERATURE = 10.0
 # KB/s; far above any link (1 GB/s), and small enough that the byte budget's arithmetic stays finite
 MAX_KBPS = 1_000_000.0
@@ -69,7 +70,7 @@ def _name(value: Any) -> str:
 KEYS = {
     "model": _name,
     "theme": _name,
-    "fps": _number(0, MAX_FPS, low_open=True),
+    "fps": _number(MIN_FPS, MAX_FPS),
     "max-kbps": _number(0, MAX_KBPS),
     "temperature": _number(0, MAX_TEMPERATURE),
     "seed": _integer,
@@ -136,6 +137,13 @@ def parse_kbps(text: str) -> float:
     if not 0 <= value <= MAX_KBPS:
         raise UserError(f"--max-kbps must be 0 (no limit) or more, at most {MAX_KBPS:,.0f}, "
                         f"got {safe_text(text)!r}")
+    return value
+
+
+def check_temperature(value: float) -> float:
+    """--temperature: from 0 (argmax) to MAX_TEMPERATURE; NaN is neither."""
+    if not 0 <= value <= MAX_TEMPERATURE:
+        raise UserError(f"--temperature must be between 0 and {MAX_TEMPERATURE:g}, got {value}")
     return value
 
 

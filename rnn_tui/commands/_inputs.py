@@ -68,10 +68,11 @@ def model_and_text(args: argparse.Namespace, first: str, second: str | None,
     return model_name(args, model), text
 
 
-def open_model(args: argparse.Namespace, name: str | None) -> Checkpoint:
+def open_model(args: argparse.Namespace, name: str | None, weights: bool = True) -> Checkpoint:
+    """The model named, with the vocabulary options; `weights=False` to describe it only (see interop.load_model)."""
     from ._loading import load_model  # with a progress line when it takes a while
 
-    return load_model(name, vocab=given_vocab(args))
+    return load_model(name, vocab=given_vocab(args), weights=weights)
 
 
 def given_vocab(args: argparse.Namespace):

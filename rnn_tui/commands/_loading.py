@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ..core.checkpoint import Checkpoint
 from ..core.safe import safe_text
@@ -41,3 +44,31 @@ def load_model(name_or_path: str | os.PathLike | None, **options) -> Checkpoint:
         if shown[0]:
             sys.stderr.write("\r\x1b[2K")
             sys.stderr.flush()
+
+
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """A line on stderr, `what` and the seconds so far, while the body runs past SHOW_AFTER seconds: for
+    work with no measure of its own progress (the viewer's first pass over a huge model). Written by a
+    thread: the work is numpy's, which lets it run."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    done, start = threading.Event(), time.monotonic()
+
+    def show() -> None:
+        if done.wait(SHOW_AFTER):
+            return
+        while not done.wait(0.25):
+            sys.stderr.write(f"\r\x1b[2K{what}… {time.monotonic() - start:.0f} s")
+            sys.stderr.flush()
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+    shower = threading.Thread(target=show, name="working", daemon=True)
+    shower.start()
+    try:
+        yield
+    finally:
+        done.set()
+        shower.join()

@@ -4,9 +4,9 @@ Runs the model teacher-forced over the file, scores every unit of every layer
 and quantity on its exact values, and prints the best units for each built-in
 feature (and a regular expression with --regex). numpy only. Characters outside
 the model's vocabulary are fed as a space and reported, not fatal. A text of any
-length is ranked in bounded memory (MAX_ANALYSIS_BYTES): when its values do not
-fit at once, the units are scored a block at a time, one pass over the text per
-block. --html/--svg draw what the model does reading the file from its start.
+length is ranked in bounded memory (MAX_ANALYSIS_BYTES), in two passes over the
+text: every unit's sums, then the exact values of the few units they cannot
+rule out. --html/--svg draw what the model does reading the file from its start.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     check_content(text, where)
     check_budget(len(text), where)
     t0 = time.perf_counter()
-    bar = _progress_bar()  # rank_text counts unit-characters (one pass per block of units): shown as characters
+    bar = _progress_bar()  # rank_text counts the characters of its two passes: shown as characters
     rankings = finder.rank_text(model, ckpt.vocab, text, features, top=args.top, streams=args.streams,
                                 max_bytes=MAX_ANALYSIS_BYTES,
                                 progress=None if bar is None else lambda d, t: bar(d * len(text) // t, len(text)))

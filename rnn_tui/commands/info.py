@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-from ..core.checkpoint import bundled_models, load
+from ..core.checkpoint import bundled_models, inspect
 from ..core.safe import safe_text
 from ._args import OneLineParser, say
 from ._inputs import add_model_options, model_name, open_model
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     if name is None:
         models = bundled_models()
         if args.json:
-            print(_json([describe(load(path)) for path in models.values()]))
+            print(_json([describe(inspect(path)) for path in models.values()]))
             return 0 if models else 1
         if not models:
             print("no bundled models found")
@@ -42,9 +42,9 @@ def main(argv: list[str]) -> int:
         names = {name: safe_text(name, 40) for name in models}
         width = max(map(len, names.values()))
         for name, path in models.items():
-            say(f"{names[name]:<{width}}  {summary(load(path))}")
+            say(f"{names[name]:<{width}}  {summary(inspect(path))}")
         return 0
-    ckpt = open_model(args, name)
+    ckpt = open_model(args, name, weights=False)  # described, not run: no float32 copy of its weights
     if args.json:
         print(_json({**describe(ckpt), "vocab": list(ckpt.vocab.chars), "provenance": ckpt.provenance}))
         return 0

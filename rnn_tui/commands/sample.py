@@ -77,9 +77,7 @@ def make_sampler(args: argparse.Namespace):
     """The viewer's sampler for these options (mode as the viewer picks it: temperature 0 is argmax)."""
     from ..core.sampling import Sampler
 
-    t = args.temperature
-    if not 0 <= t <= _config.MAX_TEMPERATURE:
-        raise UserError(f"--temperature must be between 0 and {_config.MAX_TEMPERATURE:g}, got {t}")
+    t = _config.check_temperature(args.temperature)
     if args.top_k is not None and args.top_p is not None:
         raise UserError("--top-k and --top-p are two sampling modes; give one of them")
     if args.top_k is not None and args.top_k < 1:

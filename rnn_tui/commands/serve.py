@@ -74,8 +74,10 @@ def main(argv: list[str]) -> int:
     if not 1 <= args.max_tabs <= MAX_TABS:
         raise UserError(f"--max-tabs must be between 1 and {MAX_TABS}, got {args.max_tabs}")
     token = choose_token(args.token)
-    if args.max_kbps is not None:
-        _config.parse_kbps(str(args.max_kbps))  # the viewer would refuse it in every tab: refuse it once, here
+    if args.max_kbps is not None:  # the viewer would refuse these in every tab: refuse them once, here
+        _config.parse_kbps(str(args.max_kbps))
+    if args.temperature is not None:
+        _config.check_temperature(args.temperature)
     try:
         import textual_serve.server  # noqa: F401  (only to say, in one line, that it is missing)
     except ImportError:
@@ -112,10 +114,18 @@ def choose_token(given: str | None) -> str:
     return token
 
 
+# How each tab starts the viewer. Not `python -m rnn_tui`: that puts the current folder first on the import
+# path, so a numpy.py (or an rnn_tui folder) that a classmate left in a shared folder would run in every tab
+# as the student. The current folder goes, and the folder this package came from is searched last.
+LAUNCH = ("import sys; del sys.path[0]; sys.path.append({root!r}); import runpy; "
+          "runpy.run_module('rnn_tui', run_name='__main__', alter_sys=True)")
+
+
 def viewer_command(args: argparse.Namespace) -> str:
     """The shell command each browser tab runs: this Python, this package, the viewer's options."""
     # exec: the viewer is the server's own child, so that it can tell when the server is gone
-    words = [sys.executable, "-m", "rnn_tui", "view"]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    words = [sys.executable, "-c", LAUNCH.format(root=root), "view"]
     model = model_name(args, args.model)
     if model:
         words.append(model)

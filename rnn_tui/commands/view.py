@@ -20,6 +20,7 @@ from . import _config, _terminal
 from ._args import OneLineParser
 from ._config import parse_kbps
 from ._inputs import add_model_options, model_name, open_model
+from ._loading import working
 
 
 def parser(prog: str = "rnn-tui") -> argparse.ArgumentParser:
@@ -77,8 +78,9 @@ def main(argv: list[str], prog: str = "rnn-tui view") -> int:
 def launch(args: argparse.Namespace, zoom: int | None = None) -> int:
     """Check everything, then run the viewer; a lesson chosen on another model reopens it on that one."""
     max_kbps = parse_kbps(args.max_kbps)  # before loading anything: the cheapest check first
-    if not 0 < args.fps <= 240:
-        raise UserError(f"--fps must be more than 0 and at most 240 frames a second, got {args.fps:g}")
+    if not _config.MIN_FPS <= args.fps <= _config.MAX_FPS:
+        raise UserError(f"--fps must be at least {_config.MIN_FPS:g} and at most {_config.MAX_FPS:g} frames a "
+                        f"second, got {args.fps:g}")
     lesson = None
     if getattr(args, "lesson", None):
         from ..lessons import find
@@ -96,8 +98,7 @@ def launch(args: argparse.Namespace, zoom: int | None = None) -> int:
             raise UserError(f"{what} has characters {ckpt.name} does not know: {safe_text(''.join(unknown), 40)!r}")
     _config.check_color_system()
     fps = min(args.fps, _config.env_fps() or args.fps)  # Textual paints at most TEXTUAL_FPS frames a second
-    if not 0 <= args.temperature <= 10:
-        raise UserError(f"--temperature must be between 0 and 10, got {args.temperature}")
+    _config.check_temperature(args.temperature)
     if "TEXTUAL_DRIVER" in os.environ:  # served (`rnn-tui serve`): pipes to a browser, not a terminal
         from .serve import exit_with_server
 
@@ -108,8 +109,9 @@ def launch(args: argparse.Namespace, zoom: int | None = None) -> int:
 
     with _terminal.drawing_on_terminal():  # around the build too: Textual looks for its terminal there
         while True:
-            app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps,
-                            max_kbps=max_kbps, lesson=lesson, zoom=zoom or 0)
+            with working(f"preparing {safe_text(ckpt.name, 40)}: a first pass over a passage"):
+                app = build_app(ckpt, seed=args.seed, temperature=args.temperature, prime=prime, fps=fps,
+                                max_kbps=max_kbps, lesson=lesson, zoom=zoom or 0)
             theme = args.theme or os.environ.get("TEXTUAL_THEME")
             if theme:
                 source = "--theme or the config file" if args.theme else "TEXTUAL_THEME"

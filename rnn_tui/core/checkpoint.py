@@ -23,7 +23,6 @@ from . import bounded_json
 from .atomic import atomic_write_bytes
 from .bounded_json import json_int
 from .cells import CELLS, Config, Model
-from .cells.model import transposed
 from .errors import CheckpointError
 from .files import FileProblem, open_regular, read_exactly, size_text
 from .safe import safe_text
@@ -54,6 +53,10 @@ MAX_TENSORS = 256
 _F32, _BF16 = np.dtype("<f4"), np.dtype("<u2")
 _CHUNK = 16 << 20  # bytes read (and converted) at a time: progress, and no second copy of a big tensor
 _DTYPES = {"F32": _F32, "F16": np.dtype("<f2"), "F64": np.dtype("<f8"), "BF16": _BF16}
+_F32_MAX = float(np.finfo(np.float32).max)
+# Below this magnitude no weight can make a probe step overflow (see `inspect`), so describing a model
+# needs no copy of its weights in memory. The bundled models' largest weight is 8.1.
+NO_OVERFLOW = 16.0
 
 
 @dataclass
@@ -137,17 +140,39 @@ def load(path: str | os.PathLike, progress: Progress | None = None) -> Checkpoin
     kind and size, the header's length and JSON, the document, and every
     tensor's dtype, shape and byte range. Only then are the bytes read, in
     chunks (`progress(bytes read, bytes in all)` after each), the matrices the
-    model multiplies by laid out as it wants them (cells.model.transposed), so
+    model multiplies by laid out as it wants them (Config.transposed_weights), so
     that the weights are held once: about the file's size for float32.
     """
     path = Path(path)
     with open_checked(path, "checkpoint file", MAX_FILE_BYTES) as f:
         doc = f.document(META_KEY, "an rnn-tui checkpoint")
         config, vocab, provenance = parse_document(path, doc)
-        tensors = f.tensors(config.shapes(), described(config), progress, transposed(config))
+        tensors = f.tensors(config.shapes(), described(config), progress, config.transposed_weights())
     check_tensors(path, config, tensors)
     analysis = doc.get("analysis")  # validated where it is used (analysis.known_cells): a bad one is ignored
     return Checkpoint(path, config, vocab, tensors, provenance, analysis if isinstance(analysis, dict) else {})
+
+
+def inspect(path: str | os.PathLike, progress: Progress | None = None) -> Checkpoint:
+    """What `load` checks, without keeping the weights: a Checkpoint whose `tensors` is empty, for
+    describing a model (`rnn-tui info`). The weights are read a chunk at a time, each checked finite and
+    its magnitude noted, then dropped, so a 939 MiB file costs one chunk of memory, not 1.9 GB.
+
+    The probe step (see `probe`) needs the whole model; it runs (through `load`) only when a weight
+    exceeds NO_OVERFLOW. Below it nothing a probe computes comes near float32's 3.4e38: with every
+    |w| <= 16, at most 8 layers and widths of at most 8192, a recurrent cell's pre-activations stay under
+    1e7 (its states are squashed, an LSTM's c grows by at most 1 a step), and a transformer's attention
+    scores under 1e21, its residual stream under 1e15 and the sum of squares a layer norm takes under 1e35.
+    """
+    path = Path(path)
+    with open_checked(path, "checkpoint file", MAX_FILE_BYTES) as f:
+        doc = f.document(META_KEY, "an rnn-tui checkpoint")
+        config, vocab, provenance = parse_document(path, doc)
+        largest = f.largest_magnitude(config.shapes(), described(config), progress)
+    if largest > NO_OVERFLOW:
+        return load(path, progress)
+    analysis = doc.get("analysis")
+    return Checkpoint(path, config, vocab, {}, provenance, analysis if isinstance(analysis, dict) else {})
 
 
 @contextmanager
@@ -189,17 +214,37 @@ class CheckedFile:
         `progress(bytes read, bytes in all)` after each; the matrices named in `transposed` laid out
         transposed (see _read_tensor)."""
         table = _tensor_table(self.path, self.header, shapes, network, self.data_start, self.size)
-        total = sum(dtype.itemsize * math.prod(shape) for dtype, shape, _ in table.values())
-        done = 0
-
-        def advanced(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress is not None:
-                progress(done, total)
-
+        advanced = _counted(progress, table)
         flip = set(transposed)
         return {name: _read_tensor(self.file, *entry, advanced, name in flip) for name, entry in table.items()}
+
+    def largest_magnitude(self, shapes: dict[str, tuple[int, ...]], network: str,
+                          progress: Progress | None = None) -> float:
+        """The largest |weight| among the tensors of `shapes`, each read a chunk at a time and kept
+        nowhere (`progress` as for `tensors`); a CheckpointError names the first tensor holding a NaN or
+        an infinite value (a float64 past float32's range too)."""
+        table = _tensor_table(self.path, self.header, shapes, network, self.data_start, self.size)
+        advanced = _counted(progress, table)
+        largest = 0.0
+        for name, entry in table.items():
+            largest = max(largest, _largest_magnitude(self.file, *entry, advanced))
+            if not math.isfinite(largest):
+                raise CheckpointError(self.path, f"tensor {name!r} holds NaN or infinite values")
+        return largest
+
+
+def _counted(progress: Progress | None,
+             table: dict[str, tuple[np.dtype, tuple[int, ...], int]]) -> Callable[[int], None]:
+    """A callback for each chunk read (its bytes) that reports `progress(bytes read, bytes in all)`."""
+    total, done = sum(dtype.itemsize * math.prod(shape) for dtype, shape, _ in table.values()), 0
+
+    def advanced(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    return advanced
 
 
 def _read_header(path: Path, f: BinaryIO, size: int) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -292,41 +337,74 @@ def _check_names_and_shapes(path: Path, expected: dict[str, tuple[int, ...]], fo
                                         f"for a {network}")
 
 
+def _chunks(f: BinaryIO, dtype: np.dtype, count: int, offset: int, per: int,
+            advanced: Callable[[int], None]) -> Iterator[np.ndarray]:
+    """A tensor's `count` elements of `dtype` from `offset`, `per` at a time, each a view of one buffer
+    reused for every chunk (valid until the next one is read): reading costs one chunk, not a copy."""
+    f.seek(offset)
+    buf = bytearray(min(per, count) * dtype.itemsize)
+    for start in range(0, count, per):
+        n = min(per, count - start)
+        view = memoryview(buf)[: n * dtype.itemsize]
+        if f.readinto(view) != len(view):
+            raise FileProblem("truncated while reading (did the file change?)")
+        advanced(len(view))
+        yield np.frombuffer(buf, dtype, n)
+
+
 def _read_tensor(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int,
                  advanced: Callable[[int], None] = lambda n: None, transpose: bool = False) -> np.ndarray:
     """One tensor as float32, read a chunk at a time straight into its own array (float16, bfloat16 and
-    float64 converted as they come), so a tensor costs its float32 size and not a byte more.
+    float64 converted as they are assigned, with no float32 copy of the chunk), so a tensor costs its float32
+    size and one chunk of the file.
 
     `transpose` (a matrix): stored as the view of its transposed contiguous copy, the layout the model
-    multiplies by (see cells.model.transposed), built as it is read rather than copied afterwards."""
-    f.seek(offset)
+    multiplies by (see Config.transposed_weights), built as it is read rather than copied afterwards."""
     count = math.prod(shape)
-    rows, cols = (shape[0], count // shape[0]) if transpose and len(shape) == 2 and count else (1, count)
-    out = np.empty((cols, rows) if transpose and rows > 1 else count, np.float32)
-    per = max(1, _CHUNK // (dtype.itemsize * cols)) if rows > 1 else _CHUNK // dtype.itemsize
-    step = cols if rows > 1 else 1  # elements per unit of `per`
-    units = rows if rows > 1 else count
-    for start in range(0, units, per):
-        n = min(per, units - start)
-        raw = f.read(n * step * dtype.itemsize)
-        if len(raw) != n * step * dtype.itemsize:
-            raise FileProblem("truncated while reading (did the file change?)")
-        block = _as_f32(np.frombuffer(raw, dtype))
-        if rows > 1:
-            block = block.reshape(n, cols)
-            for r in range(0, n, 64):  # in tiles that stay in the cache: a plain .T copy took 13 s for 1.9 GB
-                out[:, start + r : start + min(r + 64, n)] = block[r : r + 64].T
-        else:
-            out[start : start + n] = block
-        advanced(len(raw))
-    return out.T if transpose and rows > 1 else out.reshape(shape)
-
-
-def _as_f32(chunk: np.ndarray) -> np.ndarray:
-    if chunk.dtype == _BF16:  # numpy has no bfloat16: its bits are a float32's top half
-        return (chunk.astype(np.uint32) << 16).view(np.float32)
+    rows = shape[0] if transpose and len(shape) == 2 and count and shape[0] > 1 else 1
+    cols = count // rows
+    out = np.empty((cols, rows) if rows > 1 else count, np.float32)
+    # bfloat16 is a float32's top half (numpy has no such type): its bits go in, shifted up in place
+    target = out.view(np.uint32) if dtype == _BF16 else out
+    # elements a chunk: whole rows of a matrix laid out transposed
+    per = max(1, _CHUNK // (dtype.itemsize * cols)) * cols if rows > 1 else _CHUNK // dtype.itemsize
     with np.errstate(over="ignore", invalid="ignore"):  # a float64 past float32's range becomes inf, caught later
-        return chunk.astype(np.float32, copy=False)
+        for k, chunk in enumerate(_chunks(f, dtype, count, offset, per, advanced)):
+            if rows > 1:
+                block, first = chunk.reshape(-1, cols), k * (per // cols)
+                for r in range(0, len(block), 64):  # tiles that stay in the cache: a plain .T took 13 s for 1.9 GB
+                    part = target[:, first + r : first + min(r + 64, len(block))]
+                    part[...] = block[r : r + 64].T
+                    if dtype == _BF16:
+                        part <<= 16
+            else:
+                part = target[k * per : k * per + len(chunk)]
+                part[...] = chunk
+                if dtype == _BF16:
+                    part <<= 16
+    return out.T if rows > 1 else out.reshape(shape)
+
+
+def _largest_magnitude(f: BinaryIO, dtype: np.dtype, shape: tuple[int, ...], offset: int,
+                       advanced: Callable[[int], None]) -> float:
+    """The largest |value| of one tensor as float32 would hold it, read a chunk at a time and kept nowhere;
+    inf if any value is NaN or infinite there (a float64 past float32's range included).
+
+    A float's magnitude orders as its bits do once the sign bit is cleared, and an exponent of all ones
+    (infinity, NaN) sorts above every finite value: one integer maximum per chunk, cleared in place in
+    the reading buffer, answers both (numpy's float16 comparisons are several times slower)."""
+    bits = np.dtype(f"<u{dtype.itemsize}")
+    no_sign = np.array(np.iinfo(bits).max >> 1, bits)
+    top = 0
+    for chunk in _chunks(f, dtype, math.prod(shape), offset, _CHUNK // dtype.itemsize, advanced):
+        unsigned = chunk.view(bits)
+        np.bitwise_and(unsigned, no_sign, out=unsigned)
+        top = max(top, int(unsigned.max()))
+    if dtype == _BF16:
+        largest = float(np.array(top << 16, np.uint32).view(np.float32))
+    else:
+        largest = float(np.array(top, bits).view(dtype))
+    return largest if largest <= _F32_MAX else math.inf  # NaN fails the comparison too
 
 
 def described(config: Config) -> str:

@@ -54,7 +54,9 @@ class Sampler:
             p = np.zeros(len(logits), dtype=np.float64)
             p[int(np.argmax(logits))] = 1.0
             return p
-        p = softmax(np.asarray(logits, dtype=np.float64) / self.temperature)
+        x = np.asarray(logits, dtype=np.float64)
+        with np.errstate(over="ignore"):  # the top one's gap first: 1e-320 made every logit ±inf, and p NaN
+            p = softmax((x - x.max()) / self.temperature)
         if self.mode == "top-k" and self.top_k < len(p):
             cut = np.partition(p, -self.top_k)[-self.top_k]
             p = np.where(p >= cut, p, 0.0)

@@ -98,6 +98,12 @@ class TransformerConfig:
     def parameters(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
+    def transposed_weights(self) -> list[str]:
+        """The matrices the transformer multiplies by on the right (see cells.model.Config.transposed_weights)."""
+        blocks = [f"blocks.{k}.{name}.weight" for k in range(self.layers)
+                  for name in ("attn.qkv", "attn.proj", "mlp.fc", "mlp.proj")]
+        return [*blocks, "head.weight"]
+
     def build(self, tensors: dict[str, np.ndarray]) -> Transformer:
         return Transformer(self, tensors)
 
@@ -381,10 +387,12 @@ class Transformer:
         logits = layer_norm(x, *self.ln_f) @ self.head_w + self.head_b
         return logits, acts, kv
 
-    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False):
+    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False,
+                out: np.ndarray | None = None):
         """Teacher-forced run over `ids` (T,) or (B, T) from `state` (each stream's window), by the window
         rule: each window is one batched causal pass. Returns (final state, logits (..., T, V),
-        activations (..., T, layers, 3, width) if `capture` else None), as `Model.forward`."""
+        activations (..., T, layers, 3, width) if `capture` else None, written into `out` if given), as
+        `Model.forward`."""
         c = self.config
         ids = np.asarray(ids, dtype=np.int64)
         single = ids.ndim == 1
@@ -395,7 +403,9 @@ class Transformer:
         else:
             states = np.asarray(state, np.float32).reshape(B, c.context + 1)
         logits = np.empty((B, T, c.vocab_size), dtype=np.float32)
-        acts = np.empty((B, T, c.layers, 3, c.hidden), dtype=np.float32) if capture else None
+        acts = None
+        if capture:
+            acts = out if out is not None else np.empty((B, T, c.layers, 3, c.hidden), dtype=np.float32)
         final = np.empty((B, c.context + 1), dtype=np.float32)
         lengths = np.abs(states[:, 0]).astype(np.int64)
         for n0 in np.unique(lengths):  # streams whose windows have one length share one schedule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ..core.checkpoint import Checkpoint, Progress, load, resolve
+from ..core.checkpoint import Checkpoint, Progress, inspect, load, resolve
 from ..core.errors import CheckpointError
 from .given_vocab import GivenVocab
 
@@ -14,9 +14,10 @@ MODEL_SUFFIXES = (".safetensors", ".npz", *PYTORCH_SUFFIXES)
 
 
 def load_model(name_or_path: str | os.PathLike | None, *, vocab: GivenVocab | None = None,
-               progress: Progress | None = None) -> Checkpoint:
+               progress: Progress | None = None, weights: bool = True) -> Checkpoint:
     """A bundled model's name (None: the default) or a file in any accepted format; `progress(done, total)`
-    as a .safetensors file's weights are read.
+    as a .safetensors file's weights are read. `weights=False`, for describing a model: a .safetensors file
+    is checked as fully but its weights are not kept (core.checkpoint.inspect; `tensors` is empty).
 
     `vocab` names the characters of a file that has none (a bare PyTorch state dict, a min-char-rnn .npz without
     `chars`); where the file has its own, the given one replaces it if it fits."""
@@ -29,7 +30,7 @@ def load_model(name_or_path: str | os.PathLike | None, *, vocab: GivenVocab | No
         from .minchar import load_npz
 
         return load_npz(path, vocab)
-    ckpt = load(path, progress)
+    ckpt = (load if weights else inspect)(path, progress)
     if vocab is not None:
         try:
             ckpt.vocab = vocab.fit(len(ckpt.vocab))

@@ -75,7 +75,7 @@ def test_sample_takes_model_seed_and_temperature_from_the_file(config, capsys, l
 
 
 @pytest.mark.parametrize("text, message", [
-    ("fps = 0", "fps must be above 0 and at most 240, got 0"),
+    ("fps = 0", "fps must be at least 0.1 and at most 240, got 0"),
     ("fps = 'fast'", "fps must be a number, got 'fast'"),
     ("max-kbps = -1", "max-kbps must be at least 0"),
     ("temperature = 11", "temperature must be at least 0 and at most 10, got 11"),

@@ -169,7 +169,7 @@ def test_no_payload_in_a_pt_file_reaches_the_terminal(tmp_path, capsys, family):
 @pytest.mark.parametrize("family", PAYLOADS)
 def test_no_payload_in_a_file_name_reaches_the_terminal_from_any_command(tmp_path, capsys, monkeypatch, family):
     """The model's and the text's names, on every command's every line (analyze printed them raw on its header
-    and its note line)."""
+    and its note line); and every command's own argument that names a thing (a lesson, a command, a shell)."""
     monkeypatch.chdir(tmp_path)
     payload = PAYLOADS[family].replace("\x00", "").replace("/", "")
     model = save(tmp_path / f"m{payload}x.safetensors", CONFIG, ASCII_VOCAB, random_tensors(CONFIG))
@@ -188,6 +188,16 @@ def test_no_payload_in_a_file_name_reaches_the_terminal_from_any_command(tmp_pat
     assert run(capsys, "import", str(model), "--out", f"i{payload}.safetensors")[0] in (0, 2)
     assert run(capsys, "serve", str(tmp_path / f"missing{payload}.safetensors"))[0] == 2
     assert run(capsys, "train", str(tmp_path / f"missing{payload}.txt"), "--out", f"o{payload}.safetensors")[0] == 2
+    status, out, _ = run(capsys, "score", str(model), "abc", "xyz", "--context", "hello ")
+    assert status == 0 and "after 'hello '" in out  # its header names the model
+    assert run(capsys, "score", str(model), "abc", "--context", "hello", "--json")[0] == 0
+    for viewer in (["view", str(model)], [str(model)]):  # the viewer's checks name the model before it starts
+        assert run(capsys, *viewer, "--prime", "é")[0] == 2
+    lesson = tmp_path / f"l{payload}.toml"
+    lesson.write_text(f'title = "{payload}"\n')
+    for argv in (["lesson", str(lesson)], ["lesson", str(tmp_path / f"missing{payload}.toml")], ["lesson", payload],
+                 ["help", payload], ["completion", payload]):
+        assert run(capsys, *argv)[0] == 2, argv
 
 
 def test_a_lone_surrogate_in_a_vocabulary_is_one_line_for_every_command(tmp_path, capsys):
@@ -203,3 +213,15 @@ def test_a_lone_surrogate_in_a_vocabulary_is_one_line_for_every_command(tmp_path
                  ["eval", path, str(text)]):
         status, out, err = run(capsys, *argv)
         assert status == 2 and "lone surrogate" in err, argv
+
+
+def test_no_payload_in_a_text_its_name_or_the_output_name_reaches_the_terminal_from_a_training_run(tmp_path, capsys):
+    """The log a training run prints names its text and its output file and shows samples of what it learned."""
+    pytest.importorskip("torch")
+    payload = "".join(PAYLOADS.values()).replace("\x00", "").replace("/", "")
+    text = tmp_path / f"t{payload}.txt"
+    text.write_text(("abc def " + payload + "\n") * 100)
+    out = tmp_path / f"o{payload}.safetensors"
+    status, log, _ = run(capsys, "train", str(text), "--out", str(out), "--max-steps", "2", "--hidden", "8",
+                         "--layers", "1", "--seq-len", "8", "--batch", "2", "--eval-every", "1", "--sample-every", "1")
+    assert status == 0 and out.exists() and "sample: " in log and log.count("\n") >= 4

@@ -199,9 +199,20 @@ def test_serve_without_textual_serve_says_how_to_install_it(capsys, monkeypatch)
 def test_each_tab_runs_this_python_with_the_viewers_options():
     args = serve.parser().parse_args(["my model.safetensors", "--prime", "ROMEO:\\n", "-t", "0.5"])
     words = shlex.split(serve.viewer_command(args))
-    assert words[0] == "exec"
-    assert words[1:] == [sys.executable, "-m", "rnn_tui", "view", "my model.safetensors", "--temperature", "0.5",
-                         "--prime", "ROMEO:\\n"]
+    assert words[:3] == ["exec", sys.executable, "-c"]
+    assert words[4:] == ["view", "my model.safetensors", "--temperature", "0.5", "--prime", "ROMEO:\\n"]
+
+
+def test_a_tab_never_imports_a_module_planted_in_the_current_folder(tmp_path):
+    """`python -m rnn_tui` put the current folder first on the import path: a classmate's numpy.py, or an rnn_tui
+    folder, in a shared folder would have run in every tab as the student."""
+    for name in ("numpy.py", "textual.py", "rnn_tui/__init__.py", "rnn_tui/__main__.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"open({str(tmp_path / 'ran')!r}, 'a').write({name!r})\n")
+    words = shlex.split(serve.viewer_command(serve.parser().parse_args([])))
+    done = subprocess.run([*words[1:4], "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("rnn-tui "), done.stderr
+    assert not (tmp_path / "ran").exists()
 
 
 def test_each_tab_gets_the_model_and_its_vocabulary_options():

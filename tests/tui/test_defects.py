@@ -113,7 +113,7 @@ def test_sixteen_colour_maps_come_out_as_their_designed_ansi_numbers():
 
 
 @pytest.mark.parametrize("argv, says", [(["nosuchmodel"], "bundled models: phone-numbers"),
-                                        (["--fps", "0"], "--fps must be more than 0"),
+                                        (["--fps", "0"], "--fps must be at least 0.1"),
                                         (["--fps", "500"], "at most 240")])
 def test_bad_model_names_and_fps_say_what_would_work(argv, says):
     r = subprocess.run([sys.executable, "-m", "rnn_tui", *argv], capture_output=True, text=True, timeout=60, cwd=ROOT)

@@ -30,6 +30,26 @@ def test_a_model_that_knows_few_passage_characters_is_measured_on_its_own_text(m
     assert np.isfinite(stats.variance).all() and stats.variance.max() > 0
 
 
+@pytest.mark.parametrize("own", [False, True], ids=["passage", "own text"])
+def test_a_huge_model_is_measured_on_as_many_steps_as_it_can_afford(make_checkpoint, monkeypatch, own):
+    """The first pass before the first frame costs steps × parameters: a huge model (an LSTM 2×6400 spent
+    27 s on it) runs MIN_STEPS, the passage cut to fit, or that many characters of its own."""
+    from rnn_tui.analysis import unit_stats
+
+    monkeypatch.setattr(unit_stats, "WORK", 1)  # as if every model were huge
+    ckpt = load(make_checkpoint(chars=tuple("0123456789()- \n"), hidden=16) if own else make_checkpoint("lstm"))
+    model, calls = ckpt.model(), []
+    real_step, real_forward = model.step, model.forward
+    monkeypatch.setattr(model, "step", lambda *a: calls.append("step") or real_step(*a))
+    monkeypatch.setattr(model, "forward", lambda ids, **k: calls.append(ids.shape) or real_forward(ids, **k))
+    stats = measure(model, ckpt.vocab)
+    steps = unit_stats.MIN_STEPS
+    streams, n = calls[-1]
+    assert calls.count("step") == (steps if own else 0)
+    assert unit_stats.WARMUP < n <= steps and streams * n <= steps * unit_stats.STREAMS
+    assert np.isfinite(stats.variance).all() and stats.variance.max() > 0
+
+
 @sync
 async def test_s_switches_between_each_units_range_and_one_per_grid_and_the_legend_says_which(lstm_checkpoint):
     app = app_for(lstm_checkpoint)

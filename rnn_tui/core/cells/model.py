@@ -85,13 +85,12 @@ class Config:
         """The model this configuration describes, on these weights (a transformer's config builds its own)."""
         return Model(self, tensors)
 
-
-def transposed(config: Config) -> list[str]:
-    """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
-    that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
-    the weights are then held once, not twice."""
-    return ([f"rnn.weight_hh_l{k}" for k in range(config.layers)]
-            + [f"rnn.weight_ih_l{k}" for k in range(1, config.layers)] + ["head.weight"])
+    def transposed_weights(self) -> list[str]:
+        """The weights a Model multiplies by on the right: it keeps them transposed and contiguous. A loader
+        that hands them over as views of such copies (checkpoint.load does) saves the Model a copy of each:
+        the weights are then held once, not twice."""
+        return ([f"rnn.weight_hh_l{k}" for k in range(self.layers)]
+                + [f"rnn.weight_ih_l{k}" for k in range(1, self.layers)] + ["head.weight"])
 
 
 # A teacher-forced run goes layer by layer through blocks of about this many (stream, step) rows:
@@ -188,7 +187,8 @@ class Model:
 
     # -- a whole text, teacher-forced ----------------------------------------------
 
-    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False):
+    def forward(self, ids: np.ndarray, state: np.ndarray | None = None, capture: bool = False,
+                out: np.ndarray | None = None):
         """Teacher-forced run over `ids` of shape (T,) or (B, T): B independent streams.
 
         Time goes in blocks (BLOCK_ROWS), and within a block one layer at a
@@ -198,7 +198,9 @@ class Model:
         intermediate array in cache, whatever the length of the text. Returns
         (final state, logits (..., T, V), activations (..., T, layers,
         quantities, hidden) if `capture` else None). Agrees with `step` to
-        rounding, not bit for bit.
+        rounding, not bit for bit. `out`, if given, receives the activations
+        (a caller that runs chunk after chunk reuses one array: a fresh one
+        costs its pages' first touch).
         """
         c = self.config
         ids = np.asarray(ids, dtype=np.int64)
@@ -209,7 +211,9 @@ class Model:
             state = np.zeros((B, c.layers, c.state_size, c.hidden), dtype=np.float32)
         else:
             state = (state[None] if single else state).copy()
-        acts = np.empty((B, T, c.layers, len(c.quantities), c.hidden), dtype=np.float32) if capture else None
+        acts = None
+        if capture:
+            acts = out if out is not None else np.empty((B, T, c.layers, len(c.quantities), c.hidden), np.float32)
         logits = np.empty((B, T, c.vocab_size), dtype=np.float32)
         block = max(1, BLOCK_ROWS // B)
         for t0 in range(0, T, block):

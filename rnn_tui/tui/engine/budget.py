@@ -106,8 +106,8 @@ class Player:
 
     @property
     def byte_budget(self) -> int:
-        """Bytes a second while playing; 0 = unlimited."""
-        return int(self.max_kbps * 1024)
+        """Bytes a second while playing; 0 = unlimited (a limit under a byte a second is a byte, not none)."""
+        return max(1, int(self.max_kbps * 1024)) if self.max_kbps > 0 else 0
 
     def start(self) -> None:
         self.playing, self._carry = True, 0.0
