@@ -21,7 +21,7 @@ from ..core.checkpoint import Checkpoint
 from . import unit_stats
 from .unit_stats import UnitStats
 
-VERSION = 1  # bump when what `measure` computes changes
+VERSION = 2  # bump when what `measure` computes changes
 KEEP = 32  # cached models at most: the oldest go (tests and trainings make many checkpoints)
 
 
@@ -49,7 +49,8 @@ def _cache_path(checkpoint: Checkpoint):
         return None
     u = unit_stats
     key = "|".join(map(str, (VERSION, where, st.st_size, st.st_mtime_ns, checkpoint.config.label,
-                             u.PASSAGE, u.OWN_TEXT, u.STREAMS, u.WARMUP, u.ROBUST, u.MIN_PASSAGE)))
+                             u.PASSAGE, u.OWN_TEXT, u.STREAMS, u.WARMUP, u.ROBUST, u.MIN_PASSAGE, u.WORK,
+                             u.MIN_STEPS)))
     raw = key.encode()  # two 32-bit checksums: enough for a few dozen files, and no hashlib (2 ms) to load
     return cache_dir() / "unit-stats" / f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.npy"
 
