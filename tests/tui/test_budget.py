@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pty
 import select
@@ -183,3 +184,59 @@ async def test_line_panels_cache_a_few_frames_of_their_own_lines_however_long_it
         await pilot.pause()
         for p in panels:
             assert p.strips.maxsize == LinePanel.CACHED_FRAMES * p.size.height
+
+
+def test_a_frame_offered_before_the_first_layout_is_shown_by_the_first_paint_without_a_second(monkeypatch):
+    asyncio.run(_first_paint(monkeypatch))
+
+
+async def _first_paint(monkeypatch):
+    """The viewer's first sync comes before Textual has given the panels a size: the panels keep that frame
+    and show it when first painted (the first screen whole in one paint), asking no repaint of their own."""
+    from textual.app import App
+    from textual.strip import Strip
+    from textual.widget import Widget
+
+    from rnn_tui.tui.panels.base import Panel
+
+    class Counting(Panel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shown, self.size_when_shown, self.refreshes = [], [], 0
+
+        in_show = False
+
+        def show(self, scene) -> int:
+            self.shown.append(scene)
+            self.size_when_shown.append(tuple(self.size))
+            self.in_show = True
+            self.refresh()
+            self.in_show = False
+            return self.size.area
+
+        def render_line(self, y: int) -> Strip:
+            return Strip.blank(self.size.width)
+
+    panel = Counting()
+    widget_refresh = Widget.refresh
+
+    def counted(self, *regions, **kwargs):
+        if self is panel and panel.in_show:  # a repaint asked for by `show` (not Textual's own)
+            panel.refreshes += 1
+        return widget_refresh(self, *regions, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", counted)
+    scene = object()
+
+    class Host(App):
+        def compose(self):
+            yield panel
+
+        def on_mount(self) -> None:
+            assert panel.offer(scene) == 0  # no size yet
+
+    async with Host().run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        assert panel.shown == [scene] and panel.size_when_shown == [(40, 10)]
+        assert panel.refreshes == 0  # the show during the first paint asked for no second one
+        assert panel.offer(scene) == 400 and panel.refreshes == 1  # sized now: shown at once, as usual
