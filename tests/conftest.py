@@ -6,12 +6,23 @@ model; 2 layers × 64 hidden keeps the app tests fast.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # As the entry point does, before numpy loads: OpenBLAS's spinning second thread made small-matrix
 # tests 4-8x slower on the 2-core machine.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+# The suite never touches the user's own config and cache folders: a config.toml there would change
+# what the tests see, and the viewer keeps unit statistics and crash reports in the cache. One private
+# folder per test process (the subprocesses the tests start inherit it).
+_HOME = tempfile.mkdtemp(prefix="rnn-tui-tests-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_HOME, "cache")
 
 import hashlib  # noqa: E402
 import string  # noqa: E402
