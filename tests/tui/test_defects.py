@@ -69,6 +69,23 @@ async def test_predictions_behind_the_text_while_playing_are_marked(lstm_checkpo
 
 
 @sync
+async def test_the_stale_mark_never_wraps_the_predictions_heading_at_80_by_24(lstm_checkpoint):
+    app = app_for(lstm_checkpoint, fps=30, speed=30, max_kbps=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "space")
+        app.timer.pause()
+        for _ in range(5):
+            app.player.meter.add(5_000)
+            app.tick()
+        await pilot.pause()
+        panel = app.query_one(PredictionsPanel)
+        assert panel.stale
+        lines = panel.render().plain.splitlines()
+        assert lines[0].startswith("next char ≈") and len(lines[0]) <= panel.size.width
+        assert lines[1].startswith("1 ")  # no wrapped rest of the heading before the candidates
+
+
+@sync
 async def test_80_by_24_shows_help_and_quit_in_the_footer_whole_titles_the_cell_grid_and_mode_and_seed(
         lstm_checkpoint):
     app = app_for(lstm_checkpoint, seed=12)

@@ -91,8 +91,12 @@ class PredictionsPanel(Panel):
         bar_style = self.get_component_rich_style("predictions--bar")
         bar_w = max(4, self.size.width - 12)
         if self.size.height >= 8:
-            text.append("next char" + (" ≈" if self.stale else ""), "bold")
-            text.append("  (key takes it)\n", "dim")
+            heading = "next char" + (" ≈" if self.stale else "")
+            # the hint gives way before the heading wraps (the stale mark makes it two cells longer)
+            hint = next((h for h in ("  (key takes it)", " (key takes it)", "")
+                         if len(heading) + len(h) <= self.size.width), "")
+            text.append(heading, "bold")
+            text.append(hint + "\n", "dim")
         for n, (g, prob) in enumerate(p.candidates, 1):
             text.append(f"{n} ", "bold")
             text.append(f"{g} ", "bold")
