@@ -30,7 +30,6 @@ import numpy as np
 
 from ..core.cells import CELLS, Model
 from ..core.checkpoint import Checkpoint, bundled_models, load
-from ..core.transformer import restart_start
 
 DEFAULT_MAX_LAG = 200
 DEFAULT_REPLACEMENTS = 1
@@ -80,11 +79,12 @@ def spread_positions(n_chars: int, max_lag: int, count: int) -> np.ndarray:
 
 def full_window_positions(n_chars: int, max_lag: int, count: int, context: int) -> np.ndarray:
     """Up to `count` positions spread over a text at which a windowed model read from the text's
-    start sees a full window of `context` characters (the step before each restart), each with
-    `max_lag` characters behind it. Elsewhere its window holds context/2 + 1 to context characters,
-    so a median over arbitrary positions ends before the window does."""
+    start sees a full window of `context` characters, each with `max_lag` characters behind it: the
+    step before each restart (`core.transformer.restart_start`: the first window fills at context − 1,
+    then one restarts every context // 2). Elsewhere its window holds context/2 + 1 to context
+    characters, so a median over arbitrary positions ends before the window does."""
     full = np.arange(context - 1, n_chars, max(1, context // 2), dtype=np.int64)
-    full = full[(full >= max_lag - 1) & (full - [restart_start(int(t), context) for t in full] + 1 == context)]
+    full = full[full >= max_lag - 1]
     if len(full) <= count:
         return full
     return np.unique(full[np.linspace(0, len(full) - 1, count).round().astype(np.int64)])

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells.base import Cell, Clamp, Explained, Parts, holder
+from .cells.base import Cell, Clamp, Explained, Parts, as_streams, holder
 
 LN_EPS = 1e-5
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -394,9 +394,7 @@ class Transformer:
         activations (..., T, layers, 3, width) if `capture` else None, written into `out` if given), as
         `Model.forward`."""
         c = self.config
-        ids = np.asarray(ids, dtype=np.int64)
-        single = ids.ndim == 1
-        ids = ids[None] if single else ids
+        ids, single = as_streams(ids)
         B, T = ids.shape
         if state is None:
             states = np.zeros((B, c.context + 1), np.float32)
@@ -415,10 +413,10 @@ class Transformer:
                 seq = np.concatenate([states[r, 1 : 1 + n0].astype(np.int64), ids[r]], axis=1)
                 for start, stop, first in self._passes(int(n0), seq.shape[1]):
                     lg, ac, _ = self.window_pass(seq[:, start:stop], capture)
-                    out = slice(first - n0, stop - n0)
-                    logits[r, out] = lg[:, first - start :]
+                    cols = slice(first - n0, stop - n0)  # not `out`: that is the caller's activations array
+                    logits[r, cols] = lg[:, first - start :]
                     if capture:
-                        acts[r, out] = ac[:, first - start :]
+                        acts[r, cols] = ac[:, first - start :]
                 begin = restart_start(seq.shape[1] - 1, c.context) if T else 0
                 for j, row in enumerate(r):
                     final[row] = self.state_of(seq[j, begin:], begin > 0 or restarted(states[row]))

@@ -57,6 +57,15 @@ def detach_state(state):
     return state.detach()
 
 
+def stream_split(ids: torch.Tensor, streams: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """ids cut into `streams` contiguous pieces of equal length, as inputs (streams, n) and the characters
+    that follow them (one stream if the text is too short): the split `core.cells.streamed_nll` makes."""
+    n = (len(ids) - 1) // streams
+    if n < 1:
+        streams, n = 1, len(ids) - 1
+    return ids[: streams * n].view(streams, n), ids[1 : streams * n + 1].view(streams, n)
+
+
 @torch.no_grad()
 def nll(model: CharRNN, ids: torch.Tensor, streams: int = 16, chunk: int = 2048) -> float:
     """Mean nats/char of ids[1:], cut into `streams` contiguous pieces from a zero state.
@@ -66,11 +75,8 @@ def nll(model: CharRNN, ids: torch.Tensor, streams: int = 16, chunk: int = 2048)
     """
     was_training = model.training
     model.eval()
-    n = (len(ids) - 1) // streams
-    if n < 1:
-        streams, n = 1, len(ids) - 1
-    inp = ids[: streams * n].view(streams, n)
-    tgt = ids[1 : streams * n + 1].view(streams, n)
+    inp, tgt = stream_split(ids, streams)
+    streams, n = inp.shape
     total = torch.zeros((), dtype=torch.float64, device=ids.device)
     state = None
     for start in range(0, n, chunk):

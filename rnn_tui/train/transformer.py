@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .model import stream_split
+
 
 class Attention(nn.Module):
     def __init__(self, dim: int, heads: int):
@@ -119,11 +121,8 @@ def nll(model: CharTransformer, ids: torch.Tensor, streams: int = 16, batch: int
     """Mean nats/char of ids[1:], cut into `streams` contiguous pieces, each read by the window rule."""
     was_training = model.training
     model.eval()
-    n = (len(ids) - 1) // streams
-    if n < 1:
-        streams, n = 1, len(ids) - 1
-    inp = ids[: streams * n].view(streams, n)
-    tgt = ids[1 : streams * n + 1].view(streams, n)
+    inp, tgt = stream_split(ids, streams)
+    streams, n = inp.shape
     total = torch.zeros((), dtype=torch.float64)
     spans = windows(n, model.context)
     # every window but perhaps the last has the full length: batch those across streams and windows

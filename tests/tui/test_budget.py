@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from rnn_tui.tui.app import build_app
 from rnn_tui.tui.engine.budget import SPEEDS, ByteMeter, Player
 from rnn_tui.tui.panels.base import LinePanel
 
+from .pty_viewer import drain
 from .test_tui import sync
 
 ROOT = Path(__file__).parent.parent.parent
@@ -121,20 +120,7 @@ def test_the_byte_meter_counts_each_byte_the_terminal_receives_once(lstm_checkpo
         os.environ.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
         os.chdir(ROOT)
         os.execv(sys.executable, [sys.executable, "-c", METERED_RUN, str(lstm_checkpoint), str(out)])
-    written = 0
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            written += len(chunk)
-        elif os.waitpid(pid, os.WNOHANG)[0]:
-            break
+    written = len(drain(fd, 60))  # until the app quits and its end of the pty closes
     os.close(fd)
     try:
         os.waitpid(pid, 0)

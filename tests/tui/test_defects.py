@@ -52,16 +52,21 @@ async def test_lstm_cell_state_is_coloured_over_its_own_range_not_clipped_to_one
         assert app.view.shared_scale and app.stats.shared[app.view.layer, c] > 1
 
 
+async def play_behind_a_tiny_budget(app, pilot) -> None:
+    """Play, then run five frames by hand, each as if it had written 5 KB: over a 1 KB/s budget."""
+    await press(pilot, "space")
+    app.timer.pause()
+    for _ in range(5):
+        app.player.meter.add(5_000)
+        app.tick()
+    await pilot.pause()
+
+
 @sync
 async def test_predictions_behind_the_text_while_playing_are_marked(lstm_checkpoint):
     app = app_for(lstm_checkpoint, fps=30, speed=30, max_kbps=1)
     async with app.run_test(size=(120, 40)) as pilot:
-        await press(pilot, "space")
-        app.timer.pause()
-        for _ in range(5):
-            app.player.meter.add(5_000)
-            app.tick()
-        await pilot.pause()
+        await play_behind_a_tiny_budget(app, pilot)
         assert app.query_one(PredictionsPanel).stale
         assert "next char ≈" in painted(app)
         await press(pilot, "space")
@@ -72,12 +77,7 @@ async def test_predictions_behind_the_text_while_playing_are_marked(lstm_checkpo
 async def test_the_stale_mark_never_wraps_the_predictions_heading_at_80_by_24(lstm_checkpoint):
     app = app_for(lstm_checkpoint, fps=30, speed=30, max_kbps=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await press(pilot, "space")
-        app.timer.pause()
-        for _ in range(5):
-            app.player.meter.add(5_000)
-            app.tick()
-        await pilot.pause()
+        await play_behind_a_tiny_budget(app, pilot)
         panel = app.query_one(PredictionsPanel)
         assert panel.stale
         lines = panel.render().plain.splitlines()

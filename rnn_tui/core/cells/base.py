@@ -54,6 +54,13 @@ def no_clamp(name: str, value: np.ndarray) -> np.ndarray:
     return value
 
 
+def as_streams(ids) -> tuple[np.ndarray, bool]:
+    """A teacher-forced run's ids as (B, T) int64 streams, and whether one stream (T,) was given."""
+    ids = np.asarray(ids, dtype=np.int64)
+    single = ids.ndim == 1
+    return (ids[None] if single else ids), single
+
+
 def holder(clamp: Clamp | None) -> Hold:
     """The `hold` hook for a clamp: identity without one, else overwrite the clamped units in place."""
     if not clamp:

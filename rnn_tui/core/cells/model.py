@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Cell, Clamp, Hold, holder, no_clamp
+from .base import Cell, Clamp, Hold, as_streams, holder, no_clamp
 from .registry import CELLS
 
 
@@ -203,9 +203,7 @@ class Model:
         costs its pages' first touch).
         """
         c = self.config
-        ids = np.asarray(ids, dtype=np.int64)
-        single = ids.ndim == 1
-        ids = ids[None] if single else ids
+        ids, single = as_streams(ids)
         B, T = ids.shape
         if state is None:
             state = np.zeros((B, c.layers, c.state_size, c.hidden), dtype=np.float32)

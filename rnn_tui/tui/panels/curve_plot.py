@@ -18,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 
 AXIS = Style(dim=True)
+LEAST_CONTRAST = 3.0  # WCAG's ratio for lines and large text: a curve read from the back of a room
 Y_LABEL = 7  # "1e-04 ┤"
 
 
@@ -127,3 +128,34 @@ def _x_labels(edges: np.ndarray, cols: int, max_lag: int) -> Text:
         if all(c == " " for c in cells[max(0, col - 1) : col + len(s) + 1]):
             cells[col : col + len(s)] = s
     return Text(f"{'lag':>{Y_LABEL - 1}} " + "".join(cells), style=AXIS)
+
+
+def legible(colour: str, background: str) -> str:
+    """`colour` darkened in small steps (its hue kept) until it stands LEAST_CONTRAST from a light
+    `background`: the Okabe-Ito yellow and orange that read on a dark screen vanish on a light one
+    (1.0:1 and 1.7:1 on textual-light's grey). On a dark background, or one it cannot parse, as it is."""
+    from textual.color import Color, ColorParseError
+
+    try:
+        c, bg = Color.parse(colour), Color.parse(background)
+    except ColorParseError:
+        return colour
+    if _luminance(bg) < 0.5:
+        return colour
+    for _ in range(20):
+        if _contrast(c, bg) >= LEAST_CONTRAST:
+            break
+        c = c.darken(0.05)
+    return c.hex
+
+
+def _luminance(c) -> float:
+    def channel(v: int) -> float:
+        x = v / 255
+        return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+
+def _contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

@@ -43,7 +43,7 @@ from ...core.checkpoint import Checkpoint
 from ...core.safe import safe_text
 from ...core.vocab import Vocab
 from .. import torch_boundary
-from ..panels.curve_plot import Curve, plot
+from ..panels.curve_plot import Curve, legible, plot
 from .dialogs import ForceChar
 from .help import show_help
 
@@ -59,7 +59,7 @@ COMPARE_FLOOR = 1e-8
 CURSOR_FLOOR = 1e-4  # one position's curve: below this it is mostly noise
 SALIENCY = ("∇", Style(color="#cc79a7"))
 # lines of cell types without a marker of their own (Okabe-Ito colours, apart for colour-blind eyes)
-LINE_STYLES = (Style(color="#d55e00"), Style(color="#0072b2"), Style(color="#f0e442"), Style(color="#999999"))
+LINE_COLOURS = ("#d55e00", "#0072b2", "#f0e442", "#999999")
 # influence of a past character, as a background: 1e-4 nats and less is the screen's own
 DENSITY = "░▒▓█"
 SPAN_THRESHOLD = 1e-3  # nats: "remembers" a lag whose replacement moves the distribution this much
@@ -233,12 +233,16 @@ class MemorySpanScreen(ModalScreen):
     def _curve(self, cell: str, name: str, lags: np.ndarray, values: np.ndarray, k: int = 0,
                kind: Cell | None = None) -> Curve:
         """A cell type's curve in its own letter and colour (the cell class, or the model's kind, says
-        which), else the k-th of LINE_STYLES."""
+        which), else the k-th of LINE_COLOURS; darkened on a light theme until it reads there."""
         kind = kind or CELLS.get(cell)
         if kind is not None:
             marker, colour = kind.marker
-            return Curve(name, marker, lags, values, Style(color=colour or None))
-        return Curve(name, cell[:1].upper() or "*", lags, values, LINE_STYLES[k % len(LINE_STYLES)])
+        else:
+            marker, colour = cell[:1].upper() or "*", LINE_COLOURS[k % len(LINE_COLOURS)]
+        theme = self.app.current_theme
+        if colour and theme is not None and not theme.dark and theme.background:
+            colour = legible(colour, theme.background)
+        return Curve(name, marker, lags, values, Style(color=colour or None))
 
     def _update(self, curves: dict[str, Curve] | None, note: str, influence: np.ndarray | None) -> None:
         if curves is not None:
