@@ -9,12 +9,11 @@ per-unit sums and the values of only a few units, so any length fits.
 
 How the text is read. With `streams=1` the model reads it from its start as
 one continuous stream: exactly what `rnn-tui export` computes. With several
-streams (the default, several times faster on a CPU: each step is then a
-matrix-matrix product) the text is cut into contiguous pieces run side by side,
-and each piece first reads the `warmup` characters before it from a zero state.
-That is not the same run: a unit whose memory is longer than the warm-up (an
-integrating cell state) differs from the continuous run near the start of each
-piece. Measured on 20,000 held-out characters of shakespeare-lstm, 32 pieces,
+streams (the default, several times faster on a CPU) the text is cut into
+pieces read side by side, each after a warm-up (core/pieces.py). That is not
+the same run: a unit whose memory is longer than the warm-up (an integrating
+cell state) differs from the continuous run near the start of each piece.
+Measured on 20,000 held-out characters of shakespeare-lstm, 32 pieces,
 64-character warm-up: the #1 unit of 13 of its 14 features was the same as on
 one continuous stream and its score within 0.003, but one unit's score moved
 by 0.11 and indentation's #1 changed. Rankings that must be exact (the known
@@ -29,6 +28,7 @@ import numpy as np
 
 from ..core.cells import Model
 from ..core.errors import UserError
+from ..core.pieces import WARMUP, Layout, layout
 from ..core.vocab import Vocab
 from .guesses import Guesses, GuessWriter, Progress
 
@@ -36,7 +36,6 @@ from .guesses import Guesses, GuessWriter, Progress
 MAX_ANALYSIS_BYTES = 512 * 2**20
 SATURATION_LO, SATURATION_HI = 0.1, 0.9  # the paper's thresholds (Fig. 3)
 BYTES_PER_VALUE = 4
-WARMUP = 64  # characters each piece reads before its own, when the text is read as several streams
 
 
 @dataclass
@@ -133,42 +132,12 @@ def encode(vocab: Vocab, text: str) -> tuple[np.ndarray, np.ndarray]:
     return ids, oov
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where each of B streams reads: positions (B, span) in the text, which of them are kept, and where its
-    kept part begins in the text."""
-
-    pos: np.ndarray  # (B, span) int64, clipped to the text
-    keep: np.ndarray  # (B, span) bool: this step is the stream's own piece (not warm-up, not padding)
-
-    @property
-    def span(self) -> int:
-        return self.pos.shape[1]
-
-
-def layout(T: int, streams: int, warmup: int) -> Layout:
-    """Cut T characters into contiguous pieces, each preceded by up to `warmup` characters of warm-up."""
-    if streams <= 1 or T == 0:
-        return Layout(np.arange(T)[None, :], np.ones((1, T), bool))
-    # each stream at least 8 warm-ups long, so that warming up costs at most an eighth more (measured on
-    # 20,000 characters, 2 cores: 32-48 streams ran 9 % faster than 64, whose pieces are mostly warm-up)
-    B = max(1, min(streams, T // (8 * max(warmup, 32))))
-    piece = -(-T // B)
-    starts = np.arange(B) * piece
-    warm = np.minimum(starts, warmup)
-    ends = np.minimum(starts + piece, T)
-    span = int((warm + ends - starts).max())
-    pos = (starts - warm)[:, None] + np.arange(span)[None, :]
-    keep = (pos >= starts[:, None]) & (pos < ends[:, None])
-    return Layout(np.minimum(pos, T - 1), keep)
-
-
 def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup: int = WARMUP, chunk: int | None = None,
             units: np.ndarray | None = None, guesses: int = 0, progress: Progress | None = None) -> Capture:
     """Run the model teacher-forced over `text`, keeping the exact values of `units` (flat indices; default all).
     See the module docstring for `streams` and `warmup`. With `streams=1`, `guesses=k` also keeps the model's
     top k guesses after each character (the same run, so they are exact). `chunk`: steps per forward call
-    (default 64, or 256 on one stream: a call's overhead is paid per step of every layer)."""
+    (default `chunk_steps`)."""
     c = model.config
     ids, oov = encode(vocab, text)
     U = unit_count(model)
@@ -176,13 +145,20 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
     gates = frozenset(q for q in c.quantities if q not in c.kind.signed)
     lay = layout(len(ids), streams, warmup)
     sat = _Saturation(c, gates)
-    writer = GuessWriter(ids, guesses) if guesses and lay.pos.shape[0] == 1 else None
+    writer = GuessWriter(ids, guesses) if guesses and lay.streams == 1 else None
     if chunk is None:
-        chunk = 256 if lay.pos.shape[0] == 1 else 64
+        chunk = chunk_steps(lay)
     data = unit_values(model, ids, lay, chunk, index, writer=writer, saturation=sat, progress=progress)
     return Capture(text, ids, oov, data, index, c.layers, c.quantities, c.hidden, gates, c.cell,
-                   1 if lay.pos.shape[0] == 1 else streams, 0 if lay.pos.shape[0] == 1 else warmup, sat.counts,
+                   1 if lay.streams == 1 else streams, 0 if lay.streams == 1 else warmup, sat.counts,
                    writer.done() if writer is not None else None)
+
+
+def chunk_steps(lay: Layout) -> int:
+    """Steps per forward call: 256 on one stream (a call's overhead is paid per step of every layer); 16 on
+    several, whose activations are then stored a piece at a time in the (units, characters) layout (on 20,000
+    and 40,000 characters, 39 and 64 pieces: 3-8 % faster than 64 steps, which leave the cache)."""
+    return 256 if lay.streams == 1 else 16
 
 
 def unit_values(model: Model, ids: np.ndarray, lay: Layout, chunk: int, index: np.ndarray, *,

@@ -32,15 +32,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.pieces import WARMUP, layout
 from .capture import (
-    WARMUP,
     Capture,
     Progress,
     bytes_needed,
     check_content,
+    chunk_steps,
     doubled_midranks,
     encode,
-    layout,
     run,
     sortable,
     unit_count,
@@ -247,7 +247,7 @@ def rank_text(model, vocab, text: str, features: list[Feature] | tuple[Feature, 
     ids, _ = encode(vocab, text)
     values, onoff = _features(text, features)
     lay = layout(T, streams, WARMUP)
-    chunk = 64 if lay.pos.shape[0] > 1 else 256
+    chunk = chunk_steps(lay)
     tally = _first_pass(model, ids, lay, chunk, values, onoff, progress)
     r = tally.r()
     bounds = tally.auc_bounds()

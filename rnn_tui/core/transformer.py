@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.base import Cell, Clamp, Explained, Parts, as_streams, holder
+from .pieces import MAX_STREAMS
 
 LN_EPS = 1e-5
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -435,11 +436,11 @@ class Transformer:
             t = stop
         return out
 
-    def nll(self, ids: np.ndarray, streams: int = 16, chunk: int = 4096) -> float:
+    def nll(self, ids: np.ndarray, streams: int = MAX_STREAMS) -> float:
         """Mean negative log-likelihood (nats/char) of ids[1:], as `Model.nll` (same pieces, same rule)."""
         from .cells.model import streamed_nll
 
-        return streamed_nll(self.forward, ids, streams, chunk)
+        return streamed_nll(self.forward, ids, streams)
 
     # -- memory span: rerun only what a replaced character changes ------------------------
 

@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core.cells import Config
+from ..core.cells.model import NLL_ROWS
+from ..core.pieces import MAX_STREAMS, layout
 
 
 class CharRNN(nn.Module):
@@ -57,34 +59,39 @@ def detach_state(state):
     return state.detach()
 
 
-def stream_split(ids: torch.Tensor, streams: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """ids cut into `streams` contiguous pieces of equal length, as inputs (streams, n) and the characters
-    that follow them (one stream if the text is too short): the split `core.cells.streamed_nll` makes."""
-    n = (len(ids) - 1) // streams
-    if n < 1:
-        streams, n = 1, len(ids) - 1
-    return ids[: streams * n].view(streams, n), ids[1 : streams * n + 1].view(streams, n)
+def pieces(ids: torch.Tensor, streams: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """ids read as `core.pieces.layout` cuts them, the split `core.cells.streamed_nll` makes: inputs
+    (B, span), the characters that follow them, and which steps are scored (the rest is warm-up or padding)."""
+    lay = layout(len(ids) - 1, streams)
+    pos = torch.from_numpy(lay.pos).to(ids.device)
+    return ids[pos], ids[pos + 1], torch.from_numpy(lay.keep).to(ids.device)
+
+
+def scored_sum(logits: torch.Tensor, targets: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """The summed cross-entropy (float64) of the steps `keep` marks."""
+    loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
+    return loss[keep.reshape(-1)].double().sum()
 
 
 @torch.no_grad()
-def nll(model: CharRNN, ids: torch.Tensor, streams: int = 16, chunk: int = 2048) -> float:
-    """Mean nats/char of ids[1:], cut into `streams` contiguous pieces from a zero state.
+def nll(model: CharRNN, ids: torch.Tensor, streams: int = MAX_STREAMS) -> float:
+    """Mean nats/char of ids[1:], read as up to `streams` pieces side by side, each after a warm-up.
 
     The same split as `core.cells.Model.nll`, so training's val loss is the figure
     `rnn-tui eval` prints; batched across streams and chunked in time.
     """
     was_training = model.training
     model.eval()
-    inp, tgt = stream_split(ids, streams)
-    streams, n = inp.shape
+    inp, tgt, keep = pieces(ids, streams)
+    chunk = max(1, NLL_ROWS // inp.shape[0])
     total = torch.zeros((), dtype=torch.float64, device=ids.device)
     state = None
-    for start in range(0, n, chunk):
-        logits, state = model(inp[:, start : start + chunk], state)
-        total += F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                                 tgt[:, start : start + chunk].reshape(-1), reduction="sum").double()
+    for start in range(0, inp.shape[1], chunk):
+        part = slice(start, start + chunk)
+        logits, state = model(inp[:, part], state)
+        total += scored_sum(logits, tgt[:, part], keep[:, part])
     model.train(was_training)
-    return float(total) / (streams * n)
+    return float(total) / (len(ids) - 1)
 
 
 @torch.no_grad()

@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import stream_split
+from ..core.pieces import MAX_STREAMS
+from .model import pieces, scored_sum
 
 
 class Attention(nn.Module):
@@ -117,27 +118,26 @@ def windows(n: int, context: int) -> list[tuple[int, int, int]]:
 
 
 @torch.no_grad()
-def nll(model: CharTransformer, ids: torch.Tensor, streams: int = 16, batch: int = 64) -> float:
-    """Mean nats/char of ids[1:], cut into `streams` contiguous pieces, each read by the window rule."""
+def nll(model: CharTransformer, ids: torch.Tensor, streams: int = MAX_STREAMS, batch: int = 64) -> float:
+    """Mean nats/char of ids[1:], read as `train.model.pieces` cuts it, each piece by the window rule."""
     was_training = model.training
     model.eval()
-    inp, tgt = stream_split(ids, streams)
+    inp, tgt, keep = pieces(ids, streams)
     streams, n = inp.shape
     total = torch.zeros((), dtype=torch.float64)
     spans = windows(n, model.context)
     # every window but perhaps the last has the full length: batch those across streams and windows
     full = [w for w in spans if w[1] - w[0] == model.context]
     rest = [w for w in spans if w[1] - w[0] != model.context]
-    for group in [full[i : i + max(1, batch // streams)] for i in range(0, len(full), max(1, batch // streams))] + \
-            [[w] for w in rest]:
+    step = max(1, batch // streams)
+    for group in [full[i : i + step] for i in range(0, len(full), step)] + [[w] for w in rest]:
         x = torch.cat([inp[:, a:b] for a, b, _ in group])
         logits = model(x)
         for j, (a, b, first) in enumerate(group):
             lg = logits[j * streams : (j + 1) * streams, first - a : b - a]
-            y = tgt[:, first:b]
-            total += F.cross_entropy(lg.float().reshape(-1, lg.shape[-1]), y.reshape(-1), reduction="sum").double()
+            total += scored_sum(lg, tgt[:, first:b], keep[:, first:b])
     model.train(was_training)
-    return float(total) / (streams * n)
+    return float(total) / (len(ids) - 1)
 
 
 @torch.no_grad()

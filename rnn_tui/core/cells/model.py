@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pieces import MAX_STREAMS, layout
 from .base import Cell, Clamp, Hold, as_streams, holder, no_clamp
 from .registry import CELLS
 
@@ -249,32 +250,38 @@ class Model:
             state[:, j] = v
         return out
 
-    def nll(self, ids: np.ndarray, streams: int = 16, chunk: int = 4096) -> float:
+    def nll(self, ids: np.ndarray, streams: int = MAX_STREAMS) -> float:
         """Mean negative log-likelihood (nats/char) of ids[1:] given the characters before.
 
-        The text is cut into `streams` contiguous pieces run side by side, each
-        from a zero state, as validation is done in training; `streams=1` is the
-        exact single-stream figure, several times slower on a CPU.
+        The text is read as up to `streams` pieces side by side, each after a
+        warm-up (core/pieces.py); `streams=1` is the exact single-stream figure,
+        several times slower on a CPU.
         """
-        return streamed_nll(self.forward, ids, streams, chunk)
+        return streamed_nll(self.forward, ids, streams)
 
 
-def streamed_nll(forward, ids: np.ndarray, streams: int, chunk: int) -> float:
-    """Mean negative log-likelihood of ids[1:], the text cut into `streams` contiguous pieces run side by
-    side through `forward(ids, state) -> (state, logits, _)`, each from a zero state. Any model's `nll`."""
+# Rows (stream × step) of logits a scoring pass holds at a time: 22 MB of float32 for this model's 84 characters.
+NLL_ROWS = 65536
+
+
+def streamed_nll(forward, ids: np.ndarray, streams: int) -> float:
+    """Mean negative log-likelihood of ids[1:], the text read as `pieces.layout` cuts it (at most `streams`
+    pieces, each after a warm-up that is not scored) through `forward(ids, state) -> (state, logits, _)`,
+    a chunk of steps at a time. Any model's `nll`."""
     ids = np.asarray(ids, dtype=np.int64)
-    n = (len(ids) - 1) // streams
-    if n < 1:
-        streams, n = 1, len(ids) - 1
-    if n < 1:
+    T = len(ids) - 1  # characters predicted: each from the ones before it
+    if T < 1:
         raise ValueError("need at least two characters to score")
-    inp = ids[: streams * n].reshape(streams, n)
-    tgt = ids[1 : streams * n + 1].reshape(streams, n)
+    lay = layout(T, streams)
+    inp, tgt = ids[lay.pos], ids[lay.pos + 1]
+    chunk = max(1, NLL_ROWS // lay.streams)
     total, state = 0.0, None
-    for start in range(0, n, chunk):
-        state, logits, _ = forward(inp[:, start : start + chunk], state)
-        total += cross_entropy_sum(logits, tgt[:, start : start + chunk])
-    return total / (streams * n)
+    for t0 in range(0, lay.span, chunk):
+        t1 = t0 + chunk
+        state, logits, _ = forward(inp[:, t0:t1], state)
+        keep = lay.keep[:, t0:t1]
+        total += cross_entropy_sum(logits[keep], tgt[:, t0:t1][keep])
+    return total / T
 
 
 def cross_entropy_sum(logits: np.ndarray, targets: np.ndarray) -> float:
