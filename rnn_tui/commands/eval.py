@@ -6,9 +6,9 @@ default it scores the held-out last 5 % of the file, the part training never saw
 with the same split `rnn-tui train` uses.
 
 Exact (one stream read from the start) wherever that is cheap. A long text is
-read as up to 256 pieces side by side, each after the 64 characters before it
-(core/pieces.py): within 0.0004 nats/char of exact on the bundled LSTM's held-out
-text, and 2.6x faster. The line printed says which.
+read as up to 64 pieces side by side, each after the 256 characters before it
+(core/pieces.py): within 0.0003 nats/char of exact on the bundled models' held-out
+text, and twice as fast. The line printed says which.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..core.errors import UserError
-from ..core.pieces import MAX_STREAMS, WARMUP, stream_count
+from ..core.pieces import SCORE_PIECES, SCORE_WARMUP, stream_count
 from ..core.safe import safe_text
 from ..core.text import DEFAULT_VAL_FRAC, held_out
 from ._args import OneLineParser
@@ -58,8 +58,8 @@ def parser() -> argparse.ArgumentParser:
     how.add_argument("--exact", action="store_true",
                      help="one stream from the start, however long the text (the default where it is cheap)")
     how.add_argument("--streams", action="store_true",
-                     help=f"up to {MAX_STREAMS} pieces side by side, each after the {WARMUP} characters before it "
-                          "(faster; the default for a long text)")
+                     help=f"up to {SCORE_PIECES} pieces side by side, each after the {SCORE_WARMUP} characters "
+                          "before it (faster; the default for a long text)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
     return p
 
@@ -78,14 +78,14 @@ def main(argv: list[str]) -> int:
         raise UserError(f"{shown}: {len(unknown)} character(s) outside the model's vocabulary: '{odd}'")
     exact = args.exact or (not args.streams and is_cheap(len(part), ckpt.config.parameters()))
     with np.errstate(all="ignore"):
-        nats = ckpt.model().nll(ckpt.vocab.encode(part), streams=1 if exact else MAX_STREAMS)
-    pieces = 1 if exact else stream_count(len(part) - 1, MAX_STREAMS)
+        nats = ckpt.model().nll(ckpt.vocab.encode(part), streams=1 if exact else SCORE_PIECES)
+    pieces = 1 if exact else stream_count(len(part) - 1, SCORE_PIECES, SCORE_WARMUP)
     exact = pieces == 1  # a text too short to cut is read whole
     if not math.isfinite(nats):  # the load's probe step passed, but this text drove the model to overflow
         raise UserError(f"{ckpt.name}: the model's scores overflow on this text (NaN or infinite loss)")
     scope = "whole file" if args.all else f"held-out last {args.val_frac:.0%}"
     method = ("exact, one stream" if exact
-              else f"{pieces} pieces side by side, each after the {WARMUP} characters before it")
+              else f"{pieces} pieces side by side, each after the {SCORE_WARMUP} characters before it")
     if args.json:
         # json.dumps escapes every control character, so a model's odd name cannot reach the terminal raw
         print(json.dumps({"model": ckpt.name, "nats_per_char": nats, "bits_per_char": nats / math.log(2),

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.base import Cell, Clamp, Explained, Parts, as_streams, holder
-from .pieces import MAX_STREAMS
+from .pieces import SCORE_PIECES, SCORE_WARMUP
 
 LN_EPS = 1e-5
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -436,11 +436,11 @@ class Transformer:
             t = stop
         return out
 
-    def nll(self, ids: np.ndarray, streams: int = MAX_STREAMS) -> float:
+    def nll(self, ids: np.ndarray, streams: int = SCORE_PIECES, warmup: int = SCORE_WARMUP) -> float:
         """Mean negative log-likelihood (nats/char) of ids[1:], as `Model.nll` (same pieces, same rule)."""
         from .cells.model import streamed_nll
 
-        return streamed_nll(self.forward, ids, streams)
+        return streamed_nll(self.forward, ids, streams, warmup)
 
     # -- memory span: rerun only what a replaced character changes ------------------------
 

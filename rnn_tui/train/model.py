@@ -16,7 +16,7 @@ from torch import nn
 
 from ..core.cells import Config
 from ..core.cells.model import NLL_ROWS
-from ..core.pieces import MAX_STREAMS, layout
+from ..core.pieces import SCORE_PIECES, SCORE_WARMUP, layout
 
 
 class CharRNN(nn.Module):
@@ -59,10 +59,11 @@ def detach_state(state):
     return state.detach()
 
 
-def pieces(ids: torch.Tensor, streams: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def pieces(ids: torch.Tensor, streams: int = SCORE_PIECES,
+           warmup: int = SCORE_WARMUP) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """ids read as `core.pieces.layout` cuts them, the split `core.cells.streamed_nll` makes: inputs
     (B, span), the characters that follow them, and which steps are scored (the rest is warm-up or padding)."""
-    lay = layout(len(ids) - 1, streams)
+    lay = layout(len(ids) - 1, streams, warmup)
     pos = torch.from_numpy(lay.pos).to(ids.device)
     return ids[pos], ids[pos + 1], torch.from_numpy(lay.keep).to(ids.device)
 
@@ -74,7 +75,7 @@ def scored_sum(logits: torch.Tensor, targets: torch.Tensor, keep: torch.Tensor) 
 
 
 @torch.no_grad()
-def nll(model: CharRNN, ids: torch.Tensor, streams: int = MAX_STREAMS) -> float:
+def nll(model: CharRNN, ids: torch.Tensor, streams: int = SCORE_PIECES) -> float:
     """Mean nats/char of ids[1:], read as up to `streams` pieces side by side, each after a warm-up.
 
     The same split as `core.cells.Model.nll`, so training's val loss is the figure

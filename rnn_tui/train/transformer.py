@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.pieces import MAX_STREAMS
+from ..core.pieces import SCORE_PIECES
 from .model import pieces, scored_sum
 
 
@@ -118,7 +118,7 @@ def windows(n: int, context: int) -> list[tuple[int, int, int]]:
 
 
 @torch.no_grad()
-def nll(model: CharTransformer, ids: torch.Tensor, streams: int = MAX_STREAMS, batch: int = 64) -> float:
+def nll(model: CharTransformer, ids: torch.Tensor, streams: int = SCORE_PIECES, batch: int = 64) -> float:
     """Mean nats/char of ids[1:], read as `train.model.pieces` cuts it, each piece by the window rule."""
     was_training = model.training
     model.eval()

@@ -14,7 +14,7 @@ from rnn_tui.__main__ import main
 from rnn_tui.core import checkpoint
 from rnn_tui.core.cells import Config
 from rnn_tui.core.errors import CheckpointError
-from rnn_tui.core.pieces import MAX_STREAMS, WARMUP
+from rnn_tui.core.pieces import SCORE_PIECES, SCORE_WARMUP
 from rnn_tui.core.text import held_out
 from rnn_tui.core.vocab import Vocab
 from rnn_tui.interop import load_model
@@ -57,8 +57,8 @@ def test_eval_prints_held_out_loss_exactly_on_a_short_text(files, capsys):
 
 
 @pytest.mark.parametrize("flags,part,streams", [(["--all"], TEXT, 1), (["--exact"], held_out(TEXT), 1),
-                                                (["--streams"], held_out(TEXT), MAX_STREAMS),
-                                                (["--all", "--streams"], TEXT, MAX_STREAMS),
+                                                (["--streams"], held_out(TEXT), SCORE_PIECES),
+                                                (["--all", "--streams"], TEXT, SCORE_PIECES),
                                                 (["--val-frac", "0.2"], held_out(TEXT, 0.2), 1)])
 def test_eval_options(files, capsys, flags, part, streams):
     ckpt_path, text = files
@@ -83,15 +83,15 @@ def test_eval_scores_a_long_text_in_streams_and_says_so(files, capsys, monkeypat
 
     monkeypatch.setattr(eval_command, "EXACT_MAX_CHARS", 100)
     ckpt_path, text = files
-    long = TEXT * 4  # 3,744 characters: 7 pieces of at least 8 warm-ups each
+    long = TEXT * 12  # 11,232 characters: 5 pieces of at least 8 warm-ups each
     text.write_text(long)
     assert main(["eval", str(text), "-m", str(ckpt_path), "--all"]) == 0
     out = capsys.readouterr().out
     ckpt = checkpoint.load(ckpt_path)
     ids = ckpt.vocab.encode(long)
     nats = numbers(out)[0]
-    assert nats == pytest.approx(ckpt.model().nll(ids, streams=MAX_STREAMS), abs=1e-4)
-    assert f"7 pieces side by side, each after the {WARMUP} characters before it" in out
+    assert nats == pytest.approx(ckpt.model().nll(ids, streams=SCORE_PIECES), abs=1e-4)
+    assert f"5 pieces side by side, each after the {SCORE_WARMUP} characters before it" in out
     assert nats == pytest.approx(ckpt.model().nll(ids, streams=1), abs=0.02)  # near the exact figure
 
 

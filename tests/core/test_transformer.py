@@ -143,3 +143,16 @@ def test_a_clamp_holds_a_transformer_unit_and_replays_exactly():
     s.forward(32)
     assert s.text() == text
     np.testing.assert_array_equal(s.logits, logits)
+
+
+def test_the_trainers_val_loss_reads_the_pieces_eval_reads():
+    torch = pytest.importorskip("torch")
+    from rnn_tui.core.pieces import layout
+    from rnn_tui.train.transformer import CharTransformer, nll
+
+    torch.manual_seed(1)
+    net = CharTransformer(11, 2, 24, 3, 16, 24)
+    model = Transformer(CONFIG, net.tensors())
+    ids = np.random.default_rng(7).integers(0, 11, 6_001)
+    assert layout(6_000, 64, 256).streams == 2  # two pieces, each read by the window rule
+    assert nll(net, torch.from_numpy(ids)) == pytest.approx(model.nll(ids), abs=1e-5)

@@ -231,3 +231,18 @@ def test_cli_resume_continues_and_refuses_a_different_network(tmp_path, capsys, 
     assert torch.load("m.safetensors.resume.pt", weights_only=True)["step"] == 10
     with pytest.raises(UserError, match="--hidden 32 differs"):
         train_main([*base[:5], "--hidden", "32", "--resume"])
+
+
+def test_trainers_val_loss_reads_the_pieces_eval_reads():
+    from rnn_tui.core.cells import Config
+    from rnn_tui.core.pieces import layout
+
+    from ..factories import random_tensors
+
+    config = Config("gru", 2, 16, 11)
+    tensors = random_tensors(config, seed=2, scale=0.6)
+    net = CharRNN(config)
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    ids = np.random.default_rng(6).integers(0, 11, 6_001)
+    assert layout(6_000, 64, 256).streams == 2  # two pieces: the second read after a warm-up
+    assert nll(net, torch.from_numpy(ids)) == pytest.approx(Model(config, tensors).nll(ids), abs=1e-5)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..pieces import MAX_STREAMS, layout
+from ..pieces import SCORE_PIECES, SCORE_WARMUP, layout
 from .base import Cell, Clamp, Hold, as_streams, holder, no_clamp
 from .registry import CELLS
 
@@ -250,29 +250,29 @@ class Model:
             state[:, j] = v
         return out
 
-    def nll(self, ids: np.ndarray, streams: int = MAX_STREAMS) -> float:
+    def nll(self, ids: np.ndarray, streams: int = SCORE_PIECES, warmup: int = SCORE_WARMUP) -> float:
         """Mean negative log-likelihood (nats/char) of ids[1:] given the characters before.
 
-        The text is read as up to `streams` pieces side by side, each after a
-        warm-up (core/pieces.py); `streams=1` is the exact single-stream figure,
-        several times slower on a CPU.
+        The text is read as up to `streams` pieces side by side, each after
+        `warmup` characters (core/pieces.py); `streams=1` is the exact
+        single-stream figure, about twice as slow on a CPU.
         """
-        return streamed_nll(self.forward, ids, streams)
+        return streamed_nll(self.forward, ids, streams, warmup)
 
 
-# Rows (stream × step) of logits a scoring pass holds at a time: 22 MB of float32 for this model's 84 characters.
+# Rows (stream × step) of logits a scoring pass holds at a time: 22 MB of float32 for 84 characters.
 NLL_ROWS = 65536
 
 
-def streamed_nll(forward, ids: np.ndarray, streams: int) -> float:
+def streamed_nll(forward, ids: np.ndarray, streams: int, warmup: int) -> float:
     """Mean negative log-likelihood of ids[1:], the text read as `pieces.layout` cuts it (at most `streams`
-    pieces, each after a warm-up that is not scored) through `forward(ids, state) -> (state, logits, _)`,
-    a chunk of steps at a time. Any model's `nll`."""
+    pieces, each after `warmup` characters that are not scored) through `forward(ids, state) -> (state,
+    logits, _)`, a chunk of steps at a time. Any model's `nll`."""
     ids = np.asarray(ids, dtype=np.int64)
     T = len(ids) - 1  # characters predicted: each from the ones before it
     if T < 1:
         raise ValueError("need at least two characters to score")
-    lay = layout(T, streams)
+    lay = layout(T, streams, warmup)
     inp, tgt = ids[lay.pos], ids[lay.pos + 1]
     chunk = max(1, NLL_ROWS // lay.streams)
     total, state = 0.0, None
