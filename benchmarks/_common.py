@@ -1,8 +1,8 @@
 """Shared bits for the benchmarks: this process on one BLAS thread, the machine line, --smoke, the default
 model (or a stand-in), a table printer.
 
-A benchmark measures the program as a user starts it: it pins numpy's BLAS for its own process only
-(where one thread is the point of a row), and every program it starts inherits the environment the
+A benchmark measures the program as a user starts it: it pins numpy's BLAS (and turns off numpy's huge
+pages, as the program does) for its own process only, and every program it starts inherits the environment the
 benchmark itself was given, so the program's own pin (rnn_tui/__main__.py) is what is measured.
 
 `--smoke` anywhere on a benchmark's command line runs it at a tiny size, so that the test suite can run
@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import sys
 
-_PINS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_PINS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+         "NUMPY_MADVISE_HUGEPAGE": "0"}  # as rnn_tui/__main__.py sets them for the program
 _given = {var: os.environ.get(var) for var in _PINS}
-for _var in _PINS:
-    os.environ.setdefault(_var, "1")
+for _var, _pin in _PINS.items():
+    os.environ.setdefault(_var, _pin)
 
 import time  # noqa: E402
 

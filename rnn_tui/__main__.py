@@ -18,6 +18,11 @@ import sys
 # two cores. setdefault, so that a user's own setting wins.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# numpy asks the kernel for huge pages for each large array; where the kernel then compacts memory to
+# find them (transparent_hugepage/defrag = madvise, a common default), the finder's first capture (245 MB
+# for 20,000 characters) stalled: that analysis took 2.64-2.94 s in a fresh process, 2.33-2.41 s without
+# huge pages (3 processes each), and the finder's later analyses were no slower without them.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 from .commands import COMMANDS  # noqa: E402
 

@@ -49,3 +49,17 @@ def test_the_program_started_from_a_clean_environment_runs_one_blas_thread(lstm_
     asked = threads_while_writing(lstm_checkpoint, {**clean, "OPENBLAS_NUM_THREADS": "2"})
     own = threads_while_writing(lstm_checkpoint, clean)
     assert (asked, own) == (bare[1], bare[0])
+
+
+HUGE = ("import sys; sys.argv = ['rnn-tui', '--version']; import rnn_tui.__main__, numpy; "
+        "from numpy._core.multiarray import _get_madvise_hugepage as on; print(on())")
+
+
+@pytest.mark.parametrize("given,expected", [(None, "False"), ("1", "True")])
+def test_the_program_asks_for_no_huge_pages_unless_the_user_does(given, expected):
+    env = {k: v for k, v in clean_environment().items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given  # a user's own setting wins
+    out = subprocess.run([sys.executable, "-c", HUGE], env=env, capture_output=True, text=True, timeout=60,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out[-1] == expected
