@@ -15,6 +15,12 @@ import numpy as np
 from .base import Cell, blocks, gate_number, mark, sigmoid, signed_number
 
 
+def if_g_o(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A projection's gate blocks as views: i and f side by side (both go through σ), then g, then o."""
+    H = a.shape[-1] // 4
+    return a[..., : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
+
+
 class LSTMCell(Cell):
     name = "lstm"
     torch_name = "LSTM"
@@ -23,7 +29,6 @@ class LSTMCell(Cell):
     unbounded = frozenset({"c"})
     gates = 4
     state = ("h", "c")
-    unbounded = frozenset({"c"})
     descriptions = {
         "i": "input gate, 0…1: how much of the candidate enters the cell",
         "f": "forget gate, 0…1: how much of the old cell state is kept",
@@ -42,9 +47,10 @@ class LSTMCell(Cell):
 
     def equations(self, xp, hp, state, hold):
         _, c_prev = state
-        a_i, a_f, a_g, a_o = blocks(xp + hp, 4)  # W_i· x_t + b_i· + W_h· h_{t−1} + b_h·, per gate
-        i = hold("i", sigmoid(a_i))
-        f = hold("f", sigmoid(a_f))
+        a_if, a_g, a_o = if_g_o(xp + hp)  # W_i· x_t + b_i· + W_h· h_{t−1} + b_h·: i and f together, g, o
+        s_i, s_f = blocks(sigmoid(a_if), 2)  # one σ for both gates: on one stream, a call costs more than its values
+        i = hold("i", s_i)
+        f = hold("f", s_f)
         g = hold("g", np.tanh(a_g))
         o = hold("o", sigmoid(a_o))
         c = hold("c", f * c_prev + i * g)
