@@ -155,10 +155,10 @@ def capture(model: Model, vocab: Vocab, text: str, *, streams: int = 64, warmup:
 
 
 def chunk_steps(lay: Layout) -> int:
-    """Steps per forward call: 256 on one stream (a call's overhead is paid per step of every layer); 16 on
-    several, whose activations are then stored a piece at a time in the (units, characters) layout (on 20,000
-    and 40,000 characters, 39 and 64 pieces: 3-8 % faster than 64 steps, which leave the cache)."""
-    return 256 if lay.streams == 1 else 16
+    """Steps per forward call: 256 on one stream (a call's overhead is paid per step of every layer), 64 on
+    several (16 stored a 20,000-character capture 3-8 % faster, but made the finder's two passes over
+    100,000 characters slower: 8.2-8.5 s against 7.7-8.1 s)."""
+    return 256 if lay.streams == 1 else 64
 
 
 def unit_values(model: Model, ids: np.ndarray, lay: Layout, chunk: int, index: np.ndarray, *,
