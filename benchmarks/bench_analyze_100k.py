@@ -2,7 +2,7 @@
 
 Target (issue #7): <= 8 s, with a progress bar (the capture reports progress
 after every chunk; this counts the callbacks). Baselines in the same run: the
-plain teacher-forced pass `rnn-tui eval` makes on a long text (16 streams, nothing captured),
+plain teacher-forced pass round 5's `rnn-tui eval` made on a long text (16 streams, nothing captured),
 run before and after to show the load's drift. Every unit is scored on its exact
 float32 values, which for 100,000 characters would take 1.2 GB: `rank_text`, what
 `rnn-tui analyze` does, reads the text twice, first summing what r and the AUC

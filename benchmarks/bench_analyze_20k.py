@@ -1,7 +1,7 @@
 """Capture every unit and rank every built-in feature over 20,000 characters with the default model.
 
 Target (issue #7): <= 1.5 s to a ranked list on screen. Baseline in the same
-run: the plain teacher-forced pass `rnn-tui eval` makes on a long text (16 streams, nothing
+run: the plain teacher-forced pass round 5's `rnn-tui eval` made on a long text (16 streams, nothing
 captured), so the ratio shows what capturing and ranking cost on top of running
 the model. Rows alternate baseline and candidate, so both see the same load.
 The last row opens the viewer's finder screen (headless, 120×40) on the text and
