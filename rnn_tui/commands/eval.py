@@ -5,9 +5,10 @@ the figure it prints is the one a student can reproduce without PyTorch. By
 default it scores the held-out last 5 % of the file, the part training never saw,
 with the same split `rnn-tui train` uses.
 
-Exact (one stream read from the start) wherever that is cheap. A long text is
+Exact (one stream read from the start) wherever that is cheap, and always for a
+transformer, whose one stream is already read in batched windows. A long text is
 read as up to 64 pieces side by side, each after the 256 characters before it
-(core/pieces.py): within 0.0003 nats/char of exact on the bundled models' held-out
+(core/pieces.py): within 0.0003 nats/char of exact on the bundled RNNs' held-out
 text, and twice as fast. The line printed says which.
 """
 
@@ -76,9 +77,11 @@ def main(argv: list[str]) -> int:
     if unknown:
         odd = safe_text("".join(unknown[:20])) + (" …" if len(unknown) > 20 else "")
         raise UserError(f"{shown}: {len(unknown)} character(s) outside the model's vocabulary: '{odd}'")
-    exact = args.exact or (not args.streams and is_cheap(len(part), ckpt.config.parameters()))
+    model = ckpt.model()
+    exact = args.exact or (not args.streams and (is_cheap(len(part), ckpt.config.parameters())
+                                                 or not model.reads_long_texts_in_pieces))
     with np.errstate(all="ignore"):
-        nats = ckpt.model().nll(ckpt.vocab.encode(part), streams=1 if exact else SCORE_PIECES)
+        nats = model.nll(ckpt.vocab.encode(part), streams=1 if exact else SCORE_PIECES)
     pieces = 1 if exact else stream_count(len(part) - 1, SCORE_PIECES, SCORE_WARMUP)
     exact = pieces == 1  # a text too short to cut is read whole
     if not math.isfinite(nats):  # the load's probe step passed, but this text drove the model to overflow

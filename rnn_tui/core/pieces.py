@@ -8,14 +8,15 @@ own characters count. That is not the continuous run: a unit whose memory is
 longer than the warm-up differs from it near the start of each piece.
 
 Scoring a text (`rnn-tui eval`, training's val loss) reads up to 64 pieces, each
-after 256 characters of warm-up. The loss on the held-out 5 % against the exact
-single stream, and in what time on one core here: shakespeare-lstm (252,860
-characters) 1.34774 both ways, 5.5 s against 12.9 s; python-lstm (219,916
-characters, whose state lasts longer: indentation, strings) 1.07344 against
-1.07319, 5.0 s against 10.1 s. More pieces run faster on a CPU's matrix products
-but each adds a little error: 256 pieces after 64 characters made python-lstm
-1.07847 (+0.0053), and round 5's 16 pieces from a cold zero state 1.0750.
-The finder's capture reads up to 64 pieces after 64 characters (capture.py).
+after 256 characters of warm-up. On the held-out 5 %, against the exact single
+stream, on one core here: shakespeare-lstm (252,860 characters) 1.34774 both
+ways, in 5.3-5.5 s against 12.9 s; the GRU 1.3342 against 1.3341, the RNN 1.4077
+both ways; python-lstm (219,916 characters; its state lasts longer: indentation,
+strings) 1.07344 against 1.07319, 3.4-5.0 s against 10.1 s. More pieces run
+faster on a CPU's matrix products but each adds a little error: 256 pieces after
+64 characters made python-lstm 1.07847 (+0.0053), and round 5's 16 pieces from a
+cold zero state 1.0750. The finder's capture reads up to 64 pieces after 64
+characters (capture.py).
 """
 
 from __future__ import annotations

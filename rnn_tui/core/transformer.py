@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.base import Cell, Clamp, Explained, Parts, as_streams, holder
-from .pieces import SCORE_PIECES, SCORE_WARMUP
+from .pieces import SCORE_WARMUP
 
 LN_EPS = 1e-5
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -213,6 +213,9 @@ class Transformer:
 
     MEMO = 6  # windows whose keys and values are kept (1.5 MB each for 4 layers × 184, context 256)
     rebuilds_state_from_acts = False  # the state is the window, not a function of one step's activations
+    # one stream is already read a window of characters per batched pass: the held-out 5 % scored exactly
+    # in 16.9 s, as 64 pieces in 21.9 s (1.3690 against 1.3692 nats/char)
+    reads_long_texts_in_pieces = False
 
     def __init__(self, config: TransformerConfig, tensors: dict[str, np.ndarray]):
         self.config = c = config
@@ -436,8 +439,9 @@ class Transformer:
             t = stop
         return out
 
-    def nll(self, ids: np.ndarray, streams: int = SCORE_PIECES, warmup: int = SCORE_WARMUP) -> float:
-        """Mean negative log-likelihood (nats/char) of ids[1:], as `Model.nll` (same pieces, same rule)."""
+    def nll(self, ids: np.ndarray, streams: int = 1, warmup: int = SCORE_WARMUP) -> float:
+        """Mean negative log-likelihood (nats/char) of ids[1:], as `Model.nll` (same pieces, same rule); by
+        default exact, as one stream (see `reads_long_texts_in_pieces`)."""
         from .cells.model import streamed_nll
 
         return streamed_nll(self.forward, ids, streams, warmup)

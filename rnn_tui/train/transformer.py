@@ -23,7 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.pieces import SCORE_PIECES
 from .model import pieces, scored_sum
 
 
@@ -118,8 +117,9 @@ def windows(n: int, context: int) -> list[tuple[int, int, int]]:
 
 
 @torch.no_grad()
-def nll(model: CharTransformer, ids: torch.Tensor, streams: int = SCORE_PIECES, batch: int = 64) -> float:
-    """Mean nats/char of ids[1:], read as `train.model.pieces` cuts it, each piece by the window rule."""
+def nll(model: CharTransformer, ids: torch.Tensor, streams: int = 1, batch: int = 64) -> float:
+    """Mean nats/char of ids[1:], read as `train.model.pieces` cuts it, each piece by the window rule; by
+    default as one stream, as `rnn-tui eval` scores a transformer (core.transformer.reads_long_texts_in_pieces)."""
     was_training = model.training
     model.eval()
     inp, tgt, keep = pieces(ids, streams)

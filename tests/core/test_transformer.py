@@ -145,7 +145,7 @@ def test_a_clamp_holds_a_transformer_unit_and_replays_exactly():
     np.testing.assert_array_equal(s.logits, logits)
 
 
-def test_the_trainers_val_loss_reads_the_pieces_eval_reads():
+def test_the_trainers_val_loss_reads_the_text_as_eval_does():
     torch = pytest.importorskip("torch")
     from rnn_tui.core.pieces import layout
     from rnn_tui.train.transformer import CharTransformer, nll
@@ -155,4 +155,6 @@ def test_the_trainers_val_loss_reads_the_pieces_eval_reads():
     model = Transformer(CONFIG, net.tensors())
     ids = np.random.default_rng(7).integers(0, 11, 6_001)
     assert layout(6_000, 64, 256).streams == 2  # two pieces, each read by the window rule
-    assert nll(net, torch.from_numpy(ids)) == pytest.approx(model.nll(ids), abs=1e-5)
+    assert nll(net, torch.from_numpy(ids), streams=64) == pytest.approx(model.nll(ids, streams=64), abs=1e-5)
+    one = model.nll(ids)  # by default one stream, the whole text by the window rule, as eval scores it
+    assert nll(net, torch.from_numpy(ids)) == pytest.approx(one, abs=1e-5)

@@ -130,6 +130,7 @@ class Model:
         self._state_rows = [c.quantities.index(n) for n in cell.state]  # where h (and c) sit in a layer's acts
 
     rebuilds_state_from_acts = True  # `state_from_acts` gives the state after a step; a transformer cannot
+    reads_long_texts_in_pieces = True  # one stream is a step a character: pieces side by side score faster
 
     def with_clamp(self, clamp: dict[int, Clamp] | None) -> Model:
         """The same weights (shared, not copied) under another clamp: each thread or timeline
