@@ -142,3 +142,15 @@ def test_each_cell_class_says_everything_the_program_shows_about_it(name):
         bound = cell.bound(name_)
         if bound is not None:
             assert bound[0] <= v.min() and v.max() <= bound[1], name_
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 6, 7, 16])
+def test_the_recurrent_product_is_the_matrix_product_however_many_streams(rows):
+    from rnn_tui.core.cells.model import recurrent
+
+    rng = np.random.default_rng(rows)
+    h = rng.standard_normal((rows, 24)).astype(np.float32)
+    w = rng.standard_normal((24, 96)).astype(np.float32)
+    got = recurrent(h, w)
+    np.testing.assert_allclose(got, h.astype(np.float64) @ w.astype(np.float64), rtol=1e-5, atol=1e-5)
+    assert got.dtype == np.float32 and not np.shares_memory(got, h)

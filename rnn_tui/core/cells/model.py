@@ -239,7 +239,7 @@ class Model:
         out = np.empty((B, T, self.config.hidden), dtype=np.float32)
         s = tuple(state[:, j].copy() for j in range(len(rows)))
         for t in range(T):
-            hp = s[0] @ w_hh
+            hp = recurrent(s[0], w_hh)
             if b_hh is not None:
                 hp += b_hh
             q = equations(xp[:, t], hp, s, hold)
@@ -261,6 +261,18 @@ class Model:
         single-stream figure, about twice as slow on a CPU.
         """
         return streamed_nll(self.forward, ids, streams, warmup)
+
+
+def recurrent(h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """h (B, H) @ w (H, G), a fresh array. For 2 to 6 streams, one vector product a row: OpenBLAS's matrix
+    product cost more than that many vector products there (256 × 1,024 weights, one thread: 2 rows 65 µs
+    against 23, 3 rows 91 against 34, 6 rows 84 against 69), and less from 8 rows on."""
+    if 1 < len(h) <= 6:
+        out = np.empty((len(h), w.shape[1]), np.float32)
+        for b, row in enumerate(h):
+            np.matmul(row, w, out=out[b])
+        return out
+    return h @ w
 
 
 # Rows (stream × step) of logits a scoring pass holds at a time: 22 MB of float32 for 84 characters.
