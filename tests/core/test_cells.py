@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_tui.core.cells import Config, Model
+from rnn_tui.core.cells import CELLS, Config, Model
 
 torch = pytest.importorskip("torch")
 
@@ -122,7 +122,6 @@ def softmax(x):
 
 @pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
 def test_each_cell_class_says_everything_the_program_shows_about_it(name):
-    from rnn_tui.core.cells import CELLS
     from rnn_tui.core.cells.base import no_clamp
 
     cell = CELLS[name]
@@ -154,3 +153,21 @@ def test_the_recurrent_product_is_the_matrix_product_however_many_streams(rows):
     got = recurrent(h, w)
     np.testing.assert_allclose(got, h.astype(np.float64) @ w.astype(np.float64), rtol=1e-5, atol=1e-5)
     assert got.dtype == np.float32 and not np.shares_memory(got, h)
+
+
+@pytest.mark.parametrize("cell,held,other", [("lstm", "f", "i"), ("lstm", "i", "f"), ("gru", "z", "r"),
+                                             ("gru", "r", "z")])
+def test_a_clamped_gate_leaves_the_gate_computed_beside_it_alone(cell, held, other):
+    # the two gates go through one σ call, as two halves of one array: a clamp must write only its own half
+    from rnn_tui.core.cells.base import holder, no_clamp
+
+    c = CELLS[cell]
+    rng = np.random.default_rng(1)
+    H = 6
+    xp, hp = (rng.standard_normal((2, c.gates * H)).astype(np.float32) for _ in range(2))
+    state = tuple(rng.uniform(-1, 1, (2, H)).astype(np.float32) for _ in c.state)
+    free = dict(zip(c.quantities, c.equations(xp, hp.copy(), state, no_clamp), strict=True))
+    clamp = {held: (np.arange(H), np.full(H, 0.25, np.float32))}
+    pinned = dict(zip(c.quantities, c.equations(xp, hp.copy(), state, holder(clamp)), strict=True))
+    assert np.all(pinned[held] == np.float32(0.25))
+    assert np.array_equal(pinned[other], free[other])
