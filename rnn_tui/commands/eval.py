@@ -57,10 +57,11 @@ def parser() -> argparse.ArgumentParser:
                    help="fraction held out at the end of the file (default 0.05, as in training)")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--exact", action="store_true",
-                     help="one stream from the start, however long the text (the default where it is cheap)")
+                     help="one stream from the start, however long the text (the default where it is cheap, "
+                          "and for a transformer)")
     how.add_argument("--streams", action="store_true",
                      help=f"up to {SCORE_PIECES} pieces side by side, each after the {SCORE_WARMUP} characters "
-                          "before it (faster; the default for a long text)")
+                          "before it (faster; the default for an RNN's long text)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
     return p
 
